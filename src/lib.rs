@@ -1,0 +1,24 @@
+//! statscope: live per-container CPU curves from Docker Engine stats, computed by a keyed-state
+//! streaming engine that runs natively and in WebAssembly.
+//!
+//! The platform-free core, which does no I/O, reads no clock and knows no browser:
+//! - [`keyed`]: [`KeyedState`], Spark Streaming's `updateStateByKey`, typed.
+//! - [`model`]: the Docker Engine stats object ([`Stats`]) as `serde` types.
+//! - [`figures`]: the docker CLI's per-sample formulas and its printed strings (`docker stats`).
+//! - [`rates`]: the derivative engine: counters → rates per container with bounded memory.
+//! - [`report`]: the CSV rows of `statscope stats --format csv` (and of the page's export).
+//! - [`units`]: Go's `%g` and go-units' byte sizes, so strings match the docker CLI to the letter.
+//! - [`seed`]: the blog post's two updaters that started the project, with their meaning kept.
+//!
+//! The browser layer is compiled only for `wasm32` and lives outside these modules.
+
+pub mod figures;
+pub mod keyed;
+pub mod model;
+pub mod rates;
+pub mod report;
+pub mod seed;
+pub mod units;
+
+// pub use keyed::KeyedState;
+pub use model::{parse_frame, OsType, ParseError, Stats, Timestamp};
