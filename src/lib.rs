@@ -20,5 +20,6 @@ pub mod report;
 pub mod seed;
 pub mod units;
 
-// pub use keyed::KeyedState;
+pub use keyed::KeyedState;
+pub use rates::{EngineConfig, Flag, Point, RateEngine};
 pub use model::{parse_frame, OsType, ParseError, Stats, Timestamp};

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# dockerd-down.sh - stop the PRIVATE dockerd started by scripts/dockerd-up.sh.
+#
+# Only the processes named by our own pidfiles are signalled (dockerd first, it
+# stops its containers; then our containerd). No other dockerd/containerd is
+# touched. Idempotent: exits 0 when nothing is running.
+#
+# Environment: the same STATSCOPE_DOCKER_* variables as dockerd-up.sh
+#   (STATSCOPE_DOCKER_EXEC_ROOT, STATSCOPE_DOCKER_PIDFILE, STATSCOPE_DOCKER_SOCK,
+#    STATSCOPE_DOCKER_BRIDGE), plus
+#   STATSCOPE_DOCKER_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL [30]
+#   STATSCOPE_DOCKER_KEEP_BRIDGE   1 = keep the bridge device we created      [0]
+# Data (images) in STATSCOPE_DOCKER_ROOT is kept, so the next start is fast.
+set -euo pipefail
+
+EXEC_ROOT=${STATSCOPE_DOCKER_EXEC_ROOT:-/run/statscope-docker}
+PIDFILE=${STATSCOPE_DOCKER_PIDFILE:-/run/statscope-docker.pid}
+SOCK=${STATSCOPE_DOCKER_SOCK:-/run/statscope-docker.sock}
+BRIDGE=${STATSCOPE_DOCKER_BRIDGE:-statscope0}
+STOP_TIMEOUT=${STATSCOPE_DOCKER_STOP_TIMEOUT:-30}
+KEEP_BRIDGE=${STATSCOPE_DOCKER_KEEP_BRIDGE:-0}
+CTD_PIDFILE=$EXEC_ROOT/containerd/statscope-containerd.pid
+BRIDGE_MARK=statscope-docker
+
+log() { printf 'dockerd-down: %s\n' "$*" >&2; }
+
+pid_alive() { # pidfile comm -> prints pid of a live process with that comm
+    local f=$1 name=$2 pid
+    [ -s "$f" ] || return 1
+    pid=$(tr -dc '0-9' <"$f")
+    [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || return 1
+    # an unreaped zombie (state Z) is not running
+    [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ] || return 1
+    echo "$pid"
+}
+
+stop_pid() { # pidfile comm label
+    local f=$1 name=$2 label=$3 pid i
+    if ! pid=$(pid_alive "$f" "$name"); then
+        log "$label not running"
+        rm -f "$f"
+        return 0
+    fi
+    log "stopping $label (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 $((STOP_TIMEOUT * 4))); do
+        [ -d "/proc/$pid" ] || break
+        pid_alive "$f" "$name" >/dev/null || break   # gone, or an unreaped zombie
+        sleep 0.25
+    done
+    if pid_alive "$f" "$name" >/dev/null; then
+        log "$label pid $pid still alive after ${STOP_TIMEOUT}s: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        for i in $(seq 1 40); do pid_alive "$f" "$name" >/dev/null || break; sleep 0.25; done
+    fi
+    rm -f "$f"
+    log "$label stopped"
+}
+
+stop_pid "$PIDFILE" dockerd dockerd
+stop_pid "$CTD_PIDFILE" containerd containerd
+rm -f "$SOCK"
+
+if [ "$KEEP_BRIDGE" != 1 ] && [ "$BRIDGE" != default ] && command -v ip >/dev/null &&
+    ip -d link show "$BRIDGE" 2>/dev/null | grep -q "alias $BRIDGE_MARK"; then
+    ip link del "$BRIDGE" && log "removed bridge $BRIDGE"
+fi
