@@ -214,7 +214,10 @@ mod tests {
             called += 1;
             Some(())
         });
-        assert_eq!(called, 0, "keys with neither values nor state are not called");
+        assert_eq!(
+            called, 0,
+            "keys with neither values nor state are not called"
+        );
     }
 
     #[test]

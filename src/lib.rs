@@ -21,5 +21,5 @@ pub mod seed;
 pub mod units;
 
 pub use keyed::KeyedState;
-pub use rates::{EngineConfig, Flag, Point, RateEngine};
 pub use model::{parse_frame, OsType, ParseError, Stats, Timestamp};
+pub use rates::{EngineConfig, Flag, Point, RateEngine};

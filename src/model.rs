@@ -146,7 +146,9 @@ impl std::str::FromStr for OsType {
         match s {
             "linux" => Ok(OsType::Linux),
             "windows" => Ok(OsType::Windows),
-            other => Err(format!("unknown OS type {other:?} (expected linux or windows)")),
+            other => Err(format!(
+                "unknown OS type {other:?} (expected linux or windows)"
+            )),
         }
     }
 }
@@ -481,7 +483,10 @@ mod tests {
     fn bad_input_is_a_clear_error() {
         for (text, needle) in [
             ("not json", "expected"),
-            (r#"{"cpu_stats":{"system_cpu_usage":-5}}"#, "system_cpu_usage"),
+            (
+                r#"{"cpu_stats":{"system_cpu_usage":-5}}"#,
+                "system_cpu_usage",
+            ),
             (r#"{"cpu_stats":{"online_cpus":1.5}}"#, "online_cpus"),
             (r#"{"read":"yesterday"}"#, "RFC 3339"),
             (r#"{"cpu_stats": 7}"#, "cpu_stats"),

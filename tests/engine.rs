@@ -78,8 +78,10 @@ fn parse(v: &Value) -> Stats {
 
 /// The empty sample a stopped container streams.
 fn empty(id: &str) -> Stats {
-    parse(&json!({"id": id, "name": format!("/{id}"), "read": ZERO_TIME, "preread": ZERO_TIME,
-                  "cpu_stats": {"cpu_usage": {"total_usage": 0}}, "memory_stats": {}, "num_procs": 0}))
+    parse(
+        &json!({"id": id, "name": format!("/{id}"), "read": ZERO_TIME, "preread": ZERO_TIME,
+                  "cpu_stats": {"cpu_usage": {"total_usage": 0}}, "memory_stats": {}, "num_procs": 0}),
+    )
 }
 
 /// Feeds one sample per batch (a stream), returning each sample's point.
@@ -189,14 +191,27 @@ fn a_stopped_container_ends_its_curve_without_dropping_to_zero() {
             empty("a"),
         ],
     );
-    assert_eq!(&p[2..].iter().map(|p| p.flag).collect::<Vec<_>>(), &[Flag::Stopped; 3]);
-    assert!(p[2..].iter().all(|p| p.cpu_percent().is_none() && p.mem_usage_bytes().is_none()));
+    assert_eq!(
+        &p[2..].iter().map(|p| p.flag).collect::<Vec<_>>(),
+        &[Flag::Stopped; 3]
+    );
+    assert!(p[2..]
+        .iter()
+        .all(|p| p.cpu_percent().is_none() && p.mem_usage_bytes().is_none()));
     let c = e.get("a").expect("still held until its TTL");
     assert_eq!(c.status(), Status::Stopped);
     let flags: Vec<Flag> = c.points().iter().map(|p| p.flag).collect();
-    assert_eq!(flags, [Flag::First, Flag::None, Flag::Stopped], "one marker, not one per empty sample");
+    assert_eq!(
+        flags,
+        [Flag::First, Flag::None, Flag::Stopped],
+        "one marker, not one per empty sample"
+    );
     let marker = c.points()[2];
-    assert_eq!(marker.t_unix_ns, c.points()[1].t_unix_ns, "the curve ends at the last real sample");
+    assert_eq!(
+        marker.t_unix_ns,
+        c.points()[1].t_unix_ns,
+        "the curve ends at the last real sample"
+    );
 }
 
 #[test]
@@ -211,12 +226,20 @@ fn a_restart_spanning_a_tick_is_stopped_then_reset() {
             // The new process's first object: zero precpu, counters restarted... but not lower than
             // a small old baseline would be: the stop alone makes it a reset.
             s("a", 3500, 52 * SEC, 107 * SEC).stats(),
-            s("a", 4500, 52 * SEC + 200_000_000, 109 * SEC).pre(52 * SEC, 107 * SEC, 3500).stats(),
+            s("a", 4500, 52 * SEC + 200_000_000, 109 * SEC)
+                .pre(52 * SEC, 107 * SEC, 3500)
+                .stats(),
         ],
     );
     assert_eq!(
         p.iter().map(|p| p.flag).collect::<Vec<_>>(),
-        [Flag::First, Flag::None, Flag::Stopped, Flag::Reset, Flag::None]
+        [
+            Flag::First,
+            Flag::None,
+            Flag::Stopped,
+            Flag::Reset,
+            Flag::None
+        ]
     );
     assert_eq!(p[4].cpu_percent(), Some(20.0));
     assert_eq!(e.get("a").map(|c| c.status()), Some(Status::Running));
@@ -227,7 +250,15 @@ fn a_long_silence_is_a_gap_with_the_average_rate() {
     let mut e = RateEngine::default();
     let mut samples = Vec::new();
     for i in 0..5u64 {
-        samples.push(s("a", i as i64 * 1000, SEC + i * 100_000_000, 100 * SEC + i * 2 * SEC).stats());
+        samples.push(
+            s(
+                "a",
+                i as i64 * 1000,
+                SEC + i * 100_000_000,
+                100 * SEC + i * 2 * SEC,
+            )
+            .stats(),
+        );
     }
     // 10 s later: 1 s of CPU over 20 s of host time on 2 CPUs = 10 %.
     samples.push(s("a", 14_000, SEC + 400_000_000 + SEC, 108 * SEC + 20 * SEC).stats());
@@ -244,7 +275,10 @@ fn late_and_duplicate_samples_do_not_move_the_baseline() {
     let dup = a.clone();
     let back = s("a", 500, 3 * SEC, 101 * SEC);
     let next = s("a", 2000, SEC + 200_000_000, 102 * SEC);
-    let p = run(&mut e, &[a.stats(), dup.stats(), back.stats(), next.stats()]);
+    let p = run(
+        &mut e,
+        &[a.stats(), dup.stats(), back.stats(), next.stats()],
+    );
     assert_eq!(
         p.iter().map(|p| p.flag).collect::<Vec<_>>(),
         [Flag::First, Flag::Late, Flag::Late, Flag::None]
@@ -267,7 +301,11 @@ fn byte_counters_become_rates_over_read_timestamps() {
     assert_eq!(p[1].net_tx_bytes_per_s(), Some(500.0));
     assert_eq!(p[1].blk_read_bytes_per_s(), Some(4096.0));
     assert_eq!(p[1].blk_write_bytes_per_s(), Some(0.0));
-    assert_eq!(p[1].cpu_percent(), Some(0.0), "idle is 0 %, as the CLI says");
+    assert_eq!(
+        p[1].cpu_percent(),
+        Some(0.0),
+        "idle is 0 %, as the CLI says"
+    );
 }
 
 #[test]
@@ -281,21 +319,38 @@ fn memory_follows_the_cli() {
 #[test]
 fn windows_samples_use_the_windows_formula_without_the_wrap() {
     let win = |t: &str, pre: &str, total: u64, pre_total: u64| {
-        parse(&json!({"id": "w", "name": "/w", "os_type": "windows", "read": t, "preread": pre,
+        parse(
+            &json!({"id": "w", "name": "/w", "os_type": "windows", "read": t, "preread": pre,
             "num_procs": 4, "cpu_stats": {"cpu_usage": {"total_usage": total}},
             "precpu_stats": {"cpu_usage": {"total_usage": pre_total}},
             "memory_stats": {"privateworkingset": 47_644_672u64},
-            "storage_stats": {"read_size_bytes": 0u64, "write_size_bytes": 0u64}}))
+            "storage_stats": {"read_size_bytes": 0u64, "write_size_bytes": 0u64}}),
+        )
     };
     let mut e = RateEngine::default();
     let p = run(
         &mut e,
         &[
-            win("2024-05-01T02:00:00.1234567-08:00", ZERO_TIME, 10_000_000, 0),
+            win(
+                "2024-05-01T02:00:00.1234567-08:00",
+                ZERO_TIME,
+                10_000_000,
+                0,
+            ),
             // 1 s later, 2 s of CPU (100 ns units) over 4 processors: 50 %.
-            win("2024-05-01T02:00:01.1234567-08:00", "2024-05-01T02:00:00.1234567-08:00", 30_000_000, 10_000_000),
+            win(
+                "2024-05-01T02:00:01.1234567-08:00",
+                "2024-05-01T02:00:00.1234567-08:00",
+                30_000_000,
+                10_000_000,
+            ),
             // Restart inside the stream: the CLI prints ~9.2e13 %, the engine resets.
-            win("2024-05-01T02:00:02.1234567-08:00", "2024-05-01T02:00:01.1234567-08:00", 5_000_000, 30_000_000),
+            win(
+                "2024-05-01T02:00:02.1234567-08:00",
+                "2024-05-01T02:00:01.1234567-08:00",
+                5_000_000,
+                30_000_000,
+            ),
         ],
     );
     assert_eq!(p[1].cpu_percent(), Some(50.0));
@@ -317,7 +372,10 @@ fn memory_is_bounded_by_the_ring() {
     run(&mut e, &samples);
     let pts = e.get("a").expect("state").points();
     assert_eq!(pts.len(), 5);
-    assert_eq!(pts.back().map(|p| p.t_ms()), Some(((T0 * 1000) + 49_000) as f64));
+    assert_eq!(
+        pts.back().map(|p| p.t_ms()),
+        Some(((T0 * 1000) + 49_000) as f64)
+    );
 }
 
 #[test]
@@ -327,12 +385,22 @@ fn stopped_and_silent_containers_are_evicted_after_their_ttl_in_sample_time() {
         silent_ttl_ns: 30_000_000_000,
         ..EngineConfig::default()
     });
-    run(&mut e, &[s("stop", 0, SEC, 100 * SEC).stats(), s("quiet", 0, SEC, 100 * SEC).stats(), empty("stop")]);
+    run(
+        &mut e,
+        &[
+            s("stop", 0, SEC, 100 * SEC).stats(),
+            s("quiet", 0, SEC, 100 * SEC).stats(),
+            empty("stop"),
+        ],
+    );
     // Time moves only with other containers' samples.
     for t in [5_000, 10_000] {
         run(&mut e, &[s("live", t, SEC, 100 * SEC + t as u64).stats()]);
     }
-    assert!(e.get("stop").is_some(), "10 s after its last sample: not yet");
+    assert!(
+        e.get("stop").is_some(),
+        "10 s after its last sample: not yet"
+    );
     run(&mut e, &[s("live", 10_001, SEC, 200 * SEC).stats()]);
     assert!(e.get("stop").is_none(), "stopped: dropped after 10 s");
     assert!(e.get("quiet").is_some());
@@ -363,8 +431,18 @@ fn a_batch_of_interleaved_containers_returns_points_in_input_order() {
     ];
     let p = e.update(&batch, None);
     assert_eq!(
-        p.iter().map(|p| (p.flag, p.cpu_percent())).collect::<Vec<_>>(),
-        [(Flag::First, None), (Flag::First, None), (Flag::None, Some(10.0)), (Flag::None, Some(30.0))]
+        p.iter()
+            .map(|p| (p.flag, p.cpu_percent()))
+            .collect::<Vec<_>>(),
+        [
+            (Flag::First, None),
+            (Flag::First, None),
+            (Flag::None, Some(10.0)),
+            (Flag::None, Some(30.0))
+        ]
     );
-    assert_eq!(e.containers().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        e.containers().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
 }

@@ -37,8 +37,15 @@ fn model_update(
     keys.dedup();
     let mut next = Vec::new();
     for k in keys {
-        let values: Vec<u16> = batch.iter().filter(|(bk, _)| *bk == k).map(|(_, v)| *v).collect();
-        let old = model.iter().position(|(mk, _)| *mk == k).map(|i| model[i].1.clone());
+        let values: Vec<u16> = batch
+            .iter()
+            .filter(|(bk, _)| *bk == k)
+            .map(|(_, v)| *v)
+            .collect();
+        let old = model
+            .iter()
+            .position(|(mk, _)| *mk == k)
+            .map(|i| model[i].1.clone());
         calls.push((k, values.clone(), old.is_some()));
         if let Some(s) = updater(k, &values, old) {
             next.push((k, s));

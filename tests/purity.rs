@@ -50,7 +50,11 @@ fn engine_and_model_modules_are_free_of_platform_code() {
             }
         }
     }
-    assert!(found.is_empty(), "platform code in pure modules:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "platform code in pure modules:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -61,7 +65,10 @@ fn every_library_module_is_classified() {
     let mut prev = "";
     for line in lib.lines() {
         let line = line.trim();
-        if let Some(name) = line.strip_prefix("pub mod ").or_else(|| line.strip_prefix("mod ")) {
+        if let Some(name) = line
+            .strip_prefix("pub mod ")
+            .or_else(|| line.strip_prefix("mod "))
+        {
             let name = name.trim_end_matches(';');
             let gated = prev.contains("target_arch = \"wasm32\"");
             assert!(

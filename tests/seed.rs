@@ -47,7 +47,10 @@ fn derivative_updater_bridges_batches_and_bounds_d() {
     // points [ (1,1), (2,3), (4,3) ] → slopes 2.0 (bridging), 0.0; d = [1.0, 2.0, 0.0], last 3 kept.
     assert_eq!(
         st.get(&"k"),
-        Some(&Derivative { d: vec![1.0, 2.0, 0.0], lv: (4.0, 3.0) })
+        Some(&Derivative {
+            d: vec![1.0, 2.0, 0.0],
+            lv: (4.0, 3.0)
+        })
     );
     st.update([("k", (5.0, 4.0))], derivative);
     // points [ (4,3), (5,4) ] → d = last 2 of [1.0, 2.0, 0.0, 1.0].
