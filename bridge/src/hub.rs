@@ -1,0 +1,244 @@
+//! The hub between sources and WebSocket clients: raw Docker lines in, frames out, nobody waits.
+//!
+//! A source hands each stats object over as the exact text Docker produced ([`Sink::send`]). A batcher
+//! task groups what arrives within one tick ([`HubConfig::tick`]) into one frame: the object itself
+//! when alone, else a JSON array of the objects, still byte for byte as Docker wrote them. Frames
+//! are broadcast; every client reads from its own bounded window of the broadcast ring
+//! ([`HubConfig::client_queue_frames`]). A client that falls behind loses its oldest frames (the
+//! client's task counts them); the source and the other clients never wait for it.
+//!
+//! A frame never exceeds [`HubConfig::max_frame_bytes`]: a batch is flushed early when the next object
+//! would overflow it, and a single object larger than the limit is dropped and counted (the page
+//! enforces the same limit).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// One WebSocket text frame: a stats object or a JSON array of them, as Docker produced them.
+/// Cloning it for each client is a reference count, not a copy.
+pub type Frame = Utf8Bytes;
+
+/// How frames are made and queued.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    /// Objects arriving within one tick form one frame.
+    pub tick: Duration,
+    /// Frames a client may be behind before its oldest are dropped.
+    pub client_queue_frames: usize,
+    /// The largest frame sent; larger objects are dropped and counted.
+    pub max_frame_bytes: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            tick: Duration::from_millis(100),
+            client_queue_frames: 256,
+            max_frame_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Counters shared by the hub's tasks, for logs and tests.
+#[derive(Debug, Default)]
+pub struct HubCounts {
+    /// Objects received from the source.
+    pub objects: AtomicU64,
+    /// Frames broadcast.
+    pub frames: AtomicU64,
+    /// Objects dropped because they alone exceed the frame limit.
+    pub oversized: AtomicU64,
+    /// Frames dropped for slow clients, over all clients.
+    pub client_drops: AtomicU64,
+}
+
+/// Where a source sends the stats objects it reads. Cheap to clone; sending never blocks for long.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    lines: mpsc::Sender<String>,
+}
+
+impl Sink {
+    /// Hands one stats object (its exact JSON text, without the trailing newline) to the hub.
+    /// Returns `false` once the hub has shut down.
+    pub async fn send(&self, object: String) -> bool {
+        self.lines.send(object).await.is_ok()
+    }
+}
+
+/// The broadcast side: clients subscribe here.
+#[derive(Clone, Debug)]
+pub struct Hub {
+    frames: broadcast::Sender<Frame>,
+    counts: Arc<HubCounts>,
+}
+
+impl Hub {
+    /// Starts the batcher; returns the hub (for clients) and the sink (for the source).
+    pub fn start(config: HubConfig, shutdown: CancellationToken) -> (Hub, Sink) {
+        let (frames, _) = broadcast::channel(config.client_queue_frames.max(1));
+        let (lines_tx, lines_rx) = mpsc::channel(4096);
+        let hub = Hub {
+            frames,
+            counts: Arc::default(),
+        };
+        tokio::spawn(batcher(config, lines_rx, hub.clone(), shutdown));
+        (hub, Sink { lines: lines_tx })
+    }
+
+    /// A new client's receiver: it sees frames from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
+        self.frames.subscribe()
+    }
+
+    /// The shared counters.
+    pub fn counts(&self) -> &HubCounts {
+        &self.counts
+    }
+
+    fn publish(&self, frame: String) {
+        self.counts.frames.fetch_add(1, Ordering::Relaxed);
+        // No receivers is fine: nobody is watching right now.
+        let _ = self.frames.send(Frame::from(frame));
+    }
+}
+
+/// Groups the objects of one tick into one frame.
+async fn batcher(
+    config: HubConfig,
+    mut lines: mpsc::Receiver<String>,
+    hub: Hub,
+    shutdown: CancellationToken,
+) {
+    let mut batch = Batch::new(config.max_frame_bytes);
+    let mut tick = tokio::time::interval(config.tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            line = lines.recv() => {
+                let Some(line) = line else { break };
+                hub.counts.objects.fetch_add(1, Ordering::Relaxed);
+                match batch.push(line) {
+                    Push::Added => {}
+                    Push::Full(frame) => hub.publish(frame),
+                    Push::Oversized(bytes) => {
+                        hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                if let Some(frame) = batch.take() {
+                    hub.publish(frame);
+                }
+            }
+        }
+    }
+    if let Some(frame) = batch.take() {
+        hub.publish(frame);
+    }
+}
+
+/// The objects of the current tick, kept as one growing JSON array text.
+struct Batch {
+    text: String,
+    objects: usize,
+    /// Byte length of the first object, so a lone object can be sent without the brackets.
+    first_len: usize,
+    max_bytes: usize,
+}
+
+enum Push {
+    Added,
+    /// The batch was full: here is the finished frame; the new object starts the next batch.
+    Full(String),
+    /// The object alone exceeds the limit; it was dropped.
+    Oversized(usize),
+}
+
+impl Batch {
+    fn new(max_bytes: usize) -> Batch {
+        Batch {
+            text: String::new(),
+            objects: 0,
+            first_len: 0,
+            max_bytes,
+        }
+    }
+
+    fn push(&mut self, object: String) -> Push {
+        let object = object.trim_end();
+        if object.len() > self.max_bytes {
+            return Push::Oversized(object.len());
+        }
+        // "[" + objects joined by "," + "]"
+        let mut full = None;
+        if self.objects > 0 && self.text.len() + 1 + object.len() + 1 > self.max_bytes {
+            full = self.take();
+        }
+        if self.objects == 0 {
+            self.text.push('[');
+            self.first_len = object.len();
+        } else {
+            self.text.push(',');
+        }
+        self.text.push_str(object);
+        self.objects += 1;
+        match full {
+            Some(frame) => Push::Full(frame),
+            None => Push::Added,
+        }
+    }
+
+    fn take(&mut self) -> Option<String> {
+        let frame = match self.objects {
+            0 => return None,
+            1 => self.text[1..1 + self.first_len].to_string(),
+            _ => {
+                self.text.push(']');
+                std::mem::take(&mut self.text)
+            }
+        };
+        self.text.clear();
+        self.objects = 0;
+        Some(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_object_is_sent_as_is_and_several_as_an_array() {
+        let mut b = Batch::new(1000);
+        assert!(b.take().is_none());
+        assert!(matches!(b.push("{\"id\":\"a\"}\n".into()), Push::Added));
+        assert_eq!(b.take().as_deref(), Some("{\"id\":\"a\"}"));
+        b.push("{\"id\":\"a\"}".into());
+        b.push("{\"id\":\"b\"}".into());
+        assert_eq!(b.take().as_deref(), Some("[{\"id\":\"a\"},{\"id\":\"b\"}]"));
+        assert!(b.take().is_none());
+    }
+
+    #[test]
+    fn frames_stay_under_the_limit() {
+        let mut b = Batch::new(25);
+        let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes
+        assert!(matches!(b.push(obj.clone()), Push::Added));
+        match b.push(obj.clone()) {
+            Push::Full(frame) => assert_eq!(frame, obj),
+            _ => panic!("expected the first object flushed"),
+        }
+        assert_eq!(b.take(), Some(obj));
+        assert!(matches!(b.push("x".repeat(26)), Push::Oversized(26)));
+        assert!(b.take().is_none());
+    }
+}

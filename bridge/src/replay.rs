@@ -1,0 +1,226 @@
+//! The replay source: a recording of Docker stats objects played back at the pace it was recorded.
+//!
+//! The file is newline-delimited Docker stats objects (what `GET /containers/{id}/stats?stream=true`
+//! emits; containers may be interleaved). It is read as a stream, so a long recording costs no
+//! memory. Each object is sent when its `read` timestamp comes due: the first real timestamp plays at
+//! once, later ones at `(read − first) / speed` after it. An object whose `read` is Go's zero time (a
+//! stopped container's empty sample) keeps its place in the order and goes out with the object before
+//! it; one whose time runs backwards goes out at once. Objects are sent byte for byte as recorded.
+//!
+//! With `--loop`, the recording starts over when it ends. So that a viewer's time keeps moving
+//! forward, each later pass shifts `read` and `preread` (only those two values in the text) by the
+//! recording's time span plus one second; counters start over, which a viewer sees as one reset.
+//! A line that is not a stats object is logged with its number and skipped.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use statscope::Timestamp;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::Sink;
+use crate::source::{BoxFuture, Source};
+
+/// Plays back a recording file.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub path: PathBuf,
+    /// Playback speed: 2.0 plays twice as fast as recorded.
+    pub speed: f64,
+    /// Start over at the end.
+    pub looped: bool,
+}
+
+/// Only the field pacing needs; the rest of the object is skipped unparsed.
+#[derive(Deserialize)]
+struct ReadOnly {
+    #[serde(default)]
+    read: Timestamp,
+}
+
+impl Replay {
+    /// Checks that the file can be read before the server starts.
+    pub fn open(path: PathBuf, speed: f64, looped: bool) -> std::io::Result<Replay> {
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--speed must be a positive number, not {speed}"),
+            ));
+        }
+        std::fs::File::open(&path)?;
+        Ok(Replay {
+            path,
+            speed,
+            looped,
+        })
+    }
+
+    /// One pass over the file, its timestamps shifted by `shift_ns`. `None` when stopped.
+    async fn play_once(
+        &self,
+        sink: &Sink,
+        shutdown: &CancellationToken,
+        clock: &mut Pacer,
+        shift_ns: i128,
+    ) -> Option<Pass> {
+        let file = match tokio::fs::File::open(&self.path).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot read the replay file");
+                return None;
+            }
+        };
+        let mut lines = BufReader::new(file).lines();
+        let mut pass = Pass::default();
+        let mut number = 0usize;
+        loop {
+            let line = tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                line = lines.next_line() => line,
+            };
+            let line = match line {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(line = number + 1, error = %e, "replay file unreadable; ending this pass");
+                    break;
+                }
+            };
+            number += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let read = match serde_json::from_str::<ReadOnly>(&line) {
+                Ok(r) => r.read,
+                Err(e) => {
+                    tracing::warn!(line = number, error = %e, "skipping a line that is not a stats object");
+                    continue;
+                }
+            };
+            if !read.is_zero() {
+                let due = clock.due(read.unix_ns() + shift_ns);
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    _ = tokio::time::sleep_until(due) => {}
+                }
+                let t = read.unix_ns();
+                pass.span_ns = Some(
+                    pass.span_ns
+                        .map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))),
+                );
+            }
+            let text = if shift_ns == 0 {
+                line
+            } else {
+                shift_times(&line, shift_ns)
+            };
+            if !sink.send(text).await {
+                return None;
+            }
+            pass.sent += 1;
+        }
+        Some(pass)
+    }
+}
+
+/// What one pass played: the earliest and latest real `read` recorded, and how many objects.
+#[derive(Default)]
+struct Pass {
+    span_ns: Option<(i128, i128)>,
+    sent: usize,
+}
+
+/// Maps recording time to Tokio time: the first real timestamp plays now, the rest `/ speed` later.
+struct Pacer {
+    speed: f64,
+    origin: Option<(i128, Instant)>,
+}
+
+impl Pacer {
+    fn due(&mut self, read_ns: i128) -> Instant {
+        let (t0, start) = *self.origin.get_or_insert((read_ns, Instant::now()));
+        let offset_ns = ((read_ns - t0) as f64 / self.speed).max(0.0);
+        start + Duration::from_nanos(offset_ns.min(u64::MAX as f64) as u64)
+    }
+}
+
+impl Source for Replay {
+    fn kind(&self) -> &'static str {
+        "replay"
+    }
+    fn describe(&self) -> String {
+        format!(
+            "a replay of {} at {}× speed{}",
+            self.path.display(),
+            self.speed,
+            if self.looped { ", looped" } else { "" }
+        )
+    }
+    fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
+        Box::pin(async move {
+            let mut clock = Pacer {
+                speed: self.speed,
+                origin: None,
+            };
+            let mut shift_ns = 0i128;
+            for pass_number in 1i128.. {
+                let Some(pass) = self.play_once(&sink, &shutdown, &mut clock, shift_ns).await
+                else {
+                    return;
+                };
+                tracing::info!(objects = pass.sent, "replay pass finished");
+                let (true, Some((earliest, latest))) = (self.looped, pass.span_ns) else {
+                    return;
+                };
+                // Pass k plays the recording shifted by k × (its time span + one second).
+                shift_ns = pass_number * (latest - earliest + 1_000_000_000);
+            }
+        })
+    }
+}
+
+/// Rewrites the `read` and `preread` values of a stats object's text by `shift_ns`; Go's zero time
+/// stays zero, and everything else is left byte for byte. Docker writes compact JSON
+/// (`"read":"…"`), which is the form recognised.
+pub fn shift_times(text: &str, shift_ns: i128) -> String {
+    const KEY_TAIL: &str = "read\":\"";
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find(KEY_TAIL) {
+        let is_time_key = rest[..i].ends_with('"') || rest[..i].ends_with("\"pre");
+        let value_start = i + KEY_TAIL.len();
+        out.push_str(&rest[..value_start]);
+        rest = &rest[value_start..];
+        if !is_time_key {
+            continue;
+        }
+        let Some(end) = rest.find('"') else { break };
+        let value = &rest[..end];
+        match Timestamp::parse_rfc3339(value) {
+            Ok(t) if !t.is_zero() => {
+                out.push_str(&Timestamp::from_unix_ns(t.unix_ns() + shift_ns).to_rfc3339());
+            }
+            _ => out.push_str(value),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifting_moves_only_read_and_preread() {
+        let text = r#"{"read":"2024-05-01T10:00:00.5Z","name":"/already_read","preread":"2024-05-01T09:59:59.5Z","x":{"read":"0001-01-01T00:00:00Z"}}"#;
+        assert_eq!(
+            shift_times(text, 60_000_000_000),
+            r#"{"read":"2024-05-01T10:01:00.5Z","name":"/already_read","preread":"2024-05-01T10:00:59.5Z","x":{"read":"0001-01-01T00:00:00Z"}}"#
+        );
+        assert_eq!(shift_times("no times here", 5), "no times here");
+    }
+}

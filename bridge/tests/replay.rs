@@ -1,0 +1,156 @@
+//! The replay source's pacing, order and looping, in Tokio's paused time (no real waiting).
+
+use std::time::Duration;
+
+use serde_json::value::RawValue;
+use statscope_bridge::hub::{Hub, HubConfig};
+use statscope_bridge::replay::Replay;
+use statscope_bridge::source::Source;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+fn object(id: &str, read: &str) -> String {
+    format!(
+        r#"{{"read":"{read}","preread":"0001-01-01T00:00:00Z","id":"{id}","cpu_stats":{{"cpu_usage":{{"total_usage":1}}}}}}"#
+    )
+}
+
+fn recording() -> (tempfile_path::Path, Vec<String>) {
+    let lines = vec![
+        object("a", "2024-05-01T10:00:00Z"),
+        object("b", "2024-05-01T10:00:00.004Z"),
+        object("a", "2024-05-01T10:00:01Z"),
+        object("c", "0001-01-01T00:00:00Z"), // a stopped container: keeps its place
+        object("b", "2024-05-01T10:00:01.004Z"),
+        "this line is not JSON".to_string(),
+        object("a", "2024-05-01T10:00:04Z"),
+        object("b", "2024-05-01T10:00:03Z"), // backwards: goes out at once
+    ];
+    let path = tempfile_path::Path::new(&lines.join("\n"));
+    let expected = lines.into_iter().filter(|l| l.starts_with('{')).collect();
+    (path, expected)
+}
+
+/// A file in the temp folder, removed on drop.
+mod tempfile_path {
+    pub struct Path(pub std::path::PathBuf);
+    impl Path {
+        pub fn new(text: &str) -> Path {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static N: AtomicU64 = AtomicU64::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "statscope-replay-{}-{}.ndjson",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::write(&p, text).expect("write recording");
+            Path(p)
+        }
+    }
+    impl Drop for Path {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+/// Runs the replay into a hub and returns `(ms since start, object text)` for each object received.
+async fn play(replay: Replay, until_objects: usize) -> Vec<(u128, String)> {
+    let shutdown = CancellationToken::new();
+    let config = HubConfig {
+        tick: Duration::from_millis(1),
+        ..HubConfig::default()
+    };
+    let (hub, sink) = Hub::start(config, shutdown.clone());
+    let mut rx = hub.subscribe();
+    let start = Instant::now();
+    tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
+    let mut got = Vec::new();
+    while got.len() < until_objects {
+        let frame = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("a frame in time")
+            .expect("open");
+        let at = start.elapsed().as_millis();
+        let texts: Vec<String> = if frame.starts_with('[') {
+            serde_json::from_str::<Vec<Box<RawValue>>>(&frame)
+                .expect("array")
+                .into_iter()
+                .map(|r| r.get().to_string())
+                .collect()
+        } else {
+            vec![frame.to_string()]
+        };
+        got.extend(texts.into_iter().map(|t| (at, t)));
+    }
+    shutdown.cancel();
+    got
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_keeps_the_recorded_pace_and_order_at_any_speed() {
+    let (file, expected) = recording();
+    for speed in [1.0, 2.0, 10.0] {
+        let replay = Replay::open(file.0.clone(), speed, false).expect("opens");
+        let got = play(replay, expected.len()).await;
+        let texts: Vec<&String> = got.iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            texts,
+            expected.iter().collect::<Vec<_>>(),
+            "byte for byte, in file order"
+        );
+        let at: Vec<f64> = got
+            .iter()
+            .map(|(ms, _)| *ms as f64 * speed / 1000.0)
+            .collect();
+        // Recorded offsets 0, 0.004, 1, (stopped: with the one before), 1.004, 4, (backwards: at once).
+        let recorded = [0.0, 0.004, 1.0, 1.0, 1.004, 4.0, 4.0];
+        for (i, (got, want)) in at.iter().zip(recorded).enumerate() {
+            assert!(
+                (got - want).abs() <= 0.002 * speed + 0.0011,
+                "speed {speed}, object {i}: at {got} s, recorded {want} s"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_looped_replay_moves_time_forward_on_each_pass() {
+    let (file, expected) = recording();
+    let replay = Replay::open(file.0.clone(), 1.0, true).expect("opens");
+    let got = play(replay, expected.len() * 3).await;
+    let reads: Vec<statscope::Timestamp> = got
+        .iter()
+        .map(|(_, t)| statscope::Stats::from_json(t).expect("stats").read)
+        .collect();
+    let n = expected.len();
+    // Pass 2 is pass 1 shifted by the recording's length (4 s) plus one second, pass 3 by twice that.
+    for i in 0..n {
+        if reads[i].is_zero() {
+            assert!(
+                reads[i + n].is_zero() && reads[i + 2 * n].is_zero(),
+                "zero time stays zero"
+            );
+            continue;
+        }
+        assert_eq!(reads[i + n].unix_ns() - reads[i].unix_ns(), 5_000_000_000);
+        assert_eq!(
+            reads[i + 2 * n].unix_ns() - reads[i].unix_ns(),
+            10_000_000_000
+        );
+    }
+    // And the second pass plays after the first, at the recorded pace.
+    assert!(got[n].0 >= 5000, "pass 2 starts 5 s in: {}", got[n].0);
+}
+
+#[test]
+fn a_bad_speed_or_a_missing_file_is_refused_up_front() {
+    assert!(Replay::open("/nonexistent.ndjson".into(), 1.0, false).is_err());
+    let (file, _) = recording();
+    for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            Replay::open(file.0.clone(), speed, false).is_err(),
+            "{speed}"
+        );
+    }
+}

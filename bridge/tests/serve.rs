@@ -1,0 +1,437 @@
+//! `statscope serve` against real sockets: a server on port 0, a real WebSocket client.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::value::RawValue;
+use statscope_bridge::hub::{HubConfig, Sink};
+use statscope_bridge::server::{self, ServerConfig};
+use statscope_bridge::source::{BoxFuture, Source};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_util::sync::CancellationToken;
+
+/// A source the test drives: every string sent on the channel becomes one object.
+struct Scripted(Mutex<Option<mpsc::Receiver<String>>>);
+
+impl Source for Scripted {
+    fn kind(&self) -> &'static str {
+        "scripted"
+    }
+    fn describe(&self) -> String {
+        "a test script".into()
+    }
+    fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
+        let rx = self.0.lock().expect("lock").take();
+        Box::pin(async move {
+            let Some(mut rx) = rx else { return };
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    line = rx.recv() => match line {
+                        Some(line) => { if !sink.send(line).await { return } }
+                        None => return,
+                    },
+                }
+            }
+        })
+    }
+}
+
+struct Server {
+    addr: std::net::SocketAddr,
+    feed: mpsc::Sender<String>,
+    shutdown: CancellationToken,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+    web_root: PathBuf,
+}
+
+async fn start(mut config: ServerConfig) -> Server {
+    let web_root = std::env::temp_dir().join(format!(
+        "statscope-serve-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(web_root.join("www")).expect("web root");
+    std::fs::create_dir_all(web_root.join("pkg")).expect("pkg");
+    std::fs::write(
+        web_root.join("index.html"),
+        "<!doctype html><title>statscope</title>",
+    )
+    .expect("index");
+    std::fs::write(web_root.join("www/app.js"), "export {}").expect("js");
+    std::fs::write(web_root.join("pkg/statscope_bg.wasm"), b"\0asm").expect("wasm");
+    std::fs::write(web_root.join("secret.txt"), "do not serve").expect("secret");
+    config.web_root = web_root.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (feed, rx) = mpsc::channel(1024);
+    let shutdown = CancellationToken::new();
+    let source = Box::new(Scripted(Mutex::new(Some(rx))));
+    let done = tokio::spawn(server::run(listener, source, config, shutdown.clone()));
+    Server {
+        addr,
+        feed,
+        shutdown,
+        done,
+        web_root,
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(
+    addr: std::net::SocketAddr,
+    query: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<Ws, WsError> {
+    let mut request = format!("ws://{addr}/ws{query}").into_client_request()?;
+    for (k, v) in headers {
+        request
+            .headers_mut()
+            .insert(*k, HeaderValue::from_str(v).expect("header"));
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// The next text message, skipping pings; panics after 5 s.
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket is open")
+            .expect("a valid message");
+        match message {
+            Message::Text(text) => return text.to_string(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// Splits a frame into its objects' exact texts.
+fn objects(frame: &str) -> Vec<String> {
+    if frame.starts_with('[') {
+        let raw: Vec<Box<RawValue>> = serde_json::from_str(frame).expect("an array frame");
+        raw.into_iter().map(|r| r.get().to_string()).collect()
+    } else {
+        vec![frame.to_string()]
+    }
+}
+
+fn stats(id: &str, n: usize) -> String {
+    format!(
+        r#"{{"id":"{id}","name":"/{id}","read":"2024-05-01T10:00:{:02}Z","cpu_stats":{{"cpu_usage":{{"total_usage":{n}}}}}}}"#,
+        n % 60
+    )
+}
+
+#[tokio::test]
+async fn frames_carry_docker_objects_byte_for_byte_after_a_hello() {
+    let s = start(ServerConfig::default()).await;
+    let mut ws = connect(s.addr, "", &[]).await.expect("connects");
+    let hello: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).expect("hello");
+    assert_eq!(hello["type"], "statscope.hello");
+    assert_eq!(hello["source"], "scripted");
+
+    // One object in a tick goes out alone, exactly as sent.
+    let one = stats("a", 1);
+    s.feed.send(format!("{one}\n")).await.expect("feed");
+    assert_eq!(next_text(&mut ws).await, one);
+
+    // Several in one tick go out as one array of the same bytes, in order.
+    let sent: Vec<String> = (0..5).map(|i| stats(&format!("c{i}"), i)).collect();
+    for o in &sent {
+        s.feed.send(o.clone()).await.expect("feed");
+    }
+    let mut got = Vec::new();
+    while got.len() < sent.len() {
+        let frame = next_text(&mut ws).await;
+        assert!(
+            statscope::parse_frame(&frame).is_ok(),
+            "the page's parser reads it: {frame}"
+        );
+        got.extend(objects(&frame));
+    }
+    assert_eq!(got, sent);
+    s.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_cross_site_page_cannot_open_the_feed() {
+    let s = start(ServerConfig {
+        allowed_origins: vec!["https://dash.example.com".into()],
+        ..ServerConfig::default()
+    })
+    .await;
+    let own = format!("http://{}", s.addr);
+    for origin in ["http://evil.example", "http://localhost:1", "null"] {
+        match connect(s.addr, "", &[("origin", origin)]).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 403, "{origin}"),
+            other => panic!(
+                "{origin} must be refused, got {:?}",
+                other.map(|_| "a socket")
+            ),
+        }
+    }
+    for origin in [own.as_str(), "https://dash.example.com"] {
+        assert!(
+            connect(s.addr, "", &[("origin", origin)]).await.is_ok(),
+            "{origin}"
+        );
+    }
+    assert!(
+        connect(s.addr, "", &[]).await.is_ok(),
+        "no Origin: a non-browser client"
+    );
+    s.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_token_is_required_when_set() {
+    let s = start(ServerConfig {
+        token: Some("s3cret-token".into()),
+        ..ServerConfig::default()
+    })
+    .await;
+    for (query, headers) in [
+        ("", vec![]),
+        ("?token=wrong", vec![]),
+        ("", vec![("authorization", "Bearer nope")]),
+    ] {
+        match connect(s.addr, query, &headers).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+            other => panic!("must be refused, got {:?}", other.map(|_| "a socket")),
+        }
+    }
+    assert!(connect(s.addr, "?token=s3cret-token", &[]).await.is_ok());
+    assert!(
+        connect(s.addr, "", &[("authorization", "Bearer s3cret-token")])
+            .await
+            .is_ok()
+    );
+    s.shutdown.cancel();
+}
+
+/// A raw HTTP/1.1 request, so the path reaches the server unnormalized.
+async fn raw_get(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn static_files_are_served_and_nothing_else() {
+    let s = start(ServerConfig::default()).await;
+    let (status, body) = raw_get(s.addr, "GET", "/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<title>statscope</title>"));
+    let (status, body) = raw_get(s.addr, "GET", "/www/app.js").await;
+    assert_eq!(status, 200);
+    assert!(body
+        .to_ascii_lowercase()
+        .contains("content-type: text/javascript"));
+    let (status, body) = raw_get(s.addr, "GET", "/pkg/statscope_bg.wasm").await;
+    assert_eq!(status, 200);
+    assert!(body
+        .to_ascii_lowercase()
+        .contains("content-type: application/wasm"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        s.web_root.join("secret.txt"),
+        s.web_root.join("www/escape.txt"),
+    )
+    .expect("symlink");
+    for path in [
+        "/www/../secret.txt",
+        "/www/%2e%2e/secret.txt",
+        "/www/..%2fsecret.txt",
+        "/www/",
+        "/www",
+        "/pkg/../index.html",
+        "/www/escape.txt",
+        "/secret.txt",
+        "/www//etc/passwd",
+    ] {
+        let (status, body) = raw_get(s.addr, "GET", path).await;
+        assert!(status == 404 || status == 400, "{path} gave {status}");
+        assert!(!body.contains("do not serve"), "{path} leaked the secret");
+    }
+    // Nothing proxies to Docker, whatever the path or method.
+    for (method, path) in [
+        ("GET", "/_ping"),
+        ("GET", "/containers/json"),
+        ("GET", "/v1.41/containers/json"),
+        ("POST", "/containers/create"),
+        ("DELETE", "/containers/abc"),
+        ("POST", "/ws"),
+        ("PUT", "/www/app.js"),
+    ] {
+        let (status, _) = raw_get(s.addr, method, path).await;
+        assert!(matches!(status, 404 | 405), "{method} {path} gave {status}");
+    }
+    s.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_slow_client_drops_its_oldest_frames_and_stalls_nobody() {
+    let s = start(ServerConfig {
+        hub: HubConfig {
+            tick: Duration::from_millis(5),
+            client_queue_frames: 4,
+            ..HubConfig::default()
+        },
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut slow = connect(s.addr, "", &[]).await.expect("slow connects");
+    let mut fast = connect(s.addr, "", &[]).await.expect("fast connects");
+    next_text(&mut slow).await; // hello
+    next_text(&mut fast).await;
+    // ~40 MB through loopback: far more than the slow client's socket buffers hold.
+    let padding = "x".repeat(100_000);
+    let total = 400usize;
+    let feeder = {
+        let feed = s.feed.clone();
+        tokio::spawn(async move {
+            for i in 0..total {
+                let object = format!(r#"{{"id":"n{i:04}","name":"/{padding}"}}"#);
+                feed.send(object).await.expect("feed");
+                // One object per tick, so each is its own frame.
+                tokio::time::sleep(Duration::from_millis(6)).await;
+            }
+        })
+    };
+    // The fast client reads everything, in order, while the slow one reads nothing.
+    let mut ids = Vec::new();
+    while ids.len() < total {
+        for o in objects(&next_text(&mut fast).await) {
+            let v: serde_json::Value = serde_json::from_str(&o).expect("object");
+            ids.push(v["id"].as_str().expect("id").to_string());
+        }
+    }
+    feeder.await.expect("feeder");
+    let expected: Vec<String> = (0..total).map(|i| format!("n{i:04}")).collect();
+    assert_eq!(ids, expected, "the fast client lost nothing");
+    // Now the slow client reads: it finds a drop notice, and fewer frames than were sent.
+    let mut dropped = 0u64;
+    let mut received = 0usize;
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(Duration::from_millis(500), slow.next()).await
+    {
+        if let Message::Text(text) = message {
+            if text.contains("\"statscope.dropped\"") {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("note");
+                dropped = v["total"].as_u64().expect("total");
+            } else {
+                received += objects(&text).len();
+            }
+        }
+    }
+    assert!(dropped > 0, "the slow client was told about its drops");
+    assert!(
+        received < total,
+        "the slow client did not get everything ({received})"
+    );
+    s.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn heartbeats_and_a_clean_shutdown() {
+    let s = start(ServerConfig {
+        heartbeat: Duration::from_millis(50),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut ws = connect(s.addr, "", &[]).await.expect("connects");
+    let mut pings = 0;
+    while pings < 2 {
+        match tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
+            Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected pings, got {other:?}"),
+        }
+    }
+    // Messages from the client are ignored, and do not close anything.
+    ws.send(Message::Text("{\"please\":\"run docker rm -f\"}".into()))
+        .await
+        .expect("send");
+    s.shutdown.cancel();
+    let closed = async {
+        while let Some(Ok(message)) = ws.next().await {
+            if let Message::Close(_) = message {
+                return true;
+            }
+        }
+        false
+    };
+    assert!(tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .expect("closes in time"));
+    let result = tokio::time::timeout(Duration::from_secs(5), s.done)
+        .await
+        .expect("server stops");
+    assert!(result.expect("joins").is_ok());
+}
+
+#[tokio::test]
+async fn the_demo_feed_serves_real_shaped_stats() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    let demo = statscope_bridge::demo::Demo {
+        interval: Duration::from_millis(100),
+        ..Default::default()
+    };
+    tokio::spawn(server::run(
+        listener,
+        Box::new(demo),
+        ServerConfig::default(),
+        shutdown.clone(),
+    ));
+    let mut ws = connect(addr, "", &[]).await.expect("connects");
+    let hello: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).expect("hello");
+    assert_eq!(hello["source"], "demo");
+    assert!(hello["describe"]
+        .as_str()
+        .expect("describe")
+        .contains("demo"));
+    let mut engine = statscope::RateEngine::default();
+    let mut rates = 0;
+    while rates < 5 {
+        let frame = next_text(&mut ws).await;
+        let samples = statscope::parse_frame(&frame).expect("Docker stats");
+        rates += engine
+            .update(&samples, None)
+            .iter()
+            .filter(|p| p.cpu_percent().is_some())
+            .count();
+    }
+    assert!(engine.len() >= 5, "the demo's containers: {}", engine.len());
+    shutdown.cancel();
+}

@@ -1,0 +1,163 @@
+//! `statscope stats` as a user runs it: the real binary on recordings from a real Docker daemon.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const RECORDING: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/docker-20.10-cgroupv1.ndjson"
+);
+
+fn statscope(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_statscope"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("statscope runs");
+    let input = stdin.unwrap_or_default().to_vec();
+    let mut pipe = child.stdin.take().expect("stdin");
+    std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    child.wait_with_output().expect("statscope exits")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+/// `--format json` equals, line for line, what the docker CLI itself printed for each sample of a
+/// recording (captured by `scripts/docker-cli-golden.py`, the real CLI against a fake daemon).
+#[test]
+fn json_reproduces_the_docker_cli_line_for_line() {
+    for recording in [
+        RECORDING.to_string(),
+        RECORDING.replace("docker-20.10-cgroupv1", "edge-cases"),
+    ] {
+        let golden_path = recording.replace(".ndjson", ".docker-cli.jsonl");
+        let golden = std::fs::read_to_string(&golden_path)
+            .unwrap_or_else(|e| panic!("golden {golden_path}: {e}"));
+        let out = statscope(&["stats", "--format", "json", &recording], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ours = text(&out.stdout);
+        let (ours, golden): (Vec<&str>, Vec<&str>) =
+            (ours.lines().collect(), golden.lines().collect());
+        assert_eq!(ours.len(), golden.len(), "{recording}: one line per sample");
+        for (i, (a, b)) in ours.iter().zip(&golden).enumerate() {
+            assert_eq!(a, b, "{recording} line {}", i + 1);
+        }
+    }
+}
+
+#[test]
+fn windows_json_reproduces_the_docker_cli() {
+    let recording = RECORDING.replace("docker-20.10-cgroupv1", "edge-cases-windows");
+    let golden = std::fs::read_to_string(recording.replace(".ndjson", ".docker-cli.jsonl"))
+        .expect("windows golden");
+    let out = statscope(
+        &["stats", "--format", "json", "--os", "windows", &recording],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), golden);
+}
+
+#[test]
+fn csv_has_one_row_per_line_and_flags_the_stream_events() {
+    let out = statscope(&["stats", "--format", "csv", RECORDING], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,flag")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let input_lines = std::fs::read_to_string(RECORDING)
+        .expect("recording")
+        .lines()
+        .count();
+    assert_eq!(rows.len(), input_lines);
+    let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2]).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    for flag in ["first", "reset", "stopped", ""] {
+        assert!(rows.iter().any(|r| r[10] == flag), "no {flag:?} row");
+    }
+    for r in &rows {
+        assert_eq!(r.len(), 11, "{r:?}");
+        let rates = [r[3], r[6], r[7], r[8], r[9]];
+        if ["first", "reset", "stopped"].contains(&r[10]) {
+            assert!(
+                rates.iter().all(|c| c.is_empty()),
+                "rates on a {} row: {r:?}",
+                r[10]
+            );
+        } else {
+            for c in rates {
+                let v: f64 = c.parse().unwrap_or_else(|_| panic!("number in {r:?}"));
+                assert!(v >= 0.0 && v.is_finite(), "{r:?}");
+            }
+        }
+    }
+    // The CPU burner runs under --cpus 0.5: its rates sit near 50 %, never a spike.
+    let burn: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[2] == "ss-burn" && r[10].is_empty())
+        .map(|r| r[3].parse().expect("cpu"))
+        .collect();
+    assert!(burn.len() > 10);
+    assert!(burn.iter().all(|v| (35.0..=65.0).contains(v)), "{burn:?}");
+}
+
+#[test]
+fn a_malformed_line_is_reported_skipped_and_fails_the_run() {
+    let good = std::fs::read_to_string(RECORDING).expect("recording");
+    let mut lines: Vec<&str> = good.lines().take(4).collect();
+    lines.insert(2, "{\"read\": \"not a time\"}");
+    lines.insert(4, "garbage");
+    lines.insert(5, "");
+    let input = lines.join("\n");
+    let out = statscope(&["stats", "--format", "json", "-"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 3:") && err.contains("RFC 3339"), "{err}");
+    assert!(err.contains("line 5:"), "{err}");
+    assert!(err.contains("2 of 6 lines"), "{err}");
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        4,
+        "the good lines are all still processed"
+    );
+}
+
+#[test]
+fn table_shows_one_row_per_container_like_docker_stats() {
+    let out = statscope(&["stats", RECORDING], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("CONTAINER ID   NAME "), "{table}");
+    assert!(lines[0].contains("MEM USAGE / LIMIT") && lines[0].ends_with("PIDS"));
+    assert_eq!(lines.len(), 6, "{table}");
+    // The stopped container shows the CLI's zeros.
+    let short = lines
+        .iter()
+        .find(|l| l.contains("ss-short"))
+        .expect("ss-short row");
+    assert!(short.contains("0B / 0B"), "{short}");
+    // Columns line up: every row has NAME at the same offset.
+    let at = lines[0].find("NAME").expect("NAME");
+    assert!(
+        lines[1..].iter().all(|l| l[at..].starts_with("ss-")),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let out = statscope(&["stats", "/nonexistent/recording.ndjson"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot open /nonexistent/recording.ndjson"));
+}
