@@ -6,17 +6,19 @@
 # touched. Idempotent: exits 0 when nothing is running.
 #
 # Environment: the same STATSCOPE_DOCKER_* variables as dockerd-up.sh
-#   (STATSCOPE_DOCKER_EXEC_ROOT, STATSCOPE_DOCKER_PIDFILE, STATSCOPE_DOCKER_SOCK,
-#    STATSCOPE_DOCKER_BRIDGE), plus
+#   (STATSCOPE_DOCKER_ROOT, STATSCOPE_DOCKER_EXEC_ROOT, STATSCOPE_DOCKER_PIDFILE, STATSCOPE_DOCKER_SOCK,
+#    STATSCOPE_DOCKER_BRIDGE, STATSCOPE_DOCKER_CGROUP_PARENT), plus
 #   STATSCOPE_DOCKER_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL [30]
 #   STATSCOPE_DOCKER_KEEP_BRIDGE   1 = keep the bridge device we created      [0]
 # Data (images) in STATSCOPE_DOCKER_ROOT is kept, so the next start is fast.
 set -euo pipefail
 
+ROOT=${STATSCOPE_DOCKER_ROOT:-/var/lib/statscope-docker}
 EXEC_ROOT=${STATSCOPE_DOCKER_EXEC_ROOT:-/run/statscope-docker}
 PIDFILE=${STATSCOPE_DOCKER_PIDFILE:-/run/statscope-docker.pid}
 SOCK=${STATSCOPE_DOCKER_SOCK:-/run/statscope-docker.sock}
 BRIDGE=${STATSCOPE_DOCKER_BRIDGE:-statscope0}
+CGROUP_PARENT=${STATSCOPE_DOCKER_CGROUP_PARENT:-/statscope-docker}
 STOP_TIMEOUT=${STATSCOPE_DOCKER_STOP_TIMEOUT:-30}
 KEEP_BRIDGE=${STATSCOPE_DOCKER_KEEP_BRIDGE:-0}
 CTD_PIDFILE=$EXEC_ROOT/containerd/statscope-containerd.pid
@@ -58,9 +60,30 @@ stop_pid() { # pidfile comm label
     log "$label stopped"
 }
 
+# dockerd bind-mounts its data root onto itself; a daemon that dies during
+# startup leaves that mount behind. Remove it (only exactly $ROOT, only while
+# our dockerd is not running).
+unmount_stale_root() {
+    local i
+    for i in 1 2 3; do
+        awk -v r="$ROOT" '$2 == r { f = 1 } END { exit !f }' /proc/mounts || return 0
+        umount "$ROOT" 2>/dev/null || umount -l "$ROOT" 2>/dev/null || return 0
+    done
+}
+
 stop_pid "$PIDFILE" dockerd dockerd
 stop_pid "$CTD_PIDFILE" containerd containerd
 rm -f "$SOCK"
+unmount_stale_root
+
+# the (now empty) cgroup parent directories runc created for our containers
+cg=${CGROUP_PARENT#/}
+case $cg in
+    ''|*/*|.|..) ;;   # only a plain, single-level name of ours
+    *) for d in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg"; do
+           [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+       done ;;
+esac
 
 if [ "$KEEP_BRIDGE" != 1 ] && [ "$BRIDGE" != default ] && command -v ip >/dev/null &&
     ip -d link show "$BRIDGE" 2>/dev/null | grep -q "alias $BRIDGE_MARK"; then

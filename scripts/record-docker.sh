@@ -10,14 +10,16 @@
 #
 #   ss-burn     --cpus 0.5, `while :; do :; done`             (CPU ~50%)
 #   ss-idle     sleep                                          (~0%)
-#   ss-io       page-cache file, then a loop of O_DIRECT dd write+read and
-#               ping to the bridge gateway                     (blkio, net I/O)
+#   ss-io       8 MB page-cache file, then a loop of 1 MB O_DIRECT dd write+read
+#               and ping to the bridge gateway                 (blkio, net I/O)
 #   ss-short    does a little I/O, exits by itself after ~5 s; its stream is
 #               kept open ~8 s more (empty zero-timestamp samples), then the
 #               container is removed (stream EOF)
-#   ss-restart  --cpus 0.2 `yes >/dev/null` as PID 1 (ignores SIGTERM);
-#               `docker restart -t 2` at ~9 s (spans collector ticks) and
-#               `docker restart -t 0` at ~19 s (fast restart)
+#   ss-restart  --cpus 0.2 `yes >/dev/null` as PID 1 (ignores SIGTERM):
+#               ~7 s `docker restart -t 2` (SIGKILL after 2 s; the down time is
+#               ~0.2 s, so usually no tick falls in it: fast-restart pattern),
+#               ~14 s `docker stop -t 0` + 2.5 s + `docker start` (down across
+#               ticks: empty samples), ~21 s `docker restart -t 0` (fast)
 #
 # Usage: scripts/record-docker.sh [OUTPUT]
 #   OUTPUT default: tests/fixtures/docker-20.10-cgroupv1.ndjson (repo-relative)
@@ -44,8 +46,8 @@ started_daemon=0
 if [ "$(curl -fsS --max-time 2 --unix-socket "$SOCK" http://localhost/_ping 2>/dev/null || true)" != OK ]; then
     started_daemon=1
 fi
-eval "$("$HERE/dockerd-up.sh")"
-export DOCKER_HOST
+export DOCKER_HOST=unix://$SOCK
+unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH || true
 
 MERGER_PID=
 cleanup() {
@@ -57,13 +59,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
+up_env=$("$HERE/dockerd-up.sh")   # fails the script if the daemon cannot start
+eval "$up_env"
+
 "$DOCKER" rm -f "${NAMES[@]}" >/dev/null 2>&1 || true
 
 run() { "$DOCKER" run -d --name "$@" 2>/dev/null; }   # stderr: IPv4-forwarding warning
 log "starting containers"
 run ss-idle "$IMAGE" sleep 3600 >/dev/null
 run ss-burn --cpus 0.5 "$IMAGE" sh -c 'while :; do :; done' >/dev/null
-run ss-io "$IMAGE" sh -c '
+# blkio accounting: on recent kernels (seen on 6.18) cgroup v1
+# blkio.throttle.io_service_bytes only counts I/O once throttling is active on
+# the device's queue, so give ss-io a harmless 1 GB/s limit on the disk that
+# holds the data root (best effort; without it the blkio lists stay []).
+io_limit=()
+src=$(df --output=source "${STATSCOPE_DOCKER_ROOT:-/var/lib/statscope-docker}" 2>/dev/null | tail -n 1 || true)
+if [ -b "$src" ]; then
+    disk=$(lsblk -ndo pkname "$src" 2>/dev/null | head -n 1 || true)
+    dev=/dev/${disk:-$(basename "$src")}
+    [ -b "$dev" ] && io_limit=(--device-read-bps "$dev:1gb" --device-write-bps "$dev:1gb")
+fi
+log "ss-io block device limit: ${io_limit[*]:-(none)}"
+run ss-io "${io_limit[@]}" "$IMAGE" sh -c '
     dd if=/dev/zero of=/tmp/cache bs=1M count=8 2>/dev/null
     gw=$(ip route | awk "/^default/ {print \$3}")
     while :; do
@@ -137,9 +154,11 @@ at() { # wait until second $1 of the recording
     sleep "$d"
 }
 log "recording ${SECONDS_TOTAL}s (ss-short exits by itself at ~5s)"
-at 9;  log "t=9s:  docker restart -t 2 ss-restart"; "$DOCKER" restart -t 2 ss-restart >/dev/null
+at 7;  log "t=7s:  docker restart -t 2 ss-restart"; "$DOCKER" restart -t 2 ss-restart >/dev/null
 at 13; log "t=13s: docker rm ss-short (its stream ends)"; "$DOCKER" rm ss-short >/dev/null
-at 19; log "t=19s: docker restart -t 0 ss-restart"; "$DOCKER" restart -t 0 ss-restart >/dev/null
+at 14; log "t=14s: docker stop -t 0 ss-restart; sleep 2.5; docker start ss-restart (slow restart)"
+"$DOCKER" stop -t 0 ss-restart >/dev/null; sleep 2.5; "$DOCKER" start ss-restart >/dev/null
+at 21; log "t=21s: docker restart -t 0 ss-restart (fast restart)"; "$DOCKER" restart -t 0 ss-restart >/dev/null
 at "$SECONDS_TOTAL"
 kill "$MERGER_PID"; wait "$MERGER_PID" || true; MERGER_PID=
 
