@@ -9,16 +9,26 @@
 //! - [`report`]: the CSV rows of `statscope stats --format csv` (and of the page's export).
 //! - [`units`]: Go's `%g` and go-units' byte sizes, so strings match the docker CLI to the letter.
 //! - [`seed`]: the blog post's two updaters that started the project, with their meaning kept.
+//! - [`chart`]: what the chart shows and how it is drawn, generic over plotters' `DrawingBackend`.
+//! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view and snapshot.
+//! - [`reconnect`]: when to (re)connect the feed, as a pure state machine.
 //!
-//! The browser layer is compiled only for `wasm32` and lives outside these modules.
+//! The browser layer (`web`: the `Dashboard` handle, WebSocket, canvas, timers) is compiled only for
+//! `wasm32` and is the only module that touches `web-sys`.
 
+pub mod chart;
+pub mod dashboard;
 pub mod figures;
 pub mod keyed;
 pub mod model;
 pub mod rates;
+pub mod reconnect;
 pub mod report;
 pub mod seed;
 pub mod units;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
 
 pub use keyed::KeyedState;
 pub use model::{parse_frame, OsType, ParseError, Stats, Timestamp};

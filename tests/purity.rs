@@ -11,6 +11,9 @@ const PURE_MODULES: &[&str] = &[
     "src/report.rs",
     "src/units.rs",
     "src/seed.rs",
+    "src/chart.rs",
+    "src/dashboard.rs",
+    "src/reconnect.rs",
 ];
 
 const FORBIDDEN: &[&str] = &[
