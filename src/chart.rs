@@ -146,14 +146,15 @@ pub fn parse_hex(text: &str) -> Option<RGBColor> {
     Some(RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8))
 }
 
-/// A "nice" top for the y axis: 1, 2 or 5 × 10^k at or above `max × 1.05`, at least `floor`.
+/// A "nice" top for the y axis: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above `max × 1.05`,
+/// at least `floor`.
 pub fn nice_max(max: f64, floor: f64) -> f64 {
     let target = (max * 1.05).max(floor);
     if !target.is_finite() || target <= 0.0 {
         return floor.max(1.0);
     }
     let magnitude = 10f64.powf(target.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|&v| v >= target)
@@ -168,6 +169,10 @@ pub fn clock_label(t_ms: f64, tz_offset_min: i32) -> String {
 }
 
 /// Draws `view` on `root` (which the caller made from a canvas or an SVG backend).
+///
+/// The time axis is drawn in minutes from an hour-aligned origin, so its "nice" ticks fall on whole
+/// minutes and half-minutes of the clock. A view with no time range (no data yet) shows a short
+/// message instead of axes.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &ChartView,
@@ -177,15 +182,34 @@ pub fn draw<DB: DrawingBackend>(
     let px = |v: f64| (v * scale).round() as i32;
     root.fill(&theme.background)?;
     let (x0, x1) = view.x_range;
-    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    let has_range = matches!(x1.partial_cmp(&x0), Some(std::cmp::Ordering::Greater));
+    if !has_range {
+        let (w, h) = root.dim_in_pixel();
+        let style = TextStyle::from((theme.font, 14.0 * scale).into_font())
+            .color(&theme.text)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+        root.draw_text(
+            "waiting for container stats…",
+            &style,
+            (w as i32 / 2, h as i32 / 2),
+        )?;
+        return root.present();
+    }
+    const MINUTE_MS: f64 = 60_000.0;
+    let origin = (x0 / 3_600_000.0).floor() * 3_600_000.0;
+    let to_x = move |t: f64| (t - origin) / MINUTE_MS;
     let mut chart = ChartBuilder::on(root)
         .margin(px(10.0))
+        .margin_right(px(34.0))
         .x_label_area_size(px(26.0))
         .y_label_area_size(px(52.0))
-        .build_cartesian_2d(x0..x1, 0.0..view.y_max)?;
+        .build_cartesian_2d(to_x(x0)..to_x(x1), 0.0..view.y_max)?;
     let tz = view.tz_offset_min;
     let unit = view.y_unit;
-    let x_fmt = move |t: &f64| clock_label(*t, tz);
+    let x_fmt = move |m: &f64| clock_label(origin + m * MINUTE_MS, tz);
     let y_fmt = move |v: &f64| format!("{}{unit}", trim_number(*v));
     chart
         .configure_mesh()
@@ -193,7 +217,7 @@ pub fn draw<DB: DrawingBackend>(
         .light_line_style(theme.background)
         .axis_style(theme.axis)
         .label_style((theme.font, 12.0 * scale).into_font().color(&theme.text))
-        .x_labels(6)
+        .x_labels(7)
         .y_labels(6)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
@@ -202,11 +226,12 @@ pub fn draw<DB: DrawingBackend>(
     let dot = px(2.0).max(1);
     for s in &view.series {
         for segment in &s.segments {
-            if let [only] = segment.as_slice() {
-                chart.draw_series(std::iter::once(Circle::new(*only, dot, s.color.filled())))?;
+            if let [(t, v)] = segment.as_slice() {
+                let at = (to_x(*t), *v);
+                chart.draw_series(std::iter::once(Circle::new(at, dot, s.color.filled())))?;
             } else {
                 chart.draw_series(LineSeries::new(
-                    segment.iter().copied(),
+                    segment.iter().map(|&(t, v)| (to_x(t), v)),
                     s.color.stroke_width(width),
                 ))?;
             }
@@ -229,9 +254,10 @@ mod tests {
     fn nice_maxima() {
         assert_eq!(nice_max(0.0, 5.0), 5.0);
         assert_eq!(nice_max(3.0, 5.0), 5.0);
-        assert_eq!(nice_max(48.0, 5.0), 100.0);
-        assert_eq!(nice_max(96.0, 5.0), 200.0);
+        assert_eq!(nice_max(48.0, 5.0), 60.0);
+        assert_eq!(nice_max(96.0, 5.0), 120.0);
         assert_eq!(nice_max(151.86, 5.0), 200.0);
+        assert_eq!(nice_max(191.0, 5.0), 250.0);
         assert_eq!(nice_max(17.0, 5.0), 20.0);
         assert_eq!(nice_max(f64::NAN, 5.0), 5.0);
     }

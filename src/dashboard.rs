@@ -22,6 +22,23 @@ use crate::rates::{Container, EngineConfig, Flag, RateEngine, Status};
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
 
+/// The shortest time range shown while history is still short.
+const MIN_SPAN_MS: f64 = 30_000.0;
+
+/// Every key [`Options`] accepts, as JS writes it. (serde-wasm-bindgen reads only known fields of a
+/// JS object, so the browser layer checks keys against this list to refuse typos.)
+pub const OPTION_KEYS: &[&str] = &[
+    "feed",
+    "connect",
+    "windowSeconds",
+    "ttlSeconds",
+    "theme",
+    "colors",
+    "status",
+    "legend",
+    "historyPoints",
+];
+
 /// Options, as a plain JS object gives them (all optional).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -317,10 +334,22 @@ impl DashboardCore {
         self.engine.clock_ns().map_or(0.0, |ns| ns as f64 / 1e6)
     }
 
-    /// The window shown, ms since the epoch.
+    /// The window shown, ms since the epoch: `window_seconds` back from the newest sample (or the
+    /// pause), starting later while less history than that exists, so the curves fill the chart.
+    /// `(0, 0)` before any sample.
     pub fn window_ms(&self) -> (f64, f64) {
+        let Some(_) = self.engine.clock_ns() else {
+            return (0.0, 0.0);
+        };
         let end = self.paused_at_ms.unwrap_or_else(|| self.live_end_ms());
-        (end - self.options.window_seconds * 1000.0, end)
+        let full = end - self.options.window_seconds * 1000.0;
+        let earliest = self
+            .engine
+            .containers()
+            .filter_map(|(_, c)| c.points().front().map(|p| p.t_ms()))
+            .fold(f64::INFINITY, f64::min);
+        let start = full.max(earliest.min(end - MIN_SPAN_MS));
+        (start, end)
     }
 
     /// The legend: one entry per container, in legend order.

@@ -1,1 +1,737 @@
-//! (in progress)
+//! The browser layer: the `Dashboard` handle that JavaScript creates on a `<canvas>`.
+//!
+//! It owns a [`DashboardCore`] (all the logic), the WebSocket, the timers and the page listeners,
+//! and does only what needs a browser: parse frames as they arrive (`onmessage` → `core.ingest`),
+//! apply them as one micro-batch per animation frame (`requestAnimationFrame` → `core.flush`), draw
+//! with `plotters-canvas` when something changed, and keep the status line and the legend (names set
+//! as text, never HTML). Reconnecting follows [`Reconnect`], a pure state machine; this module only
+//! turns socket and page events into its [`FeedEvent`]s.
+//!
+//! Rust owns the device pixel ratio and resizing: before each draw the canvas's backing store is set
+//! to its CSS size × `devicePixelRatio`, and a `ResizeObserver` asks for a redraw on resize.
+//!
+//! Every closure holds a `Weak` reference and is owned by the handle (or by its socket), so
+//! `destroy()` (or dropping the handle) removes every listener and frees everything.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    CloseEvent, Document, Event, EventTarget, HtmlCanvasElement, HtmlElement, MessageEvent,
+    ResizeObserver, WebSocket, Window,
+};
+
+use crate::chart::{self, Theme};
+use crate::dashboard::{DashboardCore, LegendEntry, Options, OPTION_KEYS};
+use crate::reconnect::{Action, FeedEvent, FeedState, Reconnect, ReconnectConfig};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r##"
+/** Options for `new Dashboard(canvas, options)`. Every field is optional. */
+export interface DashboardOptions {
+  /** WebSocket URL of the feed (ws:// or wss://). Default: `/ws` on the page's own origin,
+   *  with the page's `?token=` passed along. */
+  feed?: string;
+  /** Connect to the feed at all; `false` feeds the chart only through `ingest()`. Default true. */
+  connect?: boolean;
+  /** Seconds of history shown (a sliding window ending at the newest sample). Default 300. */
+  windowSeconds?: number;
+  /** Seconds a stopped container's curve stays after its last sample. Default 60. */
+  ttlSeconds?: number;
+  /** "light", "dark", or "auto" to follow `prefers-color-scheme`. Default "auto". */
+  theme?: "light" | "dark" | "auto";
+  /** Curve colours as "#rrggbb", used in order. Default: a colour-blind-safe palette. */
+  colors?: string[];
+  /** Points kept per container. Default: enough for the window at 1 Hz. */
+  historyPoints?: number;
+  /** The element (or its id) where the feed status is written as text. */
+  status?: HTMLElement | string;
+  /** The element (or its id), usually a <ul>, that lists the containers. */
+  legend?: HTMLElement | string;
+}
+
+/** What `snapshot()` returns: the current window, per container in legend order. */
+export interface DashboardSnapshot {
+  containers: { id: string; name: string; cpu: [t_ms: number, cpu_percent: number][] }[];
+}
+
+/** What `status()` returns. */
+export interface DashboardStatus {
+  state: "idle" | "connecting" | "live" | "reconnecting" | "stopped";
+  paused: boolean;
+  /** The reconnect attempt about to be made (while reconnecting). */
+  attempt: number;
+  frames: number;
+  samples: number;
+  malformed: number;
+  oversized: number;
+  bridgeDropped: number;
+  lastError?: string;
+  source?: string;
+  describe?: string;
+  containers: number;
+  feed?: string;
+}
+"##;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "DashboardOptions")]
+    pub type DashboardOptions;
+    #[wasm_bindgen(typescript_type = "DashboardSnapshot")]
+    pub type DashboardSnapshot;
+    #[wasm_bindgen(typescript_type = "DashboardStatus")]
+    pub type DashboardStatus;
+}
+
+/// Live CPU curves of Docker containers on a canvas: the handle a page or a dashboard embeds.
+#[wasm_bindgen]
+pub struct Dashboard {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.inner.borrow();
+        f.debug_struct("Dashboard")
+            .field("feed", &i.feed_url)
+            .field("state", &i.policy.state())
+            .field("containers", &i.core.engine().len())
+            .finish()
+    }
+}
+
+/// An event listener that is removed when dropped.
+struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
+    }
+}
+
+/// The WebSocket and its handlers; dropping it detaches them and closes the socket.
+struct Socket {
+    ws: WebSocket,
+    _onopen: Closure<dyn FnMut(Event)>,
+    _onmessage: Closure<dyn FnMut(MessageEvent)>,
+    _onclose: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+struct Inner {
+    core: DashboardCore,
+    canvas: HtmlCanvasElement,
+    status_el: Option<HtmlElement>,
+    legend_el: Option<HtmlElement>,
+    feed_url: Option<String>,
+    policy: Reconnect,
+    socket: Option<Socket>,
+    /// Sockets closed from their own handlers, dropped on the next tick (not while running).
+    retired: Vec<Socket>,
+    raf: Option<Closure<dyn FnMut(f64)>>,
+    raf_pending: Option<i32>,
+    tick: Option<(i32, Closure<dyn FnMut()>)>,
+    listeners: Vec<Listener>,
+    resize: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
+    last_status: String,
+    last_legend: Vec<LegendEntry>,
+    destroyed: bool,
+}
+
+fn window() -> Result<Window, JsValue> {
+    web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window: statscope runs in a browser page"))
+}
+
+fn document() -> Result<Document, JsValue> {
+    window()?
+        .document()
+        .ok_or_else(|| JsValue::from_str("no document"))
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// An element given as itself or by id.
+fn element_option(options: &JsValue, key: &str) -> Result<Option<HtmlElement>, JsValue> {
+    if !options.is_object() {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(options, &JsValue::from_str(key))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(id) = value.as_string() {
+        return document()?
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            .map(Some)
+            .ok_or_else(|| JsValue::from_str(&format!("option {key}: no element with id {id:?}")));
+    }
+    value.dyn_into::<HtmlElement>().map(Some).map_err(|_| {
+        JsValue::from_str(&format!("option {key} must be an element or an element id"))
+    })
+}
+
+/// `/ws` on the page's own origin (ws: or wss:), with the page's `?token=` passed along.
+fn default_feed_url() -> Result<String, JsValue> {
+    let location = window()?.location();
+    let scheme = if location.protocol()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let mut url = format!("{scheme}://{}/ws", location.host()?);
+    let params = web_sys::UrlSearchParams::new_with_str(&location.search()?)?;
+    if let Some(token) = params.get("token") {
+        url.push_str("?token=");
+        url.push_str(&String::from(js_sys::encode_uri_component(&token)));
+    }
+    Ok(url)
+}
+
+#[wasm_bindgen]
+impl Dashboard {
+    /// Starts a dashboard on `canvas`: connects to the feed (unless `connect: false`) and draws.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        canvas: HtmlCanvasElement,
+        options: Option<DashboardOptions>,
+    ) -> Result<Dashboard, JsValue> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let parsed: Options = if options.is_undefined() || options.is_null() {
+            Options::default()
+        } else {
+            if let Some(object) = options.dyn_ref::<js_sys::Object>() {
+                for key in js_sys::Object::keys(object)
+                    .iter()
+                    .filter_map(|k| k.as_string())
+                {
+                    if !OPTION_KEYS.contains(&key.as_str()) {
+                        return Err(JsValue::from_str(&format!(
+                            "statscope options: unknown field `{key}`, expected one of {}",
+                            OPTION_KEYS.join(", ")
+                        )));
+                    }
+                }
+            }
+            serde_wasm_bindgen::from_value(options.clone())
+                .map_err(|e| JsValue::from_str(&format!("statscope options: {e}")))?
+        };
+        let status_el = element_option(&options, "status")?;
+        let legend_el = element_option(&options, "legend")?;
+        let feed_url = match (&parsed.feed, parsed.connect) {
+            (_, false) => None,
+            (Some(url), true) => Some(url.clone()),
+            (None, true) => Some(default_feed_url()?),
+        };
+        let core = DashboardCore::new(parsed)
+            .map_err(|e| JsValue::from_str(&format!("statscope options: {e}")))?;
+        if canvas.get_attribute("aria-label").is_none() {
+            canvas.set_attribute("role", "img")?;
+            canvas.set_attribute("aria-label", "CPU usage per container over time")?;
+        }
+        let seed = (js_sys::Math::random() * 9.0e15) as u64;
+        let inner = Rc::new(RefCell::new(Inner {
+            core,
+            canvas,
+            status_el,
+            legend_el,
+            feed_url,
+            policy: Reconnect::new(ReconnectConfig::default(), seed),
+            socket: None,
+            retired: Vec::new(),
+            raf: None,
+            raf_pending: None,
+            tick: None,
+            listeners: Vec::new(),
+            resize: None,
+            last_status: String::new(),
+            last_legend: Vec::new(),
+            destroyed: false,
+        }));
+        install(&inner)?;
+        let weak = Rc::downgrade(&inner);
+        {
+            let mut i = inner.borrow_mut();
+            if i.feed_url.is_some() {
+                let action = i.policy.on_event(FeedEvent::Start, now_ms());
+                act(&mut i, &weak, action);
+            }
+            schedule_frame(&mut i);
+        }
+        Ok(Dashboard { inner })
+    }
+
+    /// Pushes one frame (a Docker stats object or a JSON array of them) as if the socket sent it.
+    pub fn ingest(&self, text: &str) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        i.core.ingest(text);
+        schedule_frame(&mut i);
+    }
+
+    /// The current window: `{ containers: [ { id, name, cpu: [[t_ms, cpu_percent], …] }, … ] }`.
+    pub fn snapshot(&self) -> Result<DashboardSnapshot, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        let snapshot = i.core.snapshot();
+        Ok(serde_wasm_bindgen::to_value(&snapshot)?.unchecked_into())
+    }
+
+    /// The feed's state and counters.
+    pub fn status(&self) -> Result<DashboardStatus, JsValue> {
+        let i = self.inner.borrow();
+        let (state, attempt) = state_name(i.policy.state());
+        let c = i.core.counts();
+        let object = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&object, &JsValue::from_str(k), &v);
+        set("state", state.into())?;
+        set("paused", i.core.is_paused().into())?;
+        set("attempt", attempt.into())?;
+        set("frames", (c.frames as f64).into())?;
+        set("samples", (c.samples as f64).into())?;
+        set("malformed", (c.malformed as f64).into())?;
+        set("oversized", (c.oversized as f64).into())?;
+        set("bridgeDropped", (c.bridge_dropped as f64).into())?;
+        set("containers", (i.core.engine().len() as f64).into())?;
+        for (key, value) in [
+            ("lastError", &c.last_error),
+            ("source", &c.source),
+            ("describe", &c.describe),
+            ("feed", &i.feed_url),
+        ] {
+            if let Some(v) = value {
+                set(key, v.as_str().into())?;
+            }
+        }
+        Ok(object.unchecked_into())
+    }
+
+    /// Freezes the view; data keeps being ingested.
+    pub fn pause(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.core.pause();
+        schedule_frame(&mut i);
+    }
+
+    /// Back to the live view, with everything that arrived while paused.
+    pub fn resume(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.core.resume();
+        schedule_frame(&mut i);
+    }
+
+    /// Applies what is queued and draws now (normally this happens on the next animation frame).
+    pub fn redraw(&self) -> Result<(), JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.mark_changed();
+        render(&mut i)
+    }
+
+    /// Stops everything: closes the socket, removes every listener and timer. Idempotent.
+    pub fn destroy(&self) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        i.destroyed = true;
+        i.policy.on_event(FeedEvent::Stop, now_ms());
+        i.socket = None;
+        i.retired.clear();
+        if let Ok(w) = window() {
+            if let Some(id) = i.raf_pending.take() {
+                let _ = w.cancel_animation_frame(id);
+            }
+            if let Some((id, _)) = i.tick.take() {
+                w.clear_interval_with_handle(id);
+            }
+        }
+        if let Some((observer, _)) = i.resize.take() {
+            observer.disconnect();
+        }
+        i.listeners.clear();
+        i.raf = None;
+        update_status(&mut i);
+    }
+}
+
+/// Sets up the animation-frame callback, the 1 s tick, page listeners and the resize observer.
+fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
+    let w = window()?;
+    let weak = Rc::downgrade(inner);
+
+    let raf = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut(f64)>::new(move |_t: f64| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            i.raf_pending = None;
+            if i.destroyed {
+                return;
+            }
+            if i.core.flush() {
+                if let Err(e) = render(&mut i) {
+                    web_sys::console::warn_1(&e);
+                }
+            }
+            update_status(&mut i);
+        })
+    };
+
+    let tick = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            i.retired.clear();
+            let action = i.policy.on_event(FeedEvent::Tick, now_ms());
+            act(&mut i, &weak, action);
+            update_status(&mut i);
+        })
+    };
+    let tick_id = w.set_interval_with_callback_and_timeout_and_arguments_0(
+        tick.as_ref().unchecked_ref(),
+        1000,
+    )?;
+
+    let mut listeners = Vec::new();
+    let mut listen = |target: EventTarget,
+                      kind: &'static str,
+                      f: Box<dyn FnMut(Event)>|
+     -> Result<(), JsValue> {
+        let closure = Closure::<dyn FnMut(Event)>::new(f);
+        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
+        listeners.push(Listener {
+            target,
+            kind,
+            closure,
+        });
+        Ok(())
+    };
+    let on_page_event = |event: FeedEvent| {
+        let weak = weak.clone();
+        Box::new(move |_e: Event| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            let visible =
+                document().map(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if event == FeedEvent::Visible && !visible.unwrap_or(true) {
+                return;
+            }
+            let action = i.policy.on_event(event, now_ms());
+            act(&mut i, &weak, action);
+            i.core.mark_changed();
+            schedule_frame(&mut i);
+        }) as Box<dyn FnMut(Event)>
+    };
+    listen(w.clone().into(), "online", on_page_event(FeedEvent::Online))?;
+    listen(
+        document()?.into(),
+        "visibilitychange",
+        on_page_event(FeedEvent::Visible),
+    )?;
+    if let Ok(Some(query)) = w.match_media("(prefers-color-scheme: dark)") {
+        let weak = weak.clone();
+        listen(
+            query.into(),
+            "change",
+            Box::new(move |_e: Event| {
+                let Some(rc) = weak.upgrade() else { return };
+                let mut i = rc.borrow_mut();
+                i.core.mark_changed();
+                schedule_frame(&mut i);
+            }),
+        )?;
+    }
+
+    let on_resize = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            i.core.mark_changed();
+            schedule_frame(&mut i);
+        })
+    };
+    let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
+    {
+        let i = inner.borrow();
+        observer.observe(&i.canvas);
+    }
+
+    let mut i = inner.borrow_mut();
+    i.raf = Some(raf);
+    i.tick = Some((tick_id, tick));
+    i.listeners = listeners;
+    i.resize = Some((observer, on_resize));
+    Ok(())
+}
+
+/// Does what the reconnect policy decided.
+fn act(i: &mut Inner, weak: &Weak<RefCell<Inner>>, action: Action) {
+    match action {
+        Action::Nothing => {}
+        Action::Close => {
+            if let Some(s) = &i.socket {
+                let _ = s.ws.close();
+            }
+        }
+        Action::Connect => {
+            if let Some(old) = i.socket.take() {
+                i.retired.push(old);
+            }
+            let Some(url) = i.feed_url.clone() else {
+                return;
+            };
+            match open_socket(&url, weak) {
+                Ok(socket) => i.socket = Some(socket),
+                Err(e) => {
+                    i.core.mark_changed();
+                    let message = e.as_string().unwrap_or_else(|| format!("{e:?}"));
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "statscope: cannot open {url}: {message}"
+                    )));
+                    let next = i.policy.on_event(FeedEvent::Closed, now_ms());
+                    debug_assert_eq!(next, Action::Nothing);
+                }
+            }
+        }
+    }
+    update_status(i);
+}
+
+fn open_socket(url: &str, weak: &Weak<RefCell<Inner>>) -> Result<Socket, JsValue> {
+    let ws = WebSocket::new(url)?;
+    let onopen = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut(Event)>::new(move |_e: Event| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            let action = i.policy.on_event(FeedEvent::Opened, now_ms());
+            act(&mut i, &weak, action);
+        })
+    };
+    let onmessage = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            match e.data().as_string() {
+                Some(text) => i.core.ingest(&text),
+                None => i
+                    .core
+                    .ingest("<a binary frame: statscope expects text frames>"),
+            }
+            i.policy.on_event(FeedEvent::Message, now_ms());
+            // A hidden tab gets no animation frames: keep the queue bounded by applying it here.
+            if i.core.pending() > 20_000 {
+                i.core.flush();
+            }
+            schedule_frame(&mut i);
+        })
+    };
+    let onclose = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut(CloseEvent)>::new(move |_e: CloseEvent| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            // This closure belongs to the socket: retire it rather than drop it while running.
+            if let Some(old) = i.socket.take() {
+                i.retired.push(old);
+            }
+            let action = i.policy.on_event(FeedEvent::Closed, now_ms());
+            act(&mut i, &weak, action);
+        })
+    };
+    ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));
+    Ok(Socket {
+        ws,
+        _onopen: onopen,
+        _onmessage: onmessage,
+        _onclose: onclose,
+    })
+}
+
+fn schedule_frame(i: &mut Inner) {
+    if i.raf_pending.is_some() || i.destroyed {
+        return;
+    }
+    let (Ok(w), Some(raf)) = (window(), i.raf.as_ref()) else {
+        return;
+    };
+    if let Ok(id) = w.request_animation_frame(raf.as_ref().unchecked_ref()) {
+        i.raf_pending = Some(id);
+    }
+}
+
+fn theme(i: &Inner) -> Theme {
+    let dark = match i.core.options().theme.as_str() {
+        "dark" => true,
+        "light" => false,
+        _ => window()
+            .ok()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|q| q.matches()),
+    };
+    if dark {
+        Theme::dark()
+    } else {
+        Theme::light()
+    }
+}
+
+/// Sizes the canvas to its CSS box × devicePixelRatio, then draws the view and the legend.
+fn render(i: &mut Inner) -> Result<(), JsValue> {
+    let dpr = window()?.device_pixel_ratio().max(0.5);
+    let rect = i.canvas.get_bounding_client_rect();
+    let (css_w, css_h) = (rect.width(), rect.height());
+    if css_w < 1.0 || css_h < 1.0 {
+        return Ok(()); // not displayed: nothing to draw
+    }
+    let (w, h) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if i.canvas.width() != w || i.canvas.height() != h {
+        i.canvas.set_width(w);
+        i.canvas.set_height(h);
+    }
+    let tz = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let view = i.core.view(tz);
+    let theme = theme(i);
+    let backend = CanvasBackend::with_canvas_object(i.canvas.clone())
+        .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;
+    let root = backend.into_drawing_area();
+    chart::draw(&root, &view, &theme, dpr)
+        .map_err(|e| JsValue::from_str(&format!("drawing: {e}")))?;
+    i.core.mark_drawn();
+    update_legend(i)
+}
+
+fn state_name(state: FeedState) -> (&'static str, u32) {
+    match state {
+        FeedState::Idle => ("idle", 0),
+        FeedState::Connecting => ("connecting", 0),
+        FeedState::Live => ("live", 0),
+        FeedState::Reconnecting { attempt, .. } => ("reconnecting", attempt + 1),
+        FeedState::Stopped => ("stopped", 0),
+    }
+}
+
+/// The status line, as text: state, source, counts, the last error.
+fn update_status(i: &mut Inner) {
+    let Some(el) = i.status_el.clone() else {
+        return;
+    };
+    let c = i.core.counts();
+    let mut text = match i.policy.state() {
+        FeedState::Idle if i.feed_url.is_none() => String::from("not connected (fed by ingest)"),
+        FeedState::Idle => String::from("idle"),
+        FeedState::Connecting => String::from("connecting…"),
+        FeedState::Live => String::from("live"),
+        FeedState::Reconnecting { attempt, at_ms } => {
+            let secs = ((at_ms - now_ms()) / 1000.0).max(0.0).ceil();
+            format!("reconnecting (attempt {}) in {secs} s", attempt + 1)
+        }
+        FeedState::Stopped => String::from("stopped"),
+    };
+    if i.core.is_paused() {
+        text.push_str(" · paused");
+    }
+    match c.source.as_deref() {
+        Some("demo") => text.push_str(" · DEMO feed (simulated containers)"),
+        Some("replay") => text.push_str(" · replay"),
+        Some("docker") => text.push_str(" · Docker"),
+        _ => {}
+    }
+    let n = i.core.engine().len();
+    text.push_str(&format!(
+        " · {n} container{}",
+        if n == 1 { "" } else { "s" }
+    ));
+    if c.malformed + c.oversized > 0 {
+        text.push_str(&format!(" · {} bad frame(s)", c.malformed + c.oversized));
+        if let Some(e) = &c.last_error {
+            text.push_str(&format!(" (last: {e})"));
+        }
+    }
+    if c.bridge_dropped > 0 {
+        text.push_str(&format!(
+            " · {} frame(s) dropped by the bridge (slow link)",
+            c.bridge_dropped
+        ));
+    }
+    let (state, _) = state_name(i.policy.state());
+    let _ = el.set_attribute("data-state", state);
+    if text != i.last_status {
+        el.set_text_content(Some(&text));
+        i.last_status = text;
+    }
+}
+
+/// The legend list: one `<li>` per container; names are set as text, never parsed as HTML.
+fn update_legend(i: &mut Inner) -> Result<(), JsValue> {
+    let Some(list) = i.legend_el.clone() else {
+        return Ok(());
+    };
+    let legend = i.core.legend();
+    if legend == i.last_legend {
+        return Ok(());
+    }
+    let doc = document()?;
+    list.set_text_content(None);
+    for entry in &legend {
+        let item = doc.create_element("li")?;
+        item.set_attribute("data-id", &entry.id)?;
+        if entry.stopped {
+            item.set_attribute("data-stopped", "")?;
+        }
+        let swatch = doc.create_element("span")?.dyn_into::<HtmlElement>()?;
+        swatch.set_class_name("swatch");
+        swatch
+            .style()
+            .set_property("background-color", &entry.color)?;
+        let name = doc.create_element("span")?;
+        name.set_class_name("name");
+        name.set_text_content(Some(&entry.name));
+        let value = doc.create_element("span")?;
+        value.set_class_name("value");
+        let text = match (entry.stopped, entry.cpu) {
+            (true, _) => "stopped".to_string(),
+            (false, Some(v)) => format!("{v:.1}%"),
+            (false, None) => "–".to_string(),
+        };
+        value.set_text_content(Some(&text));
+        item.append_child(&swatch)?;
+        item.append_child(&name)?;
+        item.append_child(&value)?;
+        list.append_child(&item)?;
+    }
+    i.last_legend = legend;
+    Ok(())
+}

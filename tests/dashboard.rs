@@ -320,3 +320,40 @@ fn the_chart_draws_one_path_per_segment_with_breaks_at_resets() {
     );
     assert_eq!(curves(&dark), segments);
 }
+
+#[test]
+fn before_any_sample_the_chart_says_it_is_waiting() {
+    let mut d = dashboard(Options::default());
+    let view = d.view(0);
+    assert_eq!(view.x_range, (0.0, 0.0));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (400, 200)).into_drawing_area();
+        draw(&root, &view, &Theme::light(), 1.0).expect("draws");
+    }
+    assert!(svg.contains("waiting for container stats"), "{svg}");
+    assert!(!svg.contains("1970") && !svg.contains("00:00:00"));
+}
+
+#[test]
+fn short_history_fills_the_chart_and_a_full_window_slides() {
+    // 28 s of recording in a 300 s window: the chart spans the 30 s minimum, not 300 s.
+    let mut wide = dashboard(Options::default());
+    feed_recording(&mut wide);
+    let (start, end) = wide.window_ms();
+    assert_eq!(end - start, 30_000.0);
+    let first = Stats::from_json(RECORDING.lines().next().expect("a line"))
+        .expect("first")
+        .read
+        .unix_ms();
+    assert!(start <= first, "the first sample is in view");
+    // A 10 s window is full: it slides at its length.
+    let mut narrow = dashboard(Options {
+        window_seconds: 10.0,
+        ..Options::default()
+    });
+    feed_recording(&mut narrow);
+    let (start, end) = narrow.window_ms();
+    assert_eq!(end - start, 10_000.0);
+    assert_eq!(end, wide.window_ms().1, "both end at the newest sample");
+}

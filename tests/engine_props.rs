@@ -1,5 +1,6 @@
 //! Property tests for the derivative engine: whatever the counters do, no rate is negative, NaN or
 //! infinite, the ring stays bounded, and there is exactly one point per sample.
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use serde_json::json;

@@ -2,6 +2,7 @@
 //!
 //! The model keeps a `Vec` of `(key, state)` and, per batch, collects every key with values or state,
 //! sorts them, and calls the updater once each with the key's values in arrival order.
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use statscope::KeyedState;

@@ -4,9 +4,10 @@
 //! Routes (GET only; anything else is 404 or 405):
 //! - `/ws`: a WebSocket of stats frames ([`crate::hub`]). Before the first frame the server sends one
 //!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`; when this
-//!   client falls behind, `{"type":"statscope.dropped","frames":n,"total":n}`. These are the only
-//!   non-Docker messages; a page that does not know them can ignore any object with a `"type"` key.
-//!   Messages from clients are read and discarded. Pings go out every [`ServerConfig::heartbeat`].
+//!   client falls behind, `{"type":"statscope.dropped","frames":n,"total":n}`; and every
+//!   [`ServerConfig::heartbeat`] a ping plus `{"type":"statscope.heartbeat"}` (browsers do not show
+//!   pings to scripts). These are the only non-Docker messages; a page that does not know them can
+//!   ignore any object with a `"type"` key. Messages from clients are read and discarded.
 //! - `/`, `/index.html`: the page. `/www/…`, `/pkg/…`: its scripts and the wasm-pack output.
 //!
 //! Security rules, each tested:
@@ -217,7 +218,14 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
                 }
                 Err(RecvError::Closed) => return,
             },
-            _ = heartbeat.tick() => Message::Ping(Default::default()),
+            _ = heartbeat.tick() => {
+                // A ping for proxies, and a text heartbeat for pages (browsers hide pings from
+                // scripts), so a page's watchdog can tell a quiet host from a dead connection.
+                if send(&mut socket, Message::Ping(Default::default()), config.send_timeout).await.is_err() {
+                    return;
+                }
+                Message::Text(Utf8Bytes::from_static(r#"{"type":"statscope.heartbeat"}"#))
+            }
             incoming = socket.recv() => match incoming {
                 // Clients have nothing to say; anything they send is discarded.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,

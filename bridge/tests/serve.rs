@@ -369,12 +369,15 @@ async fn heartbeats_and_a_clean_shutdown() {
     })
     .await;
     let mut ws = connect(s.addr, "", &[]).await.expect("connects");
-    let mut pings = 0;
-    while pings < 2 {
+    let (mut pings, mut beats) = (0, 0);
+    while pings < 2 || beats < 2 {
         match tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
             Ok(Some(Ok(Message::Ping(_)))) => pings += 1,
+            Ok(Some(Ok(Message::Text(t)))) if t.as_str() == r#"{"type":"statscope.heartbeat"}"# => {
+                beats += 1
+            }
             Ok(Some(Ok(_))) => {}
-            other => panic!("expected pings, got {other:?}"),
+            other => panic!("expected pings and heartbeats, got {other:?}"),
         }
     }
     // Messages from the client are ignored, and do not close anything.

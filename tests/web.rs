@@ -1,0 +1,324 @@
+//! The browser glue in headless Chrome (`wasm-pack test --headless --chrome -- --test web`):
+//! drawing, `ingest`/`snapshot`, malformed frames, reconnecting, the legend's escaping, `destroy`.
+#![cfg(target_arch = "wasm32")]
+
+use statscope::Dashboard;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const RECORDING: &str = include_str!("fixtures/docker-20.10-cgroupv1.ndjson");
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn element<T: JsCast>(tag: &str) -> T {
+    let el = document().create_element(tag).unwrap();
+    document().body().unwrap().append_child(&el).unwrap();
+    el.dyn_into::<T>().unwrap()
+}
+
+fn canvas() -> HtmlCanvasElement {
+    let c: HtmlCanvasElement = element("canvas");
+    c.style().set_property("width", "600px").unwrap();
+    c.style().set_property("height", "240px").unwrap();
+    c.style().set_property("display", "block").unwrap();
+    c
+}
+
+/// Options as a page writes them: a plain JS object.
+fn options(json: &str, extra: &[(&str, &JsValue)]) -> statscope::DashboardOptions {
+    let o = js_sys::JSON::parse(json).unwrap();
+    for (k, v) in extra {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.unchecked_into()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn number(v: &JsValue, key: &str) -> f64 {
+    get(v, key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number"))
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Pixels of the canvas that are not the background (the light theme's white).
+fn inked_pixels(c: &HtmlCanvasElement) -> usize {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    let data = ctx
+        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data();
+    data.chunks(4)
+        .filter(|p| p[3] > 0 && !(p[0] > 250 && p[1] > 250 && p[2] > 250))
+        .count()
+}
+
+/// Pixels close to a `#rrggbb` colour.
+fn pixels_of(c: &HtmlCanvasElement, hex: &str) -> usize {
+    let v = u32::from_str_radix(&hex[1..], 16).unwrap();
+    let (r, g, b) = ((v >> 16) as i32, ((v >> 8) & 255) as i32, (v & 255) as i32);
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    let data = ctx
+        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data();
+    data.chunks(4)
+        .filter(|p| {
+            (p[0] as i32 - r).abs() < 40
+                && (p[1] as i32 - g).abs() < 40
+                && (p[2] as i32 - b).abs() < 40
+        })
+        .count()
+}
+
+#[wasm_bindgen_test]
+fn ingest_and_snapshot_round_trip() {
+    let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
+    for line in RECORDING.lines() {
+        d.ingest(line);
+    }
+    let snapshot: JsValue = d.snapshot().unwrap().into();
+    let containers: js_sys::Array = get(&snapshot, "containers").unchecked_into();
+    assert_eq!(containers.length(), 5);
+    let burn = containers
+        .iter()
+        .find(|c| get(c, "name").as_string().as_deref() == Some("ss-burn"))
+        .expect("ss-burn");
+    let cpu: js_sys::Array = get(&burn, "cpu").unchecked_into();
+    assert!(cpu.length() > 20);
+    for point in cpu.iter() {
+        let pair: js_sys::Array = point.unchecked_into();
+        assert_eq!(pair.length(), 2);
+        let (t, v) = (pair.get(0).as_f64().unwrap(), pair.get(1).as_f64().unwrap());
+        assert!(t > 1.7e12, "t is ms since the epoch: {t}");
+        assert!((35.0..65.0).contains(&v), "ss-burn runs at --cpus 0.5: {v}");
+    }
+    assert_eq!(get(&burn, "id").as_string().map(|s| s.len()), Some(64));
+}
+
+#[wasm_bindgen_test]
+fn drawing_puts_curves_on_the_canvas_at_the_device_pixel_ratio() {
+    let c = canvas();
+    let legend: HtmlElement = element("ul");
+    let d = Dashboard::new(
+        c.clone(),
+        Some(options(
+            r#"{"connect": false, "theme": "light"}"#,
+            &[("legend", &legend.clone().into())],
+        )),
+    )
+    .unwrap();
+    d.redraw().unwrap();
+    let dpr = web_sys::window().unwrap().device_pixel_ratio();
+    assert_eq!(
+        c.width(),
+        (600.0 * dpr).round() as u32,
+        "backing store = CSS size × DPR"
+    );
+    let empty = inked_pixels(&c);
+    for line in RECORDING.lines() {
+        d.ingest(line);
+    }
+    d.redraw().unwrap();
+    assert!(inked_pixels(&c) > empty + 500, "curves drew pixels");
+    // The burner's colour, as the legend shows it, is on the canvas.
+    let item = legend
+        .query_selector("li[data-id] .name")
+        .unwrap()
+        .expect("a legend entry");
+    assert!(!item.text_content().unwrap_or_default().is_empty());
+    let swatches = legend.query_selector_all(".swatch").unwrap();
+    assert_eq!(swatches.length(), 5);
+    for i in 0..swatches.length() {
+        let swatch: HtmlElement = swatches.item(i).unwrap().unchecked_into();
+        let rgb = swatch
+            .style()
+            .get_property_value("background-color")
+            .unwrap();
+        let parts: Vec<u32> = rgb
+            .trim_start_matches("rgb(")
+            .trim_end_matches(')')
+            .split(',')
+            .map(|p| p.trim().parse().unwrap())
+            .collect();
+        let hex = format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2]);
+        assert!(pixels_of(&c, &hex) > 20, "curve in {hex} is drawn");
+    }
+}
+
+#[wasm_bindgen_test]
+fn malformed_frames_are_counted_and_the_rest_is_kept() {
+    let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
+    let lines: Vec<&str> = RECORDING.lines().collect();
+    d.ingest(lines[0]);
+    d.ingest("not json at all");
+    d.ingest(r#"{"read": "yesterday"}"#);
+    d.ingest(lines[1]);
+    d.redraw().unwrap();
+    let s: JsValue = d.status().unwrap().into();
+    assert_eq!(number(&s, "malformed"), 2.0);
+    assert_eq!(number(&s, "samples"), 2.0);
+    assert_eq!(number(&s, "containers"), 2.0);
+    assert!(get(&s, "lastError")
+        .as_string()
+        .unwrap()
+        .contains("RFC 3339"));
+    let snapshot: JsValue = d.snapshot().unwrap().into();
+    let containers: js_sys::Array = get(&snapshot, "containers").unchecked_into();
+    assert_eq!(containers.length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_status_line_reports_bad_frames_as_text() {
+    let status: HtmlElement = element("p");
+    let d = Dashboard::new(
+        canvas(),
+        Some(options(
+            r#"{"connect": false}"#,
+            &[("status", &status.clone().into())],
+        )),
+    )
+    .unwrap();
+    d.ingest("{{{");
+    sleep(100).await; // one animation frame updates the status line
+    let text = status.text_content().unwrap_or_default();
+    assert!(text.contains("1 bad frame"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn it_reconnects_with_backoff_when_the_socket_closes() {
+    let status: HtmlElement = element("p");
+    // Nothing listens on port 9: every connection opens and closes at once.
+    let d = Dashboard::new(
+        canvas(),
+        Some(options(
+            r#"{"feed": "ws://127.0.0.1:9/ws"}"#,
+            &[("status", &status.clone().into())],
+        )),
+    )
+    .unwrap();
+    let mut max_attempt = 0.0f64;
+    let mut saw_text = false;
+    for _ in 0..60 {
+        sleep(100).await;
+        let s: JsValue = d.status().unwrap().into();
+        if get(&s, "state").as_string().as_deref() == Some("reconnecting") {
+            max_attempt = max_attempt.max(number(&s, "attempt"));
+        }
+        saw_text |= status
+            .text_content()
+            .unwrap_or_default()
+            .contains("reconnecting (attempt");
+        if max_attempt >= 3.0 && saw_text {
+            break;
+        }
+    }
+    assert!(max_attempt >= 3.0, "kept retrying: attempt {max_attempt}");
+    assert!(saw_text, "the status line shows the attempt");
+    d.destroy();
+    let s: JsValue = d.status().unwrap().into();
+    assert_eq!(get(&s, "state").as_string().as_deref(), Some("stopped"));
+}
+
+#[wasm_bindgen_test]
+fn the_legend_shows_names_as_text_never_html() {
+    let legend: HtmlElement = element("ul");
+    let d = Dashboard::new(
+        canvas(),
+        Some(options(
+            r#"{"connect": false}"#,
+            &[("legend", &legend.clone().into())],
+        )),
+    )
+    .unwrap();
+    let evil = r#"<img src=x onerror="window.__statscope_pwned=1">"#;
+    let line = RECORDING.lines().next().unwrap();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let mut v = v;
+    v["name"] = serde_json::Value::String(format!("/{evil}"));
+    d.ingest(&v.to_string());
+    d.redraw().unwrap();
+    assert!(
+        legend.query_selector("img").unwrap().is_none(),
+        "no element was made from the name"
+    );
+    assert!(legend.text_content().unwrap_or_default().contains(evil));
+    assert!(legend.inner_html().contains("&lt;img"));
+    let pwned = js_sys::Reflect::get(
+        &web_sys::window().unwrap(),
+        &JsValue::from_str("__statscope_pwned"),
+    )
+    .unwrap();
+    assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+fn bad_options_are_a_clear_error() {
+    let err = Dashboard::new(canvas(), Some(options(r#"{"window": 60}"#, &[]))).unwrap_err();
+    assert!(
+        err.as_string().unwrap().contains("unknown field `window`"),
+        "{err:?}"
+    );
+    let err = Dashboard::new(canvas(), Some(options(r#"{"theme": "pink"}"#, &[]))).unwrap_err();
+    assert!(err.as_string().unwrap().contains("theme"));
+    assert!(
+        Dashboard::new(canvas(), None).is_ok(),
+        "no options at all is fine"
+    );
+}
+
+#[wasm_bindgen_test]
+fn pause_and_destroy() {
+    let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
+    let lines: Vec<&str> = RECORDING.lines().collect();
+    for l in &lines[..60] {
+        d.ingest(l);
+    }
+    d.pause();
+    let before: JsValue = d.snapshot().unwrap().into();
+    for l in &lines[60..] {
+        d.ingest(l);
+    }
+    let paused: JsValue = d.snapshot().unwrap().into();
+    assert_eq!(
+        js_sys::JSON::stringify(&before).unwrap(),
+        js_sys::JSON::stringify(&paused).unwrap()
+    );
+    assert_eq!(
+        get(&d.status().unwrap().into(), "paused").as_bool(),
+        Some(true)
+    );
+    d.resume();
+    let live: JsValue = d.snapshot().unwrap().into();
+    assert_ne!(
+        js_sys::JSON::stringify(&before).unwrap(),
+        js_sys::JSON::stringify(&live).unwrap()
+    );
+    d.destroy();
+    d.destroy(); // idempotent
+    d.ingest(lines[0]);
+    assert_eq!(
+        get(&d.status().unwrap().into(), "state")
+            .as_string()
+            .as_deref(),
+        Some("stopped")
+    );
+}
