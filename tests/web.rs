@@ -1,6 +1,9 @@
 //! The browser glue in headless Chrome (`wasm-pack test --headless --chrome -- --test web`):
 //! drawing, `ingest`/`snapshot`, malformed frames, reconnecting, the legend's escaping, `destroy`.
 #![cfg(target_arch = "wasm32")]
+// Clippy does not know `#[wasm_bindgen_test]` functions are tests, so `allow-unwrap-in-tests`
+// (clippy.toml) does not reach them: a test that unwraps is asserting.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use statscope::Dashboard;
 use wasm_bindgen::prelude::*;
