@@ -3,6 +3,11 @@
 // ?ttl=60 (seconds)  ?theme=light|dark|auto  ?token=… (passed to the default feed).
 import init, { Dashboard } from "../pkg/statscope.js";
 
+// Errors anywhere on the page are kept here, for diagnostics and the end-to-end test.
+window.statscopeErrors = [];
+addEventListener("error", (e) => window.statscopeErrors.push(String(e.message)));
+addEventListener("unhandledrejection", (e) => window.statscopeErrors.push(String(e.reason)));
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const number = (name) => (params.has(name) ? Number(params.get(name)) : undefined);

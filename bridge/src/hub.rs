@@ -62,9 +62,24 @@ pub struct HubCounts {
 #[derive(Clone, Debug)]
 pub struct Sink {
     lines: mpsc::Sender<String>,
+    hub: Hub,
 }
 
 impl Sink {
+    /// Resolves once at least one client is subscribed (a replay waits for its first viewer, so
+    /// nobody misses its beginning).
+    pub async fn wait_for_viewer(&self) {
+        loop {
+            let arrived = self.hub.viewer_arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if self.hub.frames.receiver_count() > 0 {
+                return;
+            }
+            arrived.await;
+        }
+    }
+
     /// Hands one stats object (its exact JSON text, without the trailing newline) to the hub.
     /// Returns `false` once the hub has shut down.
     pub async fn send(&self, object: String) -> bool {
@@ -77,6 +92,7 @@ impl Sink {
 pub struct Hub {
     frames: broadcast::Sender<Frame>,
     counts: Arc<HubCounts>,
+    viewer_arrived: Arc<tokio::sync::Notify>,
 }
 
 impl Hub {
@@ -87,14 +103,21 @@ impl Hub {
         let hub = Hub {
             frames,
             counts: Arc::default(),
+            viewer_arrived: Arc::default(),
         };
         tokio::spawn(batcher(config, lines_rx, hub.clone(), shutdown));
-        (hub, Sink { lines: lines_tx })
+        let sink = Sink {
+            lines: lines_tx,
+            hub: hub.clone(),
+        };
+        (hub, sink)
     }
 
     /// A new client's receiver: it sees frames from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
-        self.frames.subscribe()
+        let receiver = self.frames.subscribe();
+        self.viewer_arrived.notify_waiters();
+        receiver
     }
 
     /// The shared counters.

@@ -1,5 +1,6 @@
 //! The replay source: a recording of Docker stats objects played back at the pace it was recorded.
 //!
+//! Playback starts when the first client connects, so the viewer sees the recording from its start.
 //! The file is newline-delimited Docker stats objects (what `GET /containers/{id}/stats?stream=true`
 //! emits; containers may be interleaved). It is read as a stream, so a long recording costs no
 //! memory. Each object is sent when its `read` timestamp comes due: the first real timestamp plays at
@@ -160,6 +161,11 @@ impl Source for Replay {
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
+            tracing::info!("the replay starts when the first viewer connects");
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = sink.wait_for_viewer() => {}
+            }
             let mut clock = Pacer {
                 speed: self.speed,
                 origin: None,

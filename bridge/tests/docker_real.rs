@@ -6,7 +6,6 @@
 //! its own containers, by name.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -16,131 +15,14 @@ use statscope_bridge::server::{self, ServerConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts");
-const PREFIX: &str = "statscope-it-";
+mod common;
 
-/// The private daemon: its socket, and whether this test started it (then it stops it).
-struct Daemon {
-    host: String,
-    started_here: bool,
-}
-
-impl Daemon {
-    fn up() -> Result<Daemon, String> {
-        let sock = std::env::var("STATSCOPE_DOCKER_SOCK")
-            .unwrap_or_else(|_| "/run/statscope-docker.sock".into());
-        let already = Command::new("curl")
-            .args(["-sf", "--unix-socket", &sock, "http://localhost/_ping"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        let out = Command::new("bash")
-            .arg(format!("{SCRIPTS}/dockerd-up.sh"))
-            .output()
-            .map_err(|e| format!("cannot run dockerd-up.sh: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "dockerd-up.sh failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(Daemon {
-            host: format!("unix://{sock}"),
-            started_here: !already,
-        })
-    }
-
-    fn docker(&self, args: &[&str]) -> String {
-        let out = Command::new("docker")
-            .env("DOCKER_HOST", &self.host)
-            .args(args)
-            .output()
-            .expect("docker CLI runs");
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn run(&self, name: &str, extra: &[&str], cmd: &str) {
-        let name = format!("{PREFIX}{name}");
-        let mut args = vec!["run", "-d", "--name", name.as_str()];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["statscope-busybox:latest", "sh", "-c", cmd]);
-        self.docker(&args);
-    }
-
-    fn remove_ours(&self) {
-        let names = self.docker(&["ps", "-aq", "--filter", &format!("name={PREFIX}")]);
-        for id in names.split_whitespace() {
-            let _ = Command::new("docker")
-                .env("DOCKER_HOST", &self.host)
-                .args(["rm", "-f", id])
-                .output();
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.remove_ours();
-        if self.started_here {
-            let _ = Command::new("bash")
-                .arg(format!("{SCRIPTS}/dockerd-down.sh"))
-                .output();
-        }
-    }
-}
-
-fn can_run_docker() -> Result<(), String> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if !root {
-        return Err("not root".into());
-    }
-    for tool in ["dockerd", "docker", "curl"] {
-        let found = Command::new("sh")
-            .args([
-                "-c",
-                &format!("command -v {tool} || test -x /usr/sbin/{tool}"),
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Err(format!("{tool} is not installed"));
-        }
-    }
-    if !std::path::Path::new("/bin/busybox").exists() {
-        return Err("busybox-static is not installed".into());
-    }
-    Ok(())
-}
+use common::{Daemon, PREFIX};
 
 #[test]
 fn the_bridge_relays_a_real_docker_engine() {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    if let Err(why) = can_run_docker() {
-        assert!(
-            !in_ci,
-            "CI=true: the real-Docker test is mandatory, but {why}"
-        );
-        eprintln!("SKIPPED the real-Docker test: {why} (it runs as root with docker.io and busybox-static)");
+    let Some(daemon) = Daemon::up_or_skip("the real-Docker bridge test") else {
         return;
-    }
-    let daemon = match Daemon::up() {
-        Ok(d) => d,
-        Err(why) => {
-            assert!(
-                !in_ci,
-                "CI=true: the real-Docker test is mandatory, but {why}"
-            );
-            eprintln!("SKIPPED the real-Docker test: {why}");
-            return;
-        }
     };
     daemon.remove_ours();
     daemon.run("burn", &["--cpus", "0.5"], "while :; do :; done");

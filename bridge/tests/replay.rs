@@ -154,3 +154,27 @@ fn a_bad_speed_or_a_missing_file_is_refused_up_front() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn playback_waits_for_the_first_viewer() {
+    let (file, expected) = recording();
+    let shutdown = CancellationToken::new();
+    let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+    let replay = Replay::open(file.0.clone(), 1.0, false).expect("opens");
+    tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let objects = || {
+        hub.counts()
+            .objects
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert_eq!(objects(), 0, "nothing played to nobody");
+    let mut rx = hub.subscribe();
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("plays")
+        .expect("frame");
+    assert!(first.contains("\"id\":\"a\""), "{}", first.as_str());
+    assert!(objects() >= 1 && objects() <= expected.len() as u64);
+    shutdown.cancel();
+}
