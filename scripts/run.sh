@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# statscope's run command. Until the bridge and the page land, it computes `docker stats` figures and
-# the engine's rates offline from the bundled recording of a real Docker daemon (or a file you name).
+# statscope's run command: builds the page (Rust → Wasm) and the bridge, then starts
+# `statscope serve`, which prints the URL to open. It relays your Docker Engine when one answers
+# (/var/run/docker.sock or $DOCKER_HOST), else the built-in demo feed. Extra arguments go to
+# `statscope serve` (e.g. --replay FILE, --listen 127.0.0.1:9090; see `statscope serve --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-recording="${1:-tests/fixtures/docker-20.10-cgroupv1.ndjson}"
+bash scripts/web-tools.sh
+bash scripts/build-web.sh
 cargo build --release --locked -p statscope-bridge
-echo "== statscope stats $recording (like docker stats, the last sample of each container)"
-target/release/statscope stats "$recording"
-echo
-echo "== the engine's rates (--format csv), first rows"
-target/release/statscope stats --format csv "$recording" | head -12
+exec target/release/statscope serve --web-root . "$@"

@@ -16,7 +16,9 @@
 //!   non-browser client) is allowed.
 //! - With a token, `/ws` requires it as `?token=` or `Authorization: Bearer`, compared in constant time.
 //! - Static files: no directory listing, no `..`, and the resolved path (symlinks followed) must stay
-//!   inside its folder; anything else is 404.
+//!   inside its folder; anything else is 404. They are public code, served with
+//!   `Access-Control-Allow-Origin: *` so another origin's dashboard can embed the chart; the stats
+//!   themselves only flow over `/ws`, which keeps its Origin check.
 //! - Nothing here talks to Docker: no request path or body ever reaches the Docker API.
 
 use std::net::SocketAddr;
@@ -277,6 +279,16 @@ async fn serve_file(folder: &Path, relative: &str) -> Response {
                 headers.insert(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
+                );
+                // The page's code is public: a dashboard on another origin may import the custom
+                // element and fetch the .wasm. (The data, /ws, keeps its Origin check.)
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                );
+                headers.insert(
+                    "cross-origin-resource-policy",
+                    HeaderValue::from_static("cross-origin"),
                 );
                 response
             }

@@ -260,3 +260,80 @@ async fn the_page_shows_a_real_containers_cpu() {
     assert_eq!(status["source"], "docker");
     b.screenshot("e2e-docker.png").await;
 }
+
+/// The README's embedding: a dashboard page on another origin loads `<statscope-chart>` from the
+/// bridge (CORS) and the bridge allows that origin's WebSocket (`--allow-origin`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dashboard_on_another_origin_embeds_the_chart_with_one_tag() {
+    let Some(b) = browser_or_skip("the end-to-end embedding test").await else {
+        return;
+    };
+    // The dashboard's own server, on another port (= another origin).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let dashboard = format!("http://{}", listener.local_addr().expect("addr"));
+    let bridge = Bridge::start(&[
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--allow-origin",
+        &dashboard,
+    ])
+    .await;
+    let origin = bridge.url.trim_end_matches('/').to_string();
+    let page = format!(
+        r#"<!doctype html><title>dashboard</title>
+<script type="module" src="{origin}/www/statscope-chart.js"></script>
+<statscope-chart feed="{ws}/ws" window="120" theme="dark"></statscope-chart>"#,
+        ws = origin.replace("http://", "ws://")
+    );
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || async move { axum::response::Html(page) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    b.client
+        .goto(&format!("{dashboard}/"))
+        .await
+        .expect("dashboard loads");
+    let got = wait_for(
+        &b,
+        30,
+        r#"const el = document.querySelector('statscope-chart');
+           const d = el && el.dashboard;
+           return d ? { status: d.status(), snapshot: d.snapshot() } : null;"#,
+        |v| {
+            v["snapshot"]["containers"]
+                .as_array()
+                .is_some_and(|cs| cs.len() >= 5)
+        },
+    )
+    .await;
+    assert_eq!(got["status"]["source"], "demo");
+    let legend = b
+        .js("return document.querySelector('statscope-chart').shadowRoot.querySelectorAll('li').length;")
+        .await;
+    assert!(
+        legend.as_f64().unwrap_or(0.0) >= 5.0,
+        "the element's legend lists the containers"
+    );
+    b.screenshot("e2e-embedded.png").await;
+
+    // A page of an origin that was not allowed gets no data.
+    let _strict = Bridge::start(&["--demo", "--listen", "127.0.0.1:0"]).await;
+    let strict_ws = _strict
+        .url
+        .trim_end_matches('/')
+        .replace("http://", "ws://");
+    let refused = b
+        .js(&format!(
+            r#"return await new Promise((done) => {{
+                 const ws = new WebSocket("{strict_ws}/ws");
+                 ws.onmessage = () => done("data");
+                 ws.onclose = () => done("refused");
+               }});"#
+        ))
+        .await;
+    assert_eq!(refused, "refused", "a foreign origin is refused");
+}
