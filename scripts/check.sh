@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # statscope's one check command: what CI runs (.ci/run calls exactly this), and what you run locally.
 # Installs what it needs when missing, then: fmt, clippy (host and wasm32), the wasm32 build of the
-# engine, and every test. Safe to re-run; later runs reuse what is installed.
+# engine, the browser tests in headless Chromium, and every native test. Safe to re-run; later runs
+# reuse what is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,11 +38,36 @@ cargo fmt --all -- --check
 step "clippy, host (all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy, wasm32 (the library)"
-cargo clippy --lib --target wasm32-unknown-unknown --locked -- -D warnings
+step "clippy, wasm32 (the library and its test targets)"
+# --all-targets: tests/web.rs is compiled only for wasm32, so the host clippy above never sees it.
+cargo clippy --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "build the engine for wasm32"
 cargo build --lib --target wasm32-unknown-unknown --locked
+
+step "web tools: wasm-bindgen-cli at Cargo.lock's version, wasm-pack, chromium, chromedriver, binaryen"
+# From crates.io and Debian only; wasm-pack finds this wasm-bindgen on PATH and downloads nothing.
+bash scripts/web-tools.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+step "browser tests (wasm-pack test --headless --chrome)"
+# The `web` test target only (the other test files are native tests). Offline: --mode no-install
+# forbids wasm-pack any download, --chromedriver names Debian's, and webdriver.json gives Chromium
+# its flags (--no-sandbox, as root).
+if [ -f tests/web.rs ]; then
+  if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+    echo "no chromium/chromedriver (Debian packages chromium, chromium-driver): cannot run the browser tests" >&2
+    exit 1
+  fi
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json" \
+    wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install \
+    -- --locked --test web
+else
+  echo "no tests/web.rs yet: browser tests skipped"
+fi
+
+step "build the page (pkg/) for the end-to-end tests"
+bash scripts/build-web.sh
 
 step "the docker CLI goldens, re-checked against the real docker CLI"
 # Each fixture's *.docker-cli.jsonl is what `docker stats --format '{{json .}}'` printed for it; this

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds the browser package into pkg/ (gitignored), offline: the ES module statscope.js, its
+# TypeScript types statscope.d.ts, and statscope_bg.wasm, which index.html loads from ../pkg/.
+#
+#   scripts/build-web.sh          release build, then wasm-opt -O3 on the .wasm (kept only if sound)
+#   scripts/build-web.sh --dev    debug build (fast, with debug info), no wasm-opt
+#
+# wasm-pack runs in --mode no-install: it uses the wasm-bindgen that scripts/web-tools.sh installed
+# from crates.io at the Cargo.lock version and never downloads one. Its own wasm-opt download is
+# off (--no-opt, and wasm-opt = false in Cargo.toml); this script runs binaryen's wasm-opt itself
+# (Debian's, or $WASM_OPT) and keeps its output only if the module's exports survive. Debian 12's
+# binaryen 108 does not pass that check for this module (see same_exports): with it the release
+# .wasm stays as wasm-bindgen wrote it, and the script says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=--release
+case "${1:-}" in
+  "") ;;
+  --dev) profile=--dev ;;
+  -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--dev]" >&2; exit 2 ;;
+esac
+
+# Same exports before and after wasm-opt, each table export still naming a table of the same type?
+# binaryen 108 (Debian 12's) writes every table export with table index 0: wasm-bindgen's exported
+# externref table `__wbindgen_externrefs` then points at the funcref table, and the page fails at
+# init with "WebAssembly.Table.set(): Argument 1 is invalid for table". Exit 1 on any difference.
+same_exports() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+
+def leb(d, i):
+    r = s = 0
+    while True:
+        b = d[i]; i += 1; r |= (b & 0x7F) << s; s += 7
+        if b < 0x80:
+            return r, i
+
+def reftype(d, i):
+    t = d[i]; i += 1
+    if t in (0x63, 0x64):           # (ref null? heaptype)
+        h, i = leb(d, i); t = (t, h)
+    return t, i
+
+def limits(d, i):
+    flag = d[i]; i += 1
+    _, i = leb(d, i)
+    if flag & 1:
+        _, i = leb(d, i)
+    return i
+
+def exports(path):
+    d = open(path, "rb").read()
+    assert d[:4] == b"\0asm", path
+    tables, out, i = [], [], 8
+    while i < len(d):
+        sid = d[i]; n, i = leb(d, i + 1); end = i + n
+        if sid == 2:                    # imports: imported tables come first in the index space
+            cnt, j = leb(d, i)
+            for _ in range(cnt):
+                for _ in range(2):
+                    ln, j = leb(d, j); j += ln
+                kind = d[j]; j += 1
+                if kind == 0: _, j = leb(d, j)
+                elif kind == 1: t, j = reftype(d, j); j = limits(d, j); tables.append(t)
+                elif kind == 2: j = limits(d, j)
+                elif kind == 3: j += 2
+                elif kind == 4: j += 1; _, j = leb(d, j)
+                else: raise SystemExit(f"{path}: unknown import kind {kind}")
+        elif sid == 4:                  # tables
+            cnt, j = leb(d, i)
+            for _ in range(cnt):
+                if d[j] == 0x40:
+                    raise SystemExit(f"{path}: table with an initializer: not checked")
+                t, j = reftype(d, j); j = limits(d, j); tables.append(t)
+        elif sid == 7:                  # exports
+            cnt, j = leb(d, i)
+            for _ in range(cnt):
+                ln, j = leb(d, j); name = d[j:j + ln].decode(); j += ln
+                kind = d[j]; idx, j = leb(d, j + 1)
+                out.append((name, kind, tables[idx] if kind == 1 else None))
+        i = end
+    return sorted(out)
+
+a, b = exports(sys.argv[1]), exports(sys.argv[2])
+if a != b:
+    for x in sorted(set(a) ^ set(b)):
+        print(("before: " if x in a else "after:  ") + repr(x))
+    sys.exit(1)
+PY
+}
+
+# wasm-opt -O3 on pkg/statscope_bg.wasm, kept only if its exports survive intact (see above);
+# otherwise, or without wasm-opt or python3, the unoptimized module stays and a note says why.
+# WASM_OPT=/path/to/wasm-opt picks another binaryen, e.g. npm's `binaryen` package (version 132
+# handles this module: `npm install binaryen` then WASM_OPT=$PWD/node_modules/.bin/wasm-opt).
+optimize() {
+  local wasm=pkg/statscope_bg.wasm opt="${WASM_OPT:-wasm-opt}" before
+  # The features Rust's wasm32-unknown-unknown target (1.95) turns on by default, in binaryen's
+  # names. wasm-opt also reads them from the module's target_features section; naming them keeps
+  # it working if that section is ever stripped. (The target's bulk-memory-opt and
+  # call-indirect-overlong have no flag in binaryen 108 and need none.)
+  local features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+                  --enable-mutable-globals --enable-reference-types --enable-multivalue)
+  if ! command -v "$opt" >/dev/null; then
+    echo "build-web: NOTE: no $opt (Debian package binaryen): $wasm left unoptimized"
+    return 0
+  fi
+  if ! command -v python3 >/dev/null; then
+    echo "build-web: NOTE: no python3 to check wasm-opt's output: $wasm left unoptimized"
+    return 0
+  fi
+  before=$(stat -c %s "$wasm")
+  echo "==> $("$opt" --version): wasm-opt -O3 ${features[*]} $wasm"
+  if ! "$opt" -O3 "${features[@]}" "$wasm" -o "$wasm.opt" 2> pkg/wasm-opt.log; then
+    echo "build-web: NOTE: wasm-opt could not process this module; $wasm left unoptimized ($before bytes):"
+    head -n 5 pkg/wasm-opt.log | sed 's/^/    /'
+  elif ! same_exports "$wasm" "$wasm.opt" > pkg/wasm-opt.log; then
+    echo "build-web: NOTE: $("$opt" --version) changed the module's exports (binaryen 108 writes" \
+      "every table export as table 0); $wasm left unoptimized ($before bytes):"
+    sed 's/^/    /' pkg/wasm-opt.log
+  else
+    mv "$wasm.opt" "$wasm"
+    echo "build-web: $wasm $before -> $(stat -c %s "$wasm") bytes"
+  fi
+  rm -f "$wasm.opt" pkg/wasm-opt.log
+}
+
+bash scripts/web-tools.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+echo "==> wasm-pack build --target web $profile --out-dir pkg"
+wasm-pack build --target web "$profile" --out-dir pkg --mode no-install --no-opt -- --locked
+
+wasm=pkg/statscope_bg.wasm
+[ -f "$wasm" ] || { echo "build-web: $wasm was not produced" >&2; exit 1; }
+
+if [ "$profile" = --release ]; then
+  optimize
+fi
+
+echo "build-web: pkg/ ready:"
+ls -l pkg/statscope.js pkg/statscope.d.ts "$wasm"
