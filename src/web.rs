@@ -346,6 +346,14 @@ impl Dashboard {
         schedule_frame(&mut i);
     }
 
+    /// Applies the frames queued since the last animation frame as one micro-batch, without drawing.
+    /// Returns how many containers the engine holds.
+    pub fn flush(&self) -> usize {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.engine().len()
+    }
+
     /// Applies what is queued and draws now (normally this happens on the next animation frame).
     pub fn redraw(&self) -> Result<(), JsValue> {
         let mut i = self.inner.borrow_mut();
