@@ -4,8 +4,9 @@
 //!
 //! - [`DashboardCore::ingest`] takes one WebSocket text frame: Docker stats (an object or an array)
 //!   are parsed and queued; statscope's own messages (`{"type":"statscope.…"}`) update the feed info.
-//!   A frame that is not valid is counted and its error kept for the status line; nothing else is
-//!   lost. Frames over [`MAX_FRAME_BYTES`] are refused unparsed.
+//!   A bad frame, or a bad object inside an array, is counted (`malformed`, per object) and its error
+//!   kept for the status line; the other objects of the frame are kept. Frames over
+//!   [`MAX_FRAME_BYTES`] are refused unparsed.
 //! - [`DashboardCore::flush`] applies everything queued as one micro-batch (`updateStateByKey`):
 //!   the browser calls it once per animation frame.
 //! - [`DashboardCore::view`], [`legend`](DashboardCore::legend) and
@@ -16,7 +17,7 @@ use plotters::style::RGBColor;
 use serde::{Deserialize, Serialize};
 
 use crate::chart::{nice_max, parse_hex, ChartView, ColorSlots, Series};
-use crate::model::{parse_frame, Stats};
+use crate::model::{parse_frame_lenient, Stats};
 use crate::rates::{Container, EngineConfig, Flag, RateEngine, Status};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -237,24 +238,21 @@ impl DashboardCore {
                 return;
             }
         }
-        match parse_frame(text) {
-            Ok(samples) => {
-                self.counts.samples += samples.len() as u64;
-                self.pending.extend(samples);
+        let frame = parse_frame_lenient(text);
+        self.counts.samples += frame.samples.len() as u64;
+        self.pending.extend(frame.samples);
+        if let Some(e) = frame.errors.last() {
+            self.counts.malformed += frame.errors.len() as u64;
+            let mut message = e.to_string();
+            if message.len() > 200 {
+                let cut = (0..=200)
+                    .rev()
+                    .find(|&i| message.is_char_boundary(i))
+                    .unwrap_or(0);
+                message.truncate(cut);
+                message.push('…');
             }
-            Err(e) => {
-                self.counts.malformed += 1;
-                let mut message = e.to_string();
-                if message.len() > 200 {
-                    let cut = (0..=200)
-                        .rev()
-                        .find(|&i| message.is_char_boundary(i))
-                        .unwrap_or(0);
-                    message.truncate(cut);
-                    message.push('…');
-                }
-                self.counts.last_error = Some(message);
-            }
+            self.counts.last_error = Some(message);
         }
     }
 

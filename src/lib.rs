@@ -31,7 +31,7 @@ pub mod units;
 mod web;
 
 pub use keyed::KeyedState;
-pub use model::{parse_frame, OsType, ParseError, Stats, Timestamp};
+pub use model::{parse_frame, parse_frame_lenient, OsType, ParseError, Stats, Timestamp};
 pub use rates::{EngineConfig, Flag, Point, RateEngine};
 #[cfg(target_arch = "wasm32")]
 pub use web::{Dashboard, DashboardOptions, DashboardSnapshot, DashboardStatus};

@@ -396,7 +396,61 @@ impl Stats {
     }
 }
 
+/// A frame read object by object: the stats that parsed, and an error for each element that did not.
+#[derive(Debug, Default)]
+pub struct FrameParse {
+    pub samples: Vec<Stats>,
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses a frame leniently: an array's elements are read one by one, so one bad object (wrong
+/// shape, a counter out of range) costs only itself. A frame that is not JSON at all is one error.
+pub fn parse_frame_lenient(text: &str) -> FrameParse {
+    let trimmed = text.trim();
+    if !trimmed.starts_with('[') {
+        return match parse_frame(trimmed) {
+            Ok(samples) => FrameParse {
+                samples,
+                errors: Vec::new(),
+            },
+            Err(e) => FrameParse {
+                samples: Vec::new(),
+                errors: vec![e],
+            },
+        };
+    }
+    let elements: Vec<&serde_json::value::RawValue> = match serde_json::from_str(trimmed) {
+        Ok(elements) => elements,
+        Err(e) => {
+            return FrameParse {
+                samples: Vec::new(),
+                errors: vec![e.into()],
+            }
+        }
+    };
+    let mut out = FrameParse {
+        samples: Vec::with_capacity(elements.len()),
+        errors: Vec::new(),
+    };
+    for element in elements {
+        let raw = element.get();
+        let parsed = if raw.starts_with('{') {
+            serde_json::from_str::<Stats>(raw).map_err(ParseError::from)
+        } else {
+            Err(ParseError::FrameShape(
+                "an array element that is not an object",
+            ))
+        };
+        match parsed {
+            Ok(s) => out.samples.push(s),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
 /// Parses a WebSocket frame or any text holding stats objects: one object, or a JSON array of them.
+/// Strict: any bad element fails the whole frame (see [`parse_frame_lenient`]).
 pub fn parse_frame(text: &str) -> Result<Vec<Stats>, ParseError> {
     let text = text.trim();
     match text.as_bytes().first() {
@@ -512,6 +566,20 @@ mod tests {
         );
         assert!(matches!(parse_frame("[1]"), Err(ParseError::Json(_))));
         assert!(matches!(parse_frame("{"), Err(ParseError::Json(_))));
+    }
+
+    #[test]
+    fn a_lenient_frame_keeps_the_good_objects() {
+        let f = parse_frame_lenient(r#"[{"id":"a"}, {"cpu_stats": 7}, 5, {"id":"b"}]"#);
+        assert_eq!(
+            f.samples.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(f.errors.len(), 2);
+        assert_eq!(parse_frame_lenient(r#"{"id":"a"}"#).samples.len(), 1);
+        let broken = parse_frame_lenient(r#"[{"id":"a"}, {"#);
+        assert_eq!((broken.samples.len(), broken.errors.len()), (0, 1));
+        assert_eq!(parse_frame_lenient("7").errors.len(), 1);
     }
 
     #[test]

@@ -70,6 +70,8 @@ export interface DashboardStatus {
   malformed: number;
   oversized: number;
   bridgeDropped: number;
+  /** Samples not newer than their container's previous one (duplicates, time going back): ignored. */
+  late: number;
   lastError?: string;
   source?: string;
   describe?: string;
@@ -319,6 +321,7 @@ impl Dashboard {
         set("oversized", (c.oversized as f64).into())?;
         set("bridgeDropped", (c.bridge_dropped as f64).into())?;
         set("containers", (i.core.engine().len() as f64).into())?;
+        set("late", (i.core.engine().counts().late as f64).into())?;
         for (key, value) in [
             ("lastError", &c.last_error),
             ("source", &c.source),
@@ -683,10 +686,17 @@ fn update_status(i: &mut Inner) {
         if n == 1 { "" } else { "s" }
     ));
     if c.malformed + c.oversized > 0 {
-        text.push_str(&format!(" · {} bad frame(s)", c.malformed + c.oversized));
+        text.push_str(&format!(
+            " · {} malformed (dropped)",
+            c.malformed + c.oversized
+        ));
         if let Some(e) = &c.last_error {
             text.push_str(&format!(" (last: {e})"));
         }
+    }
+    let late = i.core.engine().counts().late;
+    if late > 0 {
+        text.push_str(&format!(" · {late} late or duplicate sample(s) ignored"));
     }
     if c.bridge_dropped > 0 {
         text.push_str(&format!(

@@ -105,12 +105,17 @@ fn malformed_and_oversized_frames_are_counted_and_nothing_else_is_lost() {
     d.ingest(&format!("[{}]", "1,".repeat(MAX_FRAME_BYTES / 2)));
     d.ingest("[{\"id\": 5}]");
     d.ingest(lines[1]);
+    // One bad object in an array costs only itself.
+    d.ingest(&format!(
+        "[{}, {{\"cpu_stats\": 7}}, {}]",
+        lines[2], lines[3]
+    ));
     d.flush();
     let counts = d.counts().clone();
-    assert_eq!(counts.frames, 6);
-    assert_eq!(counts.malformed, 3);
+    assert_eq!(counts.frames, 7);
+    assert_eq!(counts.malformed, 4);
     assert_eq!(counts.oversized, 1);
-    assert_eq!(counts.samples, 2);
+    assert_eq!(counts.samples, 4);
     assert!(
         counts
             .last_error
@@ -119,7 +124,11 @@ fn malformed_and_oversized_frames_are_counted_and_nothing_else_is_lost() {
             .contains("expected"),
         "{counts:?}"
     );
-    assert_eq!(d.snapshot().containers.len(), 2);
+    assert_eq!(
+        d.snapshot().containers.len(),
+        4,
+        "lines 0..4 are four containers, all kept"
+    );
 }
 
 #[test]

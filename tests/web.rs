@@ -203,7 +203,7 @@ async fn the_status_line_reports_bad_frames_as_text() {
     d.ingest("{{{");
     sleep(100).await; // one animation frame updates the status line
     let text = status.text_content().unwrap_or_default();
-    assert!(text.contains("1 bad frame"), "{text}");
+    assert!(text.contains("1 malformed (dropped)"), "{text}");
 }
 
 #[wasm_bindgen_test]

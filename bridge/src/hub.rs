@@ -9,7 +9,9 @@
 //!
 //! A frame never exceeds [`HubConfig::max_frame_bytes`]: a batch is flushed early when the next object
 //! would overflow it, and a single object larger than the limit is dropped and counted (the page
-//! enforces the same limit).
+//! enforces the same limit). Only well-formed JSON objects are batched: anything else a source hands
+//! over (a garbled line of a recording) goes out alone, as it is, so the page counts that one frame
+//! as bad and loses nothing else.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -150,7 +152,7 @@ async fn batcher(
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
                 match batch.push(line) {
                     Push::Added => {}
-                    Push::Full(frame) => hub.publish(frame),
+                    Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
                     Push::Oversized(bytes) => {
                         hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
@@ -180,10 +182,16 @@ struct Batch {
 
 enum Push {
     Added,
-    /// The batch was full: here is the finished frame; the new object starts the next batch.
-    Full(String),
+    /// Frames to send now, in order: the batch when the new object did not fit (the object then
+    /// starts the next batch), or the batch so far and then a line that is not a JSON object, alone.
+    Ready(Vec<String>),
     /// The object alone exceeds the limit; it was dropped.
     Oversized(usize),
+}
+
+/// Is `text` one well-formed JSON object (safe to put inside an array frame)?
+fn is_json_object(text: &str) -> bool {
+    text.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 impl Batch {
@@ -197,9 +205,14 @@ impl Batch {
     }
 
     fn push(&mut self, object: String) -> Push {
-        let object = object.trim_end();
+        let object = object.trim();
         if object.len() > self.max_bytes {
             return Push::Oversized(object.len());
+        }
+        if !is_json_object(object) {
+            let mut frames: Vec<String> = self.take().into_iter().collect();
+            frames.push(object.to_string());
+            return Push::Ready(frames);
         }
         // "[" + objects joined by "," + "]"
         let mut full = None;
@@ -215,7 +228,7 @@ impl Batch {
         self.text.push_str(object);
         self.objects += 1;
         match full {
-            Some(frame) => Push::Full(frame),
+            Some(frame) => Push::Ready(vec![frame]),
             None => Push::Added,
         }
     }
@@ -257,11 +270,29 @@ mod tests {
         let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes
         assert!(matches!(b.push(obj.clone()), Push::Added));
         match b.push(obj.clone()) {
-            Push::Full(frame) => assert_eq!(frame, obj),
+            Push::Ready(frames) => assert_eq!(frames, std::slice::from_ref(&obj)),
             _ => panic!("expected the first object flushed"),
         }
         assert_eq!(b.take(), Some(obj));
         assert!(matches!(b.push("x".repeat(26)), Push::Oversized(26)));
+        assert!(b.take().is_none());
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_json_object_goes_out_alone() {
+        let mut b = Batch::new(1000);
+        b.push("{\"id\":\"a\"}".into());
+        b.push("{\"id\":\"b\"}".into());
+        match b.push("{\"id\": garbage".into()) {
+            Push::Ready(frames) => assert_eq!(
+                frames,
+                ["[{\"id\":\"a\"},{\"id\":\"b\"}]", "{\"id\": garbage"]
+            ),
+            _ => panic!("expected the batch, then the bad line alone"),
+        }
+        for not_an_object in ["[1,2]", "42", "\"text\""] {
+            assert!(matches!(b.push(not_an_object.into()), Push::Ready(f) if f == [not_an_object]));
+        }
         assert!(b.take().is_none());
     }
 }

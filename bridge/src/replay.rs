@@ -6,12 +6,14 @@
 //! memory. Each object is sent when its `read` timestamp comes due: the first real timestamp plays at
 //! once, later ones at `(read − first) / speed` after it. An object whose `read` is Go's zero time (a
 //! stopped container's empty sample) keeps its place in the order and goes out with the object before
-//! it; one whose time runs backwards goes out at once. Objects are sent byte for byte as recorded.
+//! it; one whose time runs backwards goes out at once. Lines are sent byte for byte as recorded —
+//! including a line that is not a stats object (it goes out at once, and the page counts and shows
+//! it): the bridge relays, the page validates.
 //!
 //! With `--loop`, the recording starts over when it ends. So that a viewer's time keeps moving
 //! forward, each later pass shifts `read` and `preread` (only those two values in the text) by the
 //! recording's time span plus one second; counters start over, which a viewer sees as one reset.
-//! A line that is not a stats object is logged with its number and skipped.
+//! A line that is not a stats object is logged with its number (and relayed as it is).
 
 use std::path::PathBuf;
 
@@ -96,8 +98,8 @@ impl Replay {
             let read = match serde_json::from_str::<ReadOnly>(&line) {
                 Ok(r) => r.read,
                 Err(e) => {
-                    tracing::warn!(line = number, error = %e, "skipping a line that is not a stats object");
-                    continue;
+                    tracing::warn!(line = number, error = %e, "relaying a line that is not a stats object");
+                    Timestamp::ZERO
                 }
             };
             if !read.is_zero() {
