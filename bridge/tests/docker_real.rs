@@ -17,10 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 mod common;
 
-use common::{Daemon, PREFIX};
+use common::{Daemon, PREFIX, SCRIPTS};
+
+/// The real-Docker tests share one private daemon; one at a time.
+static DOCKER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn the_bridge_relays_a_real_docker_engine() {
+    let _one_at_a_time = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(daemon) = Daemon::up_or_skip("the real-Docker bridge test") else {
         return;
     };
@@ -58,10 +62,14 @@ fn the_bridge_relays_a_real_docker_engine() {
         flags("exit")
     );
     let restart = flags("restart");
-    let reset_at = restart
-        .iter()
-        .position(|f| *f == Flag::Reset || *f == Flag::Stopped);
-    let reset_at = reset_at.unwrap_or_else(|| panic!("the restart shows as a reset: {restart:?}"));
+    let resets = restart.iter().filter(|f| **f == Flag::Reset).count();
+    assert_eq!(resets, 1, "one restart, one reset mark: {restart:?}");
+    assert!(
+        cpu("restart").iter().all(|&c| c < 5.0),
+        "no spike at the restart: {:?}",
+        cpu("restart")
+    );
+    let reset_at = restart.iter().position(|f| *f == Flag::Reset).unwrap_or(0);
     assert!(
         restart[reset_at..]
             .iter()
@@ -141,4 +149,108 @@ async fn watch(daemon: &Daemon) -> BTreeMap<String, Vec<(Flag, Option<f64>)>> {
     }
     shutdown.cancel();
     seen
+}
+
+#[test]
+fn the_bridge_reconnects_when_dockerd_restarts() {
+    let _one_at_a_time = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(daemon) = Daemon::up_or_skip("the dockerd-restart test") else {
+        return;
+    };
+    daemon.remove_ours();
+    daemon.run(
+        "always",
+        &["--restart", "always", "--cpus", "0.3"],
+        "while :; do :; done",
+    );
+    let name = format!("{PREFIX}always");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
+        tokio::spawn(server::run(
+            listener,
+            Box::new(source),
+            ServerConfig::default(),
+            shutdown.clone(),
+        ));
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("connects");
+        let mut engine = RateEngine::default();
+        let before = rates_of(&mut ws, &mut engine, &name, Duration::from_secs(30), 3).await;
+        assert!(
+            before.iter().all(|c| (5.0..=60.0).contains(c)),
+            "{before:?}"
+        );
+        // The daemon goes away and comes back; the container restarts with it (--restart always).
+        let down = std::process::Command::new("bash")
+            .arg(format!("{SCRIPTS}/dockerd-down.sh"))
+            .output()
+            .expect("down");
+        assert!(
+            down.status.success(),
+            "{}",
+            String::from_utf8_lossy(&down.stderr)
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let up = std::process::Command::new("bash")
+            .arg(format!("{SCRIPTS}/dockerd-up.sh"))
+            .output()
+            .expect("up");
+        assert!(
+            up.status.success(),
+            "{}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+        let after = rates_of(&mut ws, &mut engine, &name, Duration::from_secs(90), 3).await;
+        assert!(
+            after.iter().all(|c| (5.0..=60.0).contains(c)),
+            "the container reappears, no spike: {after:?}"
+        );
+        shutdown.cancel();
+    });
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next `n` CPU rates of the container `name` on the feed, within `deadline`.
+async fn rates_of(
+    ws: &mut Ws,
+    engine: &mut RateEngine,
+    name: &str,
+    deadline: Duration,
+    n: usize,
+) -> Vec<f64> {
+    let start = Instant::now();
+    let mut got = Vec::new();
+    while got.len() < n {
+        assert!(
+            start.elapsed() < deadline,
+            "only {} rates in {deadline:?}: {got:?}",
+            got.len()
+        );
+        let Ok(Some(Ok(Message::Text(frame)))) =
+            tokio::time::timeout(Duration::from_secs(2), ws.next()).await
+        else {
+            continue;
+        };
+        if frame.contains("\"statscope.") {
+            continue;
+        }
+        let samples = statscope::parse_frame(&frame).expect("Docker stats");
+        for (s, p) in samples.iter().zip(engine.update(&samples, None)) {
+            if s.display_name() == name {
+                if let Some(c) = p.cpu_percent() {
+                    got.push(c);
+                }
+            }
+        }
+    }
+    got
 }
