@@ -5,6 +5,7 @@
 //!   [`docker`] (a Docker Engine), [`demo`] (simulated containers) or [`replay`] (a recording).
 //! - [`hub`]: batching objects into frames and fanning them out without letting anyone wait.
 
+pub mod cli;
 pub mod demo;
 pub mod docker;
 pub mod hub;

@@ -13,7 +13,8 @@
 //! Security rules, each tested:
 //! - A WebSocket upgrade whose `Origin` is neither this server's own origin nor an allowed one is
 //!   refused (403): a cross-site page must not read a user's container stats. No `Origin` (a
-//!   non-browser client) is allowed.
+//!   non-browser client) is allowed. "Own" needs a `Host` that DNS cannot rebind (an IP literal
+//!   or `localhost`); a page served under another name must be allowed with `--allow-origin`.
 //! - With a token, `/ws` requires it as `?token=` or `Authorization: Bearer`, compared in constant time.
 //! - Static files: no directory listing, no `..`, and the resolved path (symlinks followed) must stay
 //!   inside its folder; anything else is 404. They are public code, served with
@@ -142,7 +143,10 @@ async fn ws_upgrade(
             return (StatusCode::UNAUTHORIZED, "a valid token is required").into_response();
         }
     }
+    // Both limits: a frame's declared length is checked before its payload is buffered, so a client
+    // cannot make the server reserve the default 16 MiB per connection.
     ws.max_message_size(64 << 10)
+        .max_frame_size(64 << 10)
         .on_upgrade(move |socket| client(socket, state))
 }
 
@@ -161,7 +165,10 @@ pub fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), Strin
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let own = !host.is_empty()
+    // The page's own origin is trusted only where DNS cannot rebind it: a page of
+    // `http://evil.example:8080` whose name the attacker re-pointed at 127.0.0.1 sends a matching
+    // `Host: evil.example:8080`. A named host must be listed with --allow-origin.
+    let own = host_cannot_be_rebound(&host)
         && (origin == format!("http://{host}") || origin == format!("https://{host}"));
     let listed = allowed
         .iter()
@@ -175,6 +182,20 @@ pub fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), Strin
     }
 }
 
+/// Whether a `Host` header (`name[:port]`) names this machine in a way no DNS answer can change: an
+/// IP literal, or `localhost` (browsers resolve it themselves).
+fn host_cannot_be_rebound(host: &str) -> bool {
+    let port_ok = |port: &str| port.is_empty() || port.parse::<u16>().is_ok();
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split_once(']').is_some_and(|(ip, port)| {
+            ip.parse::<std::net::Ipv6Addr>().is_ok()
+                && (port.is_empty() || port.strip_prefix(':').is_some_and(port_ok))
+        });
+    }
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    port_ok(port) && (name.parse::<std::net::Ipv4Addr>().is_ok() || name == "localhost")
+}
+
 /// The token from `?token=` or `Authorization: Bearer`, compared in constant time.
 pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
     let bearer = headers
@@ -182,6 +203,10 @@ pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let given = query.or(bearer).unwrap_or("");
+    // An empty token (`--token ""`) must not let in every client that sends none.
+    if expected.is_empty() || given.is_empty() {
+        return false;
+    }
     // `ct_eq` on slices of different lengths is false without comparing: only the length leaks.
     bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
