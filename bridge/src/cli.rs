@@ -66,7 +66,8 @@ pub struct ServeArgs {
     #[arg(long = "loop", requires = "replay")]
     pub looped: bool,
     /// Also accept WebSocket connections from pages of this origin (e.g. https://dash.example.com);
-    /// repeatable. The page's own origin is always accepted; any other cross-site page is refused.
+    /// repeatable. The page's own origin is accepted when it is an IP address or localhost (names
+    /// could be DNS-rebound: list them here); any other cross-site page is refused.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
     /// Require this token on /ws (?token=… or Authorization: Bearer …). Prefer the environment

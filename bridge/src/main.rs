@@ -85,6 +85,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.token.as_deref() == Some("") {
+        anyhow::bail!("--token (or STATSCOPE_TOKEN) is set but empty: give a token, or unset it");
+    }
     let source: Box<dyn Source> = if let Some(path) = args.replay {
         Box::new(
             Replay::open(path.clone(), args.speed, args.looped)

@@ -1123,3 +1123,14 @@ async fn static_files_stay_in_their_folder() {
         "HEAD /ws: {answer}"
     );
 }
+
+#[test]
+fn an_empty_token_is_refused_at_startup() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_statscope"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env("STATSCOPE_TOKEN", "")
+        .output()
+        .expect("statscope runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("set but empty"));
+}
