@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub heartbeat: Duration,
     /// A client whose socket accepts nothing for this long is disconnected.
     pub send_timeout: Duration,
+    /// Kernel send buffer per connection, bytes (the kernel may round it).
+    pub socket_send_buffer: usize,
     pub hub: HubConfig,
 }
 
@@ -67,6 +69,7 @@ impl Default for ServerConfig {
             token: None,
             heartbeat: Duration::from_secs(20),
             send_timeout: Duration::from_secs(30),
+            socket_send_buffer: 256 << 10,
             hub: HubConfig::default(),
         }
     }
@@ -87,6 +90,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let (hub, sink) = Hub::start(config.hub.clone(), shutdown.clone());
+    let config_send_buffer = config.socket_send_buffer;
     let hello = serde_json::json!({
         "type": "statscope.hello",
         "source": source.kind(),
@@ -103,6 +107,16 @@ pub async fn run(
         shutdown: shutdown.clone(),
     });
     let app = router(state);
+    // Bound what the kernel holds for each client: a stalled client then costs at most this much,
+    // and falls behind in the hub's ring (counted drops) instead of in megabytes of socket buffer.
+    let send_buffer = config_send_buffer;
+    let listener =
+        axum::serve::ListenerExt::tap_io(listener, move |tcp: &mut tokio::net::TcpStream| {
+            if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer) {
+                tracing::debug!(error = %e, "cannot bound a client's socket send buffer");
+            }
+            let _ = tcp.set_nodelay(true);
+        });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
