@@ -72,6 +72,8 @@ export interface DashboardStatus {
   bridgeDropped: number;
   /** Samples not newer than their container's previous one (duplicates, time going back): ignored. */
   late: number;
+  /** The size of this module's WebAssembly memory, bytes (it grows, never shrinks). */
+  wasmMemoryBytes: number;
   lastError?: string;
   source?: string;
   describe?: string;
@@ -322,6 +324,9 @@ impl Dashboard {
         set("bridgeDropped", (c.bridge_dropped as f64).into())?;
         set("containers", (i.core.engine().len() as f64).into())?;
         set("late", (i.core.engine().counts().late as f64).into())?;
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let bytes = js_sys::Reflect::get(&memory.buffer(), &JsValue::from_str("byteLength"))?;
+        set("wasmMemoryBytes", bytes)?;
         for (key, value) in [
             ("lastError", &c.last_error),
             ("source", &c.source),

@@ -35,6 +35,9 @@ pub struct HubConfig {
     pub client_queue_frames: usize,
     /// The largest frame sent; larger objects are dropped and counted.
     pub max_frame_bytes: usize,
+    /// A batch is sent early once it reaches this size, so the ring (`client_queue_frames` frames)
+    /// holds at most about `client_queue_frames × batch_bytes` however fast a source runs.
+    pub batch_bytes: usize,
 }
 
 impl Default for HubConfig {
@@ -43,6 +46,7 @@ impl Default for HubConfig {
             tick: Duration::from_millis(100),
             client_queue_frames: 256,
             max_frame_bytes: 1 << 20,
+            batch_bytes: 64 << 10,
         }
     }
 }
@@ -141,7 +145,7 @@ async fn batcher(
     hub: Hub,
     shutdown: CancellationToken,
 ) {
-    let mut batch = Batch::new(config.max_frame_bytes);
+    let mut batch = Batch::new(config.max_frame_bytes, config.batch_bytes);
     let mut tick = tokio::time::interval(config.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -177,7 +181,10 @@ struct Batch {
     objects: usize,
     /// Byte length of the first object, so a lone object can be sent without the brackets.
     first_len: usize,
+    /// No object larger than this is sent.
     max_bytes: usize,
+    /// A batch is closed before it would grow past this (or past `max_bytes`).
+    target_bytes: usize,
 }
 
 enum Push {
@@ -195,12 +202,13 @@ fn is_json_object(text: &str) -> bool {
 }
 
 impl Batch {
-    fn new(max_bytes: usize) -> Batch {
+    fn new(max_bytes: usize, target_bytes: usize) -> Batch {
         Batch {
             text: String::new(),
             objects: 0,
             first_len: 0,
             max_bytes,
+            target_bytes: target_bytes.min(max_bytes),
         }
     }
 
@@ -216,7 +224,7 @@ impl Batch {
         }
         // "[" + objects joined by "," + "]"
         let mut full = None;
-        if self.objects > 0 && self.text.len() + 1 + object.len() + 1 > self.max_bytes {
+        if self.objects > 0 && self.text.len() + 1 + object.len() + 1 > self.target_bytes {
             full = self.take();
         }
         if self.objects == 0 {
@@ -254,7 +262,7 @@ mod tests {
 
     #[test]
     fn a_lone_object_is_sent_as_is_and_several_as_an_array() {
-        let mut b = Batch::new(1000);
+        let mut b = Batch::new(1000, 1000);
         assert!(b.take().is_none());
         assert!(matches!(b.push("{\"id\":\"a\"}\n".into()), Push::Added));
         assert_eq!(b.take().as_deref(), Some("{\"id\":\"a\"}"));
@@ -266,7 +274,7 @@ mod tests {
 
     #[test]
     fn frames_stay_under_the_limit() {
-        let mut b = Batch::new(25);
+        let mut b = Batch::new(25, 25);
         let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes
         assert!(matches!(b.push(obj.clone()), Push::Added));
         match b.push(obj.clone()) {
@@ -279,8 +287,24 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_cut_at_the_target_size_while_single_objects_may_be_larger() {
+        let mut b = Batch::new(1000, 40);
+        let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes: two fit in 40, three do not
+        assert!(matches!(b.push(obj.clone()), Push::Added));
+        assert!(matches!(b.push(obj.clone()), Push::Added));
+        assert!(matches!(b.push(obj.clone()), Push::Ready(f) if f == [format!("[{obj},{obj}]")]));
+        let big = format!("{{\"name\":\"{}\"}}", "x".repeat(200));
+        assert!(matches!(b.push(big.clone()), Push::Ready(f) if f == [obj.clone()]));
+        assert_eq!(
+            b.take(),
+            Some(big),
+            "an object over the target but under the limit still goes"
+        );
+    }
+
+    #[test]
     fn a_line_that_is_not_a_json_object_goes_out_alone() {
-        let mut b = Batch::new(1000);
+        let mut b = Batch::new(1000, 1000);
         b.push("{\"id\":\"a\"}".into());
         b.push("{\"id\":\"b\"}".into());
         match b.push("{\"id\": garbage".into()) {
