@@ -130,6 +130,55 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A struct that must come as a JSON object. Serde's derived structs also accept an array (fields by
+/// position); Docker never sends one, so here an array is the wrong shape and an error.
+struct MapOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Visit<T> {
+            type Value = MapOnly<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(MapOnly)
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A struct field: a JSON object, or `null` for an empty one.
+fn object_or_null<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<MapOnly<T>>::deserialize(d)?.map_or_else(T::default, |m| m.0))
+}
+
+/// A list of structs: each element a JSON object; `null` for an empty list.
+fn objects_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Option::<Vec<MapOnly<T>>>::deserialize(d)?.unwrap_or_default();
+    Ok(list.into_iter().map(|m| m.0).collect())
+}
+
+/// A map of structs: each value a JSON object; `null` for an empty map.
+fn object_map_or_null<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let map = Option::<BTreeMap<String, MapOnly<T>>>::deserialize(d)?.unwrap_or_default();
+    Ok(map.into_iter().map(|(k, m)| (k, m.0)).collect())
+}
+
 /// The operating system whose formulas apply to a sample (the docker CLI branches on the daemon's OS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OsType {
@@ -167,24 +216,24 @@ pub struct Stats {
     pub read: Timestamp,
     /// The `read` of the previous object on the same response stream; zero on a stream's first object.
     pub preread: Timestamp,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub cpu_stats: CpuStats,
     /// `cpu_stats` of the previous object on this stream; all zero on a stream's first object.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub precpu_stats: CpuStats,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub memory_stats: MemoryStats,
     /// Interface name → counters. Absent when the container has no interfaces or is not running.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_map_or_null")]
     pub networks: BTreeMap<String, NetworkStats>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub pids_stats: PidsStats,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub blkio_stats: BlkioStats,
     /// Windows only: the number of logical processors. 0 on Linux.
     #[serde(deserialize_with = "null_as_default")]
     pub num_procs: u32,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub storage_stats: StorageStats,
 }
 
@@ -192,7 +241,7 @@ pub struct Stats {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct CpuStats {
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub cpu_usage: CpuUsage,
     /// Linux: host CPU time in ns (a multiple of 1e7). Absent (0) on Windows.
     #[serde(deserialize_with = "null_as_default")]
@@ -200,7 +249,7 @@ pub struct CpuStats {
     /// Linux: online host CPUs (API ≥ 1.27). 0 when absent.
     #[serde(deserialize_with = "null_as_default")]
     pub online_cpus: u32,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "object_or_null")]
     pub throttling_data: ThrottlingData,
 }
 
@@ -296,21 +345,21 @@ pub struct PidsStats {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct BlkioStats {
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_service_bytes_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_serviced_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_queue_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_service_time_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_wait_time_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_merged_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub io_time_recursive: Vec<BlkioEntry>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "objects_or_null")]
     pub sectors_recursive: Vec<BlkioEntry>,
 }
 
@@ -365,10 +414,10 @@ impl Stats {
     pub fn from_json(text: &str) -> Result<Stats, ParseError> {
         let text = text.trim();
         match text.as_bytes().first() {
-            Some(b'{') => Ok(serde_json::from_str(text)?),
+            Some(b'{') => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
             Some(b'[') => Err(ParseError::FrameShape("an array (expected one object)")),
             None => Err(ParseError::FrameShape("an empty text")),
-            Some(_) => Ok(serde_json::from_str(text)?),
+            Some(_) => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
         }
     }
 
@@ -435,7 +484,9 @@ pub fn parse_frame_lenient(text: &str) -> FrameParse {
     for element in elements {
         let raw = element.get();
         let parsed = if raw.starts_with('{') {
-            serde_json::from_str::<Stats>(raw).map_err(ParseError::from)
+            serde_json::from_str::<MapOnly<Stats>>(raw)
+                .map(|m| m.0)
+                .map_err(ParseError::from)
         } else {
             Err(ParseError::FrameShape(
                 "an array element that is not an object",
@@ -454,8 +505,11 @@ pub fn parse_frame_lenient(text: &str) -> FrameParse {
 pub fn parse_frame(text: &str) -> Result<Vec<Stats>, ParseError> {
     let text = text.trim();
     match text.as_bytes().first() {
-        Some(b'[') => Ok(serde_json::from_str::<Vec<Stats>>(text)?),
-        Some(b'{') => Ok(vec![serde_json::from_str::<Stats>(text)?]),
+        Some(b'[') => Ok(serde_json::from_str::<Vec<MapOnly<Stats>>>(text)?
+            .into_iter()
+            .map(|m| m.0)
+            .collect()),
+        Some(b'{') => Ok(vec![serde_json::from_str::<MapOnly<Stats>>(text)?.0]),
         None => Err(ParseError::FrameShape("an empty text")),
         Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Ok(_) => Err(ParseError::FrameShape("a JSON scalar")),
@@ -580,6 +634,24 @@ mod tests {
         let broken = parse_frame_lenient(r#"[{"id":"a"}, {"#);
         assert_eq!((broken.samples.len(), broken.errors.len()), (0, 1));
         assert_eq!(parse_frame_lenient("7").errors.len(), 1);
+    }
+
+    #[test]
+    fn arrays_are_never_read_as_structs() {
+        // Serde's derive would read these positionally; Docker never sends them: wrong shape.
+        for text in [
+            r#"{"cpu_stats":[[7,[1,2]],9]}"#,
+            r#"{"memory_stats":[4096]}"#,
+            r#"{"blkio_stats":{"io_service_bytes_recursive":[[8,0,"Read",10]]}}"#,
+            r#"{"networks":{"eth0":[1,2]}}"#,
+            r#"{"cpu_stats":{"cpu_usage":[5]}}"#,
+        ] {
+            assert!(Stats::from_json(text).is_err(), "{text}");
+        }
+        assert!(parse_frame("[[]]").is_err());
+        assert_eq!(parse_frame_lenient("[[], {}]").errors.len(), 1);
+        // null still means empty.
+        assert!(Stats::from_json(r#"{"cpu_stats":null,"networks":null}"#).is_ok());
     }
 
     #[test]

@@ -420,8 +420,12 @@ impl Container {
     }
 
     fn apply_stopped(&mut self) -> Point {
-        let t_ns = self.baseline.map_or(0, |b| clamp_i64(b.read_ns));
-        let point = Point::empty(t_ns, Flag::Stopped);
+        let Some(baseline) = self.baseline else {
+            // Stopped before any real sample (an empty sample, then a real one, in one batch):
+            // there is no curve to end, so no marker.
+            return Point::empty(0, Flag::Stopped);
+        };
+        let point = Point::empty(clamp_i64(baseline.read_ns), Flag::Stopped);
         if self.status == Status::Running {
             self.status = Status::Stopped;
             self.push(point);

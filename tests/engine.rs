@@ -446,3 +446,23 @@ fn a_batch_of_interleaved_containers_returns_points_in_input_order() {
         ["a", "b"]
     );
 }
+
+#[test]
+fn an_empty_sample_before_the_first_real_one_leaves_no_marker() {
+    // Found by fuzzing: both in one batch, the empty one first.
+    let mut e = RateEngine::default();
+    let p = e.update([&empty("a"), &s("a", 0, SEC, 100 * SEC).stats()], None);
+    assert_eq!((p[0].flag, p[1].flag), (Flag::Stopped, Flag::First));
+    let flags: Vec<Flag> = e
+        .get("a")
+        .expect("state")
+        .points()
+        .iter()
+        .map(|p| p.flag)
+        .collect();
+    assert_eq!(
+        flags,
+        [Flag::First],
+        "no stopped marker at 1970 before the curve"
+    );
+}
