@@ -127,7 +127,8 @@ pub struct FeedCounts {
     pub frames: u64,
     /// Stats objects received.
     pub samples: u64,
-    /// Frames that were not valid stats JSON (counted, dropped).
+    /// Malformed inputs, counted per object: a frame that is not JSON counts 1, and each bad
+    /// element of an array frame counts 1 (the good ones are kept).
     pub malformed: u64,
     /// Frames over the size limit (counted, dropped unparsed).
     pub oversized: u64,

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Runs every statscope fuzz target for a bounded time, one target at a time (the machine is shared:
+# one libFuzzer job, builds with one cargo job), and prints executions and findings per target.
+#
+#   fuzz/run.sh                      # every target, 60 s each
+#   FUZZ_SECONDS=180 fuzz/run.sh     # longer
+#   fuzz/run.sh dashboard stats_cmd  # some targets only
+#
+# Settings (environment):
+#   FUZZ_SECONDS    seconds per target (default 60)
+#   FUZZ_MAX_LEN    libFuzzer -max_len, bytes (default 8192: three stats objects of a real recording)
+#   FUZZ_SANITIZER  cargo-fuzz --sanitizer (default none: statscope forbids unsafe code, so `address`
+#                   would mostly cost executions; set `address` to check the dependencies too)
+#   CARGO_BUILD_JOBS  cargo's jobs for the build (default 1)
+#
+# The corpus (fuzz/corpus/<target>/) is seeded from every line of tests/fixtures/*.ndjson, runs of
+# consecutive samples of one container, array frames and statscope's control messages; it is kept
+# between runs (git ignores it). A finding is saved by libFuzzer under fuzz/artifacts/<target>/;
+# minimize it with `cargo +nightly fuzz tmin -s none <target> <file>` (no -max_len there: libFuzzer's
+# crash minimizer asserts on it) and keep it in tests/fuzz-regressions/ (replayed by
+# `cargo test --test fuzz_regressions`).
+#   STATSCOPE_FUZZ_IGNORE=<finding>,...  lets a long run skip a known, not yet fixed finding (see
+#                   fuzz/src/checks.rs: `ignored`); unset, every check is strict.
+# Exit status: 0 when no target found anything, 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+seconds="${FUZZ_SECONDS:-60}"
+max_len="${FUZZ_MAX_LEN:-8192}"
+sanitizer="${FUZZ_SANITIZER:-none}"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
+all_targets=(stats_from_json parse_frame dashboard rate_engine stats_cmd)
+if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  echo "cargo-fuzz needs a nightly toolchain: rustup toolchain install nightly --profile minimal" >&2
+  exit 2
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  echo "==> installing cargo-fuzz (crates.io)"
+  cargo install cargo-fuzz --locked
+fi
+
+echo "==> seeding fuzz/corpus/<target>/ from tests/fixtures/*.ndjson"
+for t in "${targets[@]}"; do mkdir -p "corpus/$t" "artifacts/$t" logs; done
+python3 - "$max_len" "${targets[@]}" <<'PY'
+import glob, hashlib, json, os, sys
+
+max_len, targets = int(sys.argv[1]), sys.argv[2:]
+lines = []
+for path in sorted(glob.glob("../tests/fixtures/*.ndjson")):
+    with open(path, "rb") as f:
+        lines += [l.rstrip(b"\n") for l in f if l.strip()]
+seeds = set(lines)
+# Runs of three consecutive samples of one container (so rates, resets and stops are reached).
+by_id = {}
+for l in lines:
+    try:
+        key = json.loads(l).get("id") or json.loads(l).get("name") or ""
+    except ValueError:
+        continue
+    by_id.setdefault(key, []).append(l)
+for run in by_id.values():
+    for i in range(0, len(run) - 2):
+        seeds.add(b"\n".join(run[i : i + 3]) + b"\n")
+        seeds.add(b"[" + b",".join(run[i : i + 2]) + b"]")
+# Consecutive lines of the files as recorded (several containers interleaved).
+for i in range(0, len(lines) - 2, 2):
+    seeds.add(b"\n".join(lines[i : i + 3]))
+# statscope's control messages, ticks, the size limit, edge shapes.
+seeds |= {
+    b'{"type":"statscope.hello","source":"demo","describe":"six simulated containers"}',
+    b'{"type":"statscope.dropped","frames":3}\n\n{"type":"statscope.other"}',
+    b'{"type":7}\n[]\n\n \n{}\n[{}]\nnull\n42\n"x"\n[1]',
+    b"\x00\x02" + (lines[0] if lines else b"{}"),
+    b"\x00\x03{}\n\x00\x01[]",
+}
+seeds = [s for s in seeds if len(s) <= max_len]
+for t in targets:
+    for s in seeds:
+        name = os.path.join("corpus", t, hashlib.sha1(s).hexdigest())
+        if not os.path.exists(name):
+            with open(name, "wb") as f:
+                f.write(s)
+print(f"{len(seeds)} seeds per target")
+PY
+
+echo "==> building the fuzz targets (cargo +nightly fuzz build -s $sanitizer, $CARGO_BUILD_JOBS job)"
+cargo +nightly fuzz build -s "$sanitizer"
+
+found=0
+summary=()
+for t in "${targets[@]}"; do
+  echo "==> $t: $seconds s, -max_len=$max_len"
+  before=$(find "artifacts/$t" -type f | sort)
+  start=$(date +%s)
+  status=0
+  cargo +nightly fuzz run -s "$sanitizer" "$t" "corpus/$t" -- \
+    -max_total_time="$seconds" -max_len="$max_len" -dict=stats.dict \
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"logs/$t.log" 2>&1 || status=$?
+  elapsed=$(($(date +%s) - start))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -1 || true)
+  if [ -z "$execs" ]; then # stopped by a finding: the last status line's count
+    execs=$(grep -oE '^#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#' || true)
+  fi
+  fuzzed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "logs/$t.log" | tail -1 || true)
+  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "logs/$t.log" | tail -1 | sed 's/corp: //' || true)
+  corpus=$(find "corpus/$t" -type f | wc -l)
+  new=$(comm -13 <(echo "$before") <(find "artifacts/$t" -type f | sort) | sed '/^$/d')
+  findings=$(printf '%s' "$new" | grep -c . || true)
+  if [ "$status" -ne 0 ] || [ "$findings" -gt 0 ]; then
+    found=1
+    echo "   FINDING (exit $status): see fuzz/logs/$t.log"
+    grep -m3 -E "panicked at|^SUMMARY|ERROR: libFuzzer" "logs/$t.log" | sed 's/^/   /' || true
+    printf '%s\n' "$new" | sed '/^$/d; s/^/   reproducer: fuzz\//'
+  fi
+  printf '   %s executions in %s s of fuzzing (%s s with start-up), corpus %s in use of %s files, %s finding(s)\n' \
+    "${execs:-?}" "${fuzzed:-?}" "$elapsed" "${corp:-?}" "$corpus" "$findings"
+  summary+=("$(printf '%-16s %12s %6ss %14s %8s %4s' "$t" "${execs:-?}" "${fuzzed:-?}" "${corp:-?}" "$corpus" "$findings")")
+done
+
+echo
+printf '%-16s %12s %7s %14s %8s %4s\n' target executions fuzzed "corpus in use" files findings
+printf '%s\n' "${summary[@]}"
+exit "$found"
