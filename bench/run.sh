@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# statscope's performance benchmark (issue 6), side by side in one headless-Chromium run:
+# statscope (Rust → Wasm) vs a plain-JS port of its engine (W1) and vs uPlot (W2), plus the live
+# workloads through `statscope serve --replay` (W3 live, W4 burst, W5 memory) and the size (W6).
+# Not part of the test command. About 15 minutes on 2 cores with warm build caches.
+#
+#   bash bench/run.sh                 build (release Wasm + bridge), install peers, measure, report
+#   BENCH_QUICK=1 bash bench/run.sh   a 2-minute check of the harness (numbers not comparable)
+#
+# It writes bench/results/<date>.json, bench/results/<date>.md, bench/results/<date>-frames.png and
+# the results section of BENCHMARKS.md. Nothing else should run while it measures (it prints the load
+# average and records it in the results; BENCH_WAIT_IDLE=SECONDS waits up to that long for the
+# 1-minute load to fall below BENCH_MAX_LOAD, default 0.3).
+#
+# Settings (environment): BENCH_ONLY=w1,w2,w3,w4,w5,w6  BENCH_ROUNDS=3  BENCH_W3_SECONDS=60
+#   BENCH_W3_SIZES=10,100,1000  BENCH_W4_SECONDS=30  BENCH_SOAK_SECONDS=120 (600 = the issue's full
+#   10-minute soak)  BENCH_SKIP_BUILD=1 (measure the pkg/ and target/release/statscope already built)
+#   CHROMIUM=/usr/lib/chromium/chromium
+set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+cd "$(dirname "$self")/.."
+
+case "${1:-}" in
+  "") ;;
+  -h | --help) sed -n '2,19p' "$self"; exit 0 ;;
+  *) echo "usage: $0   (settings are environment variables; see --help)" >&2; exit 2 ;;
+esac
+
+say() { echo "==> bench: $*"; }
+
+# --- tools -----------------------------------------------------------------------------------
+for tool in node npm python3 gzip; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
+done
+CHROMIUM="${CHROMIUM:-/usr/lib/chromium/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  say "installing Debian's chromium (via scripts/web-tools.sh)"
+  bash scripts/web-tools.sh
+fi
+export CHROMIUM
+
+# --- build -----------------------------------------------------------------------------------
+mkdir -p bench/.build
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  say "release Wasm: scripts/build-web.sh"
+  bash scripts/build-web.sh 2>&1 | tee bench/.build/build-web.log
+  say "release bridge: cargo build --release -p statscope-bridge"
+  cargo build --release -p statscope-bridge --locked
+else
+  say "BENCH_SKIP_BUILD=1: measuring the pkg/ and target/release/statscope already built"
+  : > bench/.build/build-web.log
+fi
+[ -f pkg/statscope_bg.wasm ] || { echo "bench: pkg/statscope_bg.wasm missing (run scripts/build-web.sh)" >&2; exit 1; }
+[ -x target/release/statscope ] || { echo "bench: target/release/statscope missing" >&2; exit 1; }
+
+# A snapshot of what is measured, so a rebuild of pkg/ by anyone else cannot change it mid-run.
+rm -rf bench/.build/pkg
+mkdir -p bench/.build/pkg
+cp pkg/statscope.js pkg/statscope_bg.wasm pkg/statscope.d.ts bench/.build/pkg/
+wasm_opt=true
+note=""
+if grep -q "left unoptimized" bench/.build/build-web.log; then
+  wasm_opt=false
+  note="$(grep -m1 -o 'NOTE: .*' bench/.build/build-web.log | sed 's/(.*//; s/"//g' | cut -c1-160)"
+elif [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
+  wasm_opt=false
+  note="unknown: pkg/ was not built by this run"
+fi
+dirty=$(git status --porcelain -- src bridge www index.html Cargo.toml 2>/dev/null | wc -l)
+cat > bench/.build/build.json <<EOF
+{"git": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)", "dirty": $dirty,
+ "wasmOpt": $wasm_opt, "wasmOptNote": "$note", "rustc": "$(rustc --version)"}
+EOF
+
+# --- peers (into bench/ only) ----------------------------------------------------------------
+if [ ! -d bench/node_modules/uplot ] || [ ! -d bench/node_modules/puppeteer-core ] ||
+   [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  say "npm ci (bench/: uplot, puppeteer-core)"
+  (cd bench && npm ci --no-audit --no-fund)
+fi
+
+# --- a quiet machine -------------------------------------------------------------------------
+max_load="${BENCH_MAX_LOAD:-0.3}"
+wait_idle="${BENCH_WAIT_IDLE:-0}"
+load() { cut -d' ' -f1 /proc/loadavg; }
+waited=0
+while python3 -c "import sys; sys.exit(0 if float('$(load)') > float('$max_load') else 1)" &&
+      [ "$waited" -lt "$wait_idle" ]; do
+  [ $((waited % 30)) = 0 ] && say "load $(load) > $max_load; waiting (up to ${wait_idle} s)"
+  sleep 5
+  waited=$((waited + 5))
+done
+say "uptime: $(uptime)"
+if python3 -c "import sys; sys.exit(0 if float('$(load)') > float('$max_load') else 1)"; then
+  say "WARNING: the machine is busy (1-minute load $(load)); results will be noisy. Top processes:"
+  ps -eo pcpu,comm --sort=-pcpu | head -6 | sed 's/^/    /'
+fi
+
+# --- measure ---------------------------------------------------------------------------------
+say "measuring (see bench/driver.mjs for the settings)"
+STATSCOPE_BIN="$PWD/target/release/statscope" node bench/driver.mjs
