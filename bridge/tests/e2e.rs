@@ -9,51 +9,12 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use common::{repo_root, skip_or_fail, Bridge, Browser, Daemon, PREFIX};
+use common::{browser_or_skip, repo_root, wait_for, Bridge, Daemon, PREFIX};
 use serde_json::Value;
 use statscope::Stats;
 
 const RECORDING: &str = "tests/fixtures/docker-20.10-cgroupv1.ndjson";
 const GOLDEN: &str = "tests/fixtures/docker-20.10-cgroupv1.docker-cli.jsonl";
-
-/// The browser, if the page is built and chromedriver exists; otherwise skipped (or failed in CI).
-async fn browser_or_skip(test: &str) -> Option<Browser> {
-    if !repo_root().join("pkg/statscope_bg.wasm").exists() {
-        skip_or_fail(
-            test,
-            "pkg/ is not built (run scripts/build-web.sh, or the test command)",
-        );
-        return None;
-    }
-    match Browser::start().await {
-        Ok(b) => Some(b),
-        Err(why) => {
-            skip_or_fail(test, &why);
-            None
-        }
-    }
-}
-
-/// Polls `script` until `done` says so, or panics after `secs`.
-async fn wait_for(
-    b: &Browser,
-    secs: u64,
-    script: &str,
-    mut done: impl FnMut(&Value) -> bool,
-) -> Value {
-    let start = Instant::now();
-    loop {
-        let v = b.js(script).await;
-        if done(&v) {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting; last: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 const STATUS: &str = "return window.statscope ? window.statscope.status() : null;";
 const SNAPSHOT: &str = "return window.statscope.snapshot();";

@@ -8,9 +8,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{repo_root, skip_or_fail, Bridge, Browser};
+use common::{browser_or_skip, wait_for, Bridge, Browser};
 use serde_json::{json, Value};
 
 /// A synthetic recording: container `k` of `ids` burns exactly `rates[k]` % (docker CLI scale) on a
@@ -60,45 +60,8 @@ fn now_s() -> i64 {
         .unwrap_or(0)
 }
 
-async fn browser_or_skip(test: &str) -> Option<Browser> {
-    if !repo_root().join("pkg/statscope_bg.wasm").exists() {
-        skip_or_fail(
-            test,
-            "pkg/ is not built (run scripts/build-web.sh, or the test command)",
-        );
-        return None;
-    }
-    match Browser::start().await {
-        Ok(b) => Some(b),
-        Err(why) => {
-            skip_or_fail(test, &why);
-            None
-        }
-    }
-}
-
 const STATUS: &str = "return window.statscope ? window.statscope.status() : null;";
 const SNAPSHOT: &str = "return window.statscope.snapshot();";
-
-async fn wait_for(
-    b: &Browser,
-    secs: u64,
-    script: &str,
-    mut done: impl FnMut(&Value) -> bool,
-) -> Value {
-    let start = Instant::now();
-    loop {
-        let v = b.js(script).await;
-        if done(&v) {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out; last: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// A free loopback port (bound, then released for a server to take).
 fn free_port() -> u16 {

@@ -299,3 +299,42 @@ impl Bridge {
         let _ = self.child.kill().await;
     }
 }
+
+/// The browser, if the page is built and chromedriver exists; otherwise skipped (a failure under CI).
+pub async fn browser_or_skip(test: &str) -> Option<Browser> {
+    if !repo_root().join("pkg/statscope_bg.wasm").exists() {
+        skip_or_fail(
+            test,
+            "pkg/ is not built (run scripts/build-web.sh, or the test command)",
+        );
+        return None;
+    }
+    match Browser::start().await {
+        Ok(b) => Some(b),
+        Err(why) => {
+            skip_or_fail(test, &why);
+            None
+        }
+    }
+}
+
+/// Polls `script` in the page until `done` says so; panics after `secs`.
+pub async fn wait_for(
+    b: &Browser,
+    secs: u64,
+    script: &str,
+    mut done: impl FnMut(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let start = std::time::Instant::now();
+    loop {
+        let v = b.js(script).await;
+        if done(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out waiting; last: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
