@@ -254,7 +254,7 @@ async function liveRun({ bridge, containers, prefillTicks = 0, seconds, impl = "
   }
   await sleep(1000);
   const m0 = await p.metrics();
-  await p.page.evaluate(() => window.bench.liveRecord());
+  await p.page.evaluate((seconds) => window.bench.liveRecord({ seconds }), seconds);
   const mem = [];
   const started = Date.now();
   while (Date.now() - started < seconds * 1000) {
@@ -345,13 +345,13 @@ async function runW4() {
 // ---------------------------------------------------------------------------------------------
 // W5 memory soak: 100 containers at 10× (looped), memory every 5 s after a full GC
 
-async function runW5() {
+async function runW5(impl = "statscope") {
   const containers = 100, speed = 10;
   const file = path.join(DATA, "loop-100.ndjson");
   writeReplay(file, SEED, { containers, ticks: 600 });
   const bridge = await startBridge({ file, speed, loop: true });
   try {
-    const res = await liveRun({ bridge, containers, seconds: SOAK_SECONDS, memoryEverySec: 5 });
+    const res = await liveRun({ bridge, containers, seconds: SOAK_SECONDS, memoryEverySec: 5, impl });
     // The window (300 s, 360 points per container) is full after 36 s of sample time at 10×; take
     // the first probe after 60 s of wall time (or half the soak, if shorter) as "full".
     const fullAt = Math.min(60000, (SOAK_SECONDS * 1000) / 2);
@@ -363,7 +363,8 @@ async function runW5() {
       heapFull: full.jsHeapUsed, heapEnd: end.jsHeapUsed, heapDelta: end.jsHeapUsed - full.jsHeapUsed,
     };
     res.summary.flat = Math.abs(res.summary.wasmDelta) <= 2 ** 20 && Math.abs(res.summary.heapDelta) <= 2 ** 20;
-    log(`W5 ${SOAK_SECONDS} s: wasm ${(full.wasmBytes / 2 ** 20).toFixed(2)} → ${(end.wasmBytes / 2 ** 20).toFixed(2)} MiB, ` +
+    res.impl = impl;
+    log(`W5 ${impl} ${SOAK_SECONDS} s: wasm ${(full.wasmBytes / 2 ** 20).toFixed(2)} → ${(end.wasmBytes / 2 ** 20).toFixed(2)} MiB, ` +
       `JS heap ${(full.jsHeapUsed / 2 ** 20).toFixed(2)} → ${(end.jsHeapUsed / 2 ** 20).toFixed(2)} MiB`);
     delete res.frames;
     return res;
@@ -457,9 +458,16 @@ async function main() {
   results.load = {};
   const others = () => {
     try {
-      const ps = spawnSync("ps", ["-eo", "pcpu,etimes,args", "--sort=-pcpu"], { encoding: "utf8" }).stdout.split("\n").slice(1);
-      return ps.filter((l) => l.trim() && !l.includes("puppeteer_dev_chrome_profile") && !l.includes(" ps -eo") && !l.includes("driver.mjs") && !l.includes(STATSCOPE_BIN + " serve --replay " + DATA))
-        .slice(0, 3).map((l) => l.trim().replace(/\s+/g, " ").slice(0, 100));
+      const rows = spawnSync("ps", ["-eo", "pid=,ppid=,pcpu=,etimes=,args="], { encoding: "utf8" }).stdout
+        .split("\n").filter((l) => l.trim()).map((l) => {
+          const [pid, ppid, pcpu, etimes, ...args] = l.trim().split(/\s+/);
+          return { pid: +pid, ppid: +ppid, pcpu: +pcpu, line: `${pcpu} ${etimes} ${args.join(" ")}` };
+        });
+      const parent = new Map(rows.map((r) => [r.pid, r.ppid]));
+      const mine = new Set([process.pid, browser.process()?.pid].filter(Boolean));
+      const ours = (pid) => { for (let p = pid, i = 0; p > 1 && i < 50; p = parent.get(p), i++) if (mine.has(p)) return true; return false; };
+      return rows.filter((r) => !ours(r.pid) && !r.line.includes(" ps -eo")).sort((a, b) => b.pcpu - a.pcpu)
+        .slice(0, 3).map((r) => r.line.slice(0, 100));
     } catch { return []; }
   };
   const stage = async (name, fn) => {
@@ -475,9 +483,12 @@ async function main() {
     if (ONLY.has("w2")) results.w2 = await stage("w2", runW2);
     if (ONLY.has("w3")) results.w3 = await stage("w3", runW3);
     if (ONLY.has("w4")) results.w4 = await stage("w4", runW4);
-    if (ONLY.has("w5")) results.w5 = await stage("w5", runW5);
+    if (ONLY.has("w5")) results.w5 = await stage("w5", () => runW5());
+    // BENCH_W5_CONTROL=1: the same soak on the bare-socket page, to tell the browser's and the
+    // harness's own heap drift from statscope's.
+    if (ONLY.has("w5") && env.BENCH_W5_CONTROL === "1") results.w5control = await stage("w5control", () => runW5("bare"));
     const day = started.toISOString().slice(0, 10);
-    const png = path.join(RESULTS, `${day}${QUICK ? "-quick" : ""}-frames.png`);
+    const png = path.join(RESULTS, `${day}${QUICK ? "-quick" : env.BENCH_TAG ? `-${env.BENCH_TAG}` : ""}-frames.png`);
     results.plot = await plotFrames(results, png);
   } finally {
     await browser.close();
@@ -486,7 +497,8 @@ async function main() {
   results.machine.loadavgAfter = os.loadavg();
   results.durationS = (Date.now() - started) / 1000;
   const day = started.toISOString().slice(0, 10);
-  const file = path.join(RESULTS, `${day}${QUICK ? "-quick" : ""}.json`);
+  const tag = QUICK ? "-quick" : env.BENCH_TAG ? `-${env.BENCH_TAG}` : "";
+  const file = path.join(RESULTS, `${day}${tag}.json`);
   // Per-frame arrays are kept for the plot but trimmed in the JSON to [t, delta] pairs rounded to 0.1 ms.
   const round1 = (x) => Math.round(x * 10) / 10;
   for (const r of [...(results.w3?.runs || []), results.w4?.statscope, results.w4?.bare].filter(Boolean)) {
@@ -495,7 +507,8 @@ async function main() {
   for (const r of results.w2?.rounds || []) delete r.raw;
   fs.writeFileSync(file, JSON.stringify(results, null, 1) + "\n");
   log(`results: ${path.relative(ROOT, file)} (${results.durationS.toFixed(0)} s)`);
-  if (!QUICK) writeReport(results, path.relative(ROOT, file));
+  // A tagged run (BENCH_TAG=…) keeps its own .json/.md and leaves BENCHMARKS.md alone.
+  if (!QUICK) writeReport(results, path.relative(ROOT, file), { updateBenchmarksMd: !env.BENCH_TAG });
 }
 
 process.on("SIGINT", () => process.exit(130));

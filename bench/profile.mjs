@@ -17,7 +17,7 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(BENCH, "..");
 const CHROMIUM = process.env.CHROMIUM || "/usr/lib/chromium/chromium";
 const STATSCOPE_BIN = process.env.STATSCOPE_BIN || path.join(ROOT, "target/release/statscope");
-const ONLY = new Set((process.env.PROFILE_ONLY || "w1,w2,raster,live").split(","));
+const ONLY = new Set((process.env.PROFILE_ONLY || "w1,w2,raster,live,heap").split(","));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-timer-throttling",
   "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows", "--enable-precise-memory-info",
@@ -90,6 +90,43 @@ function traceBreakdown(buffer, wallMs) {
   return { busyPctOfWall: +((busy / 1000 / wallMs) * 100).toFixed(1), top };
 }
 
+/** A heap snapshot, summarized: self size and count per (node type, constructor name). */
+async function heapSummary(page) {
+  const cdp = await page.createCDPSession();
+  await cdp.send("HeapProfiler.enable");
+  await cdp.send("HeapProfiler.collectGarbage");
+  let chunks = [];
+  cdp.on("HeapProfiler.addHeapSnapshotChunk", (e) => chunks.push(e.chunk));
+  await cdp.send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+  const snap = JSON.parse(chunks.join(""));
+  chunks = null;
+  const f = snap.snapshot.meta.node_fields, types = snap.snapshot.meta.node_types[0];
+  const [iType, iName, iSize] = ["type", "name", "self_size"].map((k) => f.indexOf(k));
+  const by = new Map();
+  let total = 0;
+  for (let i = 0; i < snap.nodes.length; i += f.length) {
+    const type = types[snap.nodes[i + iType]];
+    let name = snap.strings[snap.nodes[i + iName]];
+    if (type === "string" || type === "concatenated string" || type === "sliced string") name = "(strings)";
+    if (type === "number") name = "(heap numbers)";
+    const key = `${type}: ${name.slice(0, 60)}`;
+    const e = by.get(key) || { n: 0, bytes: 0 };
+    e.n++; e.bytes += snap.nodes[i + iSize]; total += snap.nodes[i + iSize];
+    by.set(key, e);
+  }
+  await cdp.detach();
+  return { total, by };
+}
+
+function heapDiff(a, b) {
+  const keys = new Set([...a.by.keys(), ...b.by.keys()]);
+  const rows = [...keys].map((k) => {
+    const x = a.by.get(k) || { n: 0, bytes: 0 }, y = b.by.get(k) || { n: 0, bytes: 0 };
+    return { key: k, dn: y.n - x.n, dbytes: y.bytes - x.bytes, n: y.n };
+  }).filter((r) => r.dbytes !== 0 || r.dn !== 0).sort((p, q) => q.dbytes - p.dbytes);
+  return { totalBefore: a.total, totalAfter: b.total, grew: rows.slice(0, 15), shrank: rows.slice(-5) };
+}
+
 async function profiled(page, fn) {
   const cdp = await page.createCDPSession();
   await cdp.send("Profiler.enable");
@@ -141,6 +178,29 @@ async function main() {
       out[`raster_${containers}x${points}_dpr${dpr}`] = r;
       console.log(`\n== raster what-if ${containers}×${points} DPR ${dpr}: ` + JSON.stringify(r));
       await p.close();
+    }
+    // P5: the live page's JS heap over 90 s (W5's setting: 100 containers at 10×, looped), two
+    // snapshots after GC, diffed by constructor: what the heap growth is made of.
+    if (ONLY.has("heap")) {
+      const file = path.join(BENCH, "data", "loop-100.ndjson");
+      writeReplay(file, 1, { containers: 100, ticks: 600 });
+      const port = 19500 + Math.floor(Math.random() * 400);
+      const child = spawn(STATSCOPE_BIN, ["serve", "--replay", file, "--speed", "10", "--loop", "--listen", `127.0.0.1:${port}`, "--web-root", ROOT, "--allow-origin", server.url], { stdio: "ignore" });
+      try {
+        await sleep(800);
+        const p = await fresh(1);
+        await p.page.evaluate((a) => window.bench.liveStart(a), { feed: `ws://127.0.0.1:${port}/ws`, containers: 100, seed: 1 });
+        await sleep(40000);
+        const a = await heapSummary(p.page);
+        await sleep(90000);
+        const b = await heapSummary(p.page);
+        out.heap = heapDiff(a, b);
+        console.log(`\n== live page JS heap over 90 s (100 containers at 10×): ${(a.total / 2 ** 20).toFixed(3)} → ${(b.total / 2 ** 20).toFixed(3)} MiB`);
+        for (const r of out.heap.grew.slice(0, 10)) console.log(`  +${String(r.dbytes).padStart(8)} B  ${String(r.dn >= 0 ? "+" + r.dn : r.dn).padStart(7)} objects  ${r.key} (now ${r.n})`);
+        await p.close();
+      } finally {
+        child.kill("SIGTERM");
+      }
     }
     // P4: live, 100 containers at 100× (W4) and 1,000 at 1 Hz (W3), 10 s each.
     const file100 = path.join(BENCH, "data", "loop-100.ndjson");

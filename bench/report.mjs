@@ -31,7 +31,7 @@ export function renderTables(r, file) {
     out.push("", "Load (1-minute average) while each workload ran, start → end: " +
       Object.entries(r.load).map(([k, v]) => `${k.toUpperCase()} ${f(v.start.load1)} → ${f(v.end.load1)}`).join(", ") +
       ". Other busy processes at the start of each: " +
-      Object.entries(r.load).map(([k, v]) => `${k.toUpperCase()}: ${v.start.others.map((o) => "`" + o.split(" ").slice(2).join(" ").slice(0, 60) + "` (" + o.split(" ")[0] + " %)").join(", ") || "none"}`).join("; ") + ".");
+      Object.entries(r.load).map(([k, v]) => `${k.toUpperCase()}: ${v.start.others.filter((o) => !/^\S+ \S+ \[chromium\]/.test(o)).map((o) => "`" + o.split(" ").slice(2).join(" ").slice(0, 60) + "` (" + o.split(" ")[0] + " %)").join(", ") || "none"}`).join("; ") + ".");
   }
   out.push("");
   const goals = [];
@@ -91,12 +91,12 @@ export function renderTables(r, file) {
 
   if (r.w4) {
     out.push("### W4 burst: 100× replay of 100 containers (10,000 samples/s)", "");
-    out.push(row(["page", "received / s", "lag at the end", "max lag", "bridge dropped frames", "main thread busy", "frame p50 / p99", "keeps up"]));
-    out.push(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---"]));
+    out.push(row(["page", "received / s", "lag at the end", "max lag", "bridge dropped frames", "main thread busy", "frame p50 / p99", "redraws / s", "keeps up"]));
+    out.push(row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"]));
     for (const [name, x] of [["bare WebSocket (control)", r.w4.bare], ["statscope", r.w4.statscope]]) {
       if (!x) continue;
       out.push(row([name, `${f(x.receivedPerSecond, 0)} of ${r.w4.config.samplesPerSecond}`, `${f(x.finalLagS, 1)} s`, `${f(x.maxLagS, 1)} s`,
-        x.bridgeDropped, `${f(x.busyPct, 0)} % (CPU ${f(x.busyCpuPct, 0)} %)`, `${f(x.frameMs.p50, 1)} / ${f(x.frameMs.p99, 1)} ms`, x.keepsUp ? "yes" : "**no**"]));
+        x.bridgeDropped, `${f(x.busyPct, 0)} % (CPU ${f(x.busyCpuPct, 0)} %)`, `${f(x.frameMs.p50, 1)} / ${f(x.frameMs.p99, 1)} ms`, x.redrawsPerSecond == null ? "–" : f(x.redrawsPerSecond, 1), x.keepsUp ? "yes" : "**no**"]));
     }
     if (r.w4.statscope) goals.push(["W4 100× of 100 containers", r.w4.statscope.keepsUp ? "keeps up" : `falls behind (${f(r.w4.statscope.finalLagS, 1)} s after ${r.settings.w4Seconds} s)`, "keeps up", r.w4.statscope.keepsUp]);
     out.push("", "Lag = samples the replay sent (at 10,000/s from the first measured second) minus samples the page received, in seconds of feed; " +
@@ -134,9 +134,11 @@ export function renderTables(r, file) {
   return out.join("\n");
 }
 
-export function writeReport(results, file) {
+export function writeReport(results, file, { updateBenchmarksMd = true } = {}) {
   const md = path.join(ROOT, "BENCHMARKS.md");
   const tables = renderTables(results, file);
+  fs.writeFileSync(path.resolve(ROOT, file.replace(/\.json$/, ".md")), tables + "\n");
+  if (!updateBenchmarksMd) return;
   let text = fs.existsSync(md) ? fs.readFileSync(md, "utf8") : "# Benchmarks\n\n## Results\n\n";
   const block = `${START}\n\n${tables}\n${END}`;
   if (text.includes(START) && text.includes(END)) {
@@ -145,7 +147,6 @@ export function writeReport(results, file) {
     text = text.trimEnd() + "\n\n" + block + "\n";
   }
   fs.writeFileSync(md, text);
-  fs.writeFileSync(path.resolve(ROOT, file.replace(/\.json$/, ".md")), tables + "\n");
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -379,8 +379,14 @@ async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, win
   return { prefillSamples, prefillMs: now() - t0 };
 }
 
-function liveRecord() {
-  live.frames = [];
+function liveRecord({ seconds = 600 } = {}) {
+  // Frame times go to a preallocated typed array (a growing JS array would itself raise the JS
+  // heap that W5 measures): 2 numbers per frame, room for 70 frames per second.
+  const cap = Math.ceil(seconds * 70) + 1000;
+  const buf = new Float64Array(cap * 2);
+  let n = 0;
+  live.frameCount = () => n;
+  live.framesOf = () => Array.from({ length: n }, (_, i) => [buf[2 * i], buf[2 * i + 1]]);
   live.timeline = [];
   live.recording = true;
   const t0 = now();
@@ -388,7 +394,7 @@ function liveRecord() {
   let last = null;
   const loop = (t) => {
     if (!live.recording) return;
-    if (last !== null) live.frames.push([t - t0, t - last]);
+    if (last !== null && n < cap) { buf[2 * n] = t - t0; buf[2 * n + 1] = t - last; n++; }
     last = t;
     requestAnimationFrame(loop);
   };
@@ -422,13 +428,14 @@ function liveStop() {
   for (const o of live.obs) o.disconnect();
   const first = live.timeline[0], last = live.timeline[live.timeline.length - 1];
   const secs = (last.t - first.t) / 1000;
-  const deltas = live.frames.map((f) => f[1]);
+  const frames = live.framesOf();
+  const deltas = frames.map((f) => f[1]);
   return {
     durationMs: now() - live.t0,
     frameMs: quantiles(deltas),
     framesOver20ms: deltas.filter((d) => d > 20).length,
     framesOver50ms: deltas.filter((d) => d > 50).length,
-    frames: live.frames,
+    frames,
     longtasks: live.longtasks,
     longAnimationFrames: live.loaf,
     timeline: live.timeline,
