@@ -293,9 +293,9 @@ async function runW3() {
     try {
       const res = await liveRun({ bridge, containers, prefillTicks, seconds: W3_SECONDS });
       res.containers = containers;
-      const lt = res.longtasks.map((x) => x[1]);
+      const lt = res.longtasks;
       log(`W3 ${containers} containers: ${res.framesPerSecondIn.toFixed(1)} frames/s in, ${res.redrawsPerSecond.toFixed(1)} redraws/s; frame p50 ${res.frameMs.p50.toFixed(1)} p99 ${res.frameMs.p99.toFixed(1)} max ${res.frameMs.max.toFixed(1)} ms, ` +
-        `long tasks ${lt.length} (max ${lt.length ? Math.max(...lt).toFixed(0) : 0} ms), busy ${res.busyPct.toFixed(1)} % (CPU ${res.busyCpuPct.toFixed(1)} %), prefill ${res.prefill.prefillMs.toFixed(0)} ms`);
+        `long tasks ${lt.count} (max ${lt.max.toFixed(0)} ms), busy ${res.busyPct.toFixed(1)} % (CPU ${res.busyCpuPct.toFixed(1)} %), prefill ${res.prefill.prefillMs.toFixed(0)} ms`);
       out.runs.push(res);
     } finally {
       await bridge.stop();

@@ -399,13 +399,20 @@ function liveRecord({ seconds = 600 } = {}) {
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
-  live.longtasks = [];
-  live.loaf = [];
+  // Long tasks and long animation frames: counted, with the first 500 kept (a list that grows
+  // with the run would itself raise the JS heap that W5 measures).
+  const tally = () => ({ count: 0, max: 0, totalMs: 0, first: [] });
+  live.longtasks = tally();
+  live.loaf = tally();
   live.obs = [];
-  for (const [type, list] of [["longtask", live.longtasks], ["long-animation-frame", live.loaf]]) {
+  for (const [type, t] of [["longtask", live.longtasks], ["long-animation-frame", live.loaf]]) {
     try {
       const o = new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) if (e.startTime >= t0) list.push([e.startTime - t0, e.duration, e.blockingDuration ?? null]);
+        for (const e of l.getEntries()) {
+          if (e.startTime < t0) continue;
+          t.count++; t.totalMs += e.duration; t.max = Math.max(t.max, e.duration);
+          if (t.first.length < 500) t.first.push([e.startTime - t0, e.duration, e.blockingDuration ?? null]);
+        }
       });
       o.observe({ type, buffered: false });
       live.obs.push(o);
