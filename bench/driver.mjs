@@ -11,6 +11,8 @@
 //   BENCH_W4_SECONDS=30             W4 measured seconds
 //   BENCH_SOAK_SECONDS=120          W5 soak length (the issue's full soak: 600)
 //   BENCH_QUICK=1                   small, fast settings to check the harness (numbers not comparable)
+//   BENCH_W5_CONTROL=1              also soak the bare-socket page (the browser's own memory drift)
+//   BENCH_TAG=name                  write results/<date>-name.* and leave BENCHMARKS.md alone
 //   CHROMIUM=/usr/lib/chromium/chromium   STATSCOPE_BIN=target/release/statscope
 
 import { spawn, spawnSync } from "node:child_process";
@@ -504,8 +506,10 @@ async function main() {
   for (const r of [...(results.w3?.runs || []), results.w4?.statscope, results.w4?.bare].filter(Boolean)) {
     r.frames = r.frames?.map(([t, d]) => [round1(t), round1(d)]);
   }
-  for (const r of results.w2?.rounds || []) delete r.raw;
-  fs.writeFileSync(file, JSON.stringify(results, null, 1) + "\n");
+  for (const r of results.w2?.rounds || []) { delete r.raw; delete r.setup?.digest?.per; }
+  // Indented, but arrays of plain numbers (the [t, ms] frame pairs) each on one line.
+  const text = JSON.stringify(results, null, 1).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner) => `[${inner.replace(/\s+/g, "")}]`);
+  fs.writeFileSync(file, text + "\n");
   log(`results: ${path.relative(ROOT, file)} (${results.durationS.toFixed(0)} s)`);
   // A tagged run (BENCH_TAG=…) keeps its own .json/.md and leaves BENCHMARKS.md alone.
   if (!QUICK) writeReport(results, path.relative(ROOT, file), { updateBenchmarksMd: !env.BENCH_TAG });

@@ -14,15 +14,17 @@
 #
 # Settings (environment): BENCH_ONLY=w1,w2,w3,w4,w5,w6  BENCH_ROUNDS=3  BENCH_W3_SECONDS=60
 #   BENCH_W3_SIZES=10,100,1000  BENCH_W4_SECONDS=30  BENCH_SOAK_SECONDS=120 (600 = the issue's full
-#   10-minute soak)  BENCH_SKIP_BUILD=1 (measure the pkg/ and target/release/statscope already built)
-#   CHROMIUM=/usr/lib/chromium/chromium
+#   10-minute soak)  BENCH_W5_CONTROL=1 (also soak the bare-socket page, to tell the browser's own
+#   memory drift from statscope's)  BENCH_TAG=name (write bench/results/<date>-name.* and leave
+#   BENCHMARKS.md alone)  BENCH_SKIP_BUILD=1 (measure the pkg/ and target/release/statscope already
+#   built)  CHROMIUM=/usr/lib/chromium/chromium
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$self")/.."
 
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,19p' "$self"; exit 0 ;;
+  -h | --help) sed -n '2,20p' "$self"; exit 0 ;;
   *) echo "usage: $0   (settings are environment variables; see --help)" >&2; exit 2 ;;
 esac
 
