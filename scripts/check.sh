@@ -51,7 +51,7 @@ bash scripts/web-tools.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 step "browser tests (wasm-pack test --headless --chrome)"
-# The `web` test target only (the other test files are native tests). Offline: --mode no-install
+# The `web` and `web_interaction` test targets only (the other test files are native tests). Offline: --mode no-install
 # forbids wasm-pack any download, --chromedriver names Debian's, and webdriver.json gives Chromium
 # its flags (--no-sandbox, as root).
 if [ -f tests/web.rs ]; then
@@ -61,7 +61,7 @@ if [ -f tests/web.rs ]; then
   fi
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json" \
     wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install \
-    -- --locked --test web
+    -- --locked --test web --test web_interaction
 else
   echo "no tests/web.rs yet: browser tests skipped"
 fi

@@ -14,6 +14,73 @@ use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// How a curve is stroked, so colour is not the only cue: neighbours in the palette order differ
+/// in dash as well as colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Dash {
+    #[default]
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Dash {
+    /// The dash of colour slot `slot` (3 dashes × 10 colours: 30 distinct looks).
+    pub fn of_slot(slot: usize) -> Dash {
+        [Dash::Solid, Dash::Dashed, Dash::Dotted][slot % 3]
+    }
+    /// The CSS `border-style` that shows it in the legend.
+    pub fn css(self) -> &'static str {
+        match self {
+            Dash::Solid => "solid",
+            Dash::Dashed => "dashed",
+            Dash::Dotted => "dotted",
+        }
+    }
+}
+
+/// A mark on a curve: a lifecycle event or a flagged sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// The container started (Docker `start` event).
+    Start,
+    /// The container died or stopped (Docker `die` event, or its stats turned empty).
+    Die,
+    /// A restart: a Docker `restart` event, or the counters started again from zero.
+    Restart,
+    /// The kernel's OOM killer struck (Docker `oom` event).
+    Oom,
+    /// The container's first sample here: no rate yet.
+    First,
+    /// The sample came after a gap: its rate averages over the gap.
+    Gap,
+    /// A sample not newer than the previous one (duplicate or out of order): ignored.
+    Late,
+}
+
+impl MarkKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            MarkKind::Start => "start",
+            MarkKind::Die => "die",
+            MarkKind::Restart => "restart",
+            MarkKind::Oom => "oom",
+            MarkKind::First => "first",
+            MarkKind::Gap => "gap",
+            MarkKind::Late => "late",
+        }
+    }
+}
+
+/// One mark at `(t_ms, y)` (y in the view's scaled unit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub t: f64,
+    pub y: f64,
+    pub kind: MarkKind,
+}
 
 /// One container's curve in the current window.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,8 +88,12 @@ pub struct Series {
     pub id: String,
     pub name: String,
     pub color: RGBColor,
+    pub dash: Dash,
     /// Runs of `(t_ms, value)` to join with lines; breaks between them.
     pub segments: Vec<Vec<(f64, f64)>>,
+    /// The smoothed curve, `(t_ms, value, spread)` per run; empty when smoothing is off.
+    pub smooth: Vec<Vec<(f64, f64, f64)>>,
+    pub marks: Vec<Mark>,
 }
 
 /// Everything [`draw`] needs.
@@ -30,13 +101,50 @@ pub struct Series {
 pub struct ChartView {
     /// Time range shown, ms since the Unix epoch.
     pub x_range: (f64, f64),
-    /// Top of the y axis (the bottom is 0).
+    /// Top of the y axis (the bottom is 0), in the scaled unit.
     pub y_max: f64,
-    /// Unit appended to y labels, e.g. `%`.
-    pub y_unit: &'static str,
+    /// Unit appended to y labels, e.g. `%` or ` MiB`.
+    pub y_unit: String,
     pub series: Vec<Series>,
     /// Local time offset for the time labels, minutes east of UTC.
     pub tz_offset_min: i32,
+    /// Curve width in CSS px; `None`: one device pixel (fast: software rasterizers have a
+    /// hairline fast path).
+    pub line_width: Option<f64>,
+    /// Name each curve at its right end (a cue besides colour; few curves only).
+    pub labels: bool,
+    pub cursor: Option<Cursor>,
+}
+
+/// The cursor: its time and the snapped point of each shown curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cursor {
+    pub t: f64,
+    /// `(t_ms, value, colour)` per curve.
+    pub dots: Vec<(f64, f64, RGBColor)>,
+}
+
+/// Where the plot area landed, device px, for mapping pointer positions to time.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct PlotRect {
+    pub left: f64,
+    pub top: f64,
+    pub right: f64,
+    pub bottom: f64,
+}
+
+impl PlotRect {
+    /// The time at device x `px` for the range `x_range` (clamped to the plot area).
+    pub fn time_at(&self, px: f64, x_range: (f64, f64)) -> f64 {
+        let w = (self.right - self.left).max(1.0);
+        let f = ((px - self.left) / w).clamp(0.0, 1.0);
+        x_range.0 + f * (x_range.1 - x_range.0)
+    }
+    /// The device x of time `t`.
+    pub fn x_of(&self, t: f64, x_range: (f64, f64)) -> f64 {
+        let span = (x_range.1 - x_range.0).max(f64::MIN_POSITIVE);
+        self.left + (t - x_range.0) / span * (self.right - self.left)
+    }
 }
 
 /// Colours and type of the chart.
@@ -108,15 +216,33 @@ impl ColorSlots {
 
     /// The colour of `id`, assigning one on first sight.
     pub fn color(&mut self, id: &str) -> RGBColor {
-        if let Some(&slot) = self.taken.get(id) {
-            return self.palette[slot % self.palette.len()];
-        }
-        let used: std::collections::BTreeSet<usize> = self.taken.values().copied().collect();
-        let slot = (0..self.palette.len())
-            .find(|s| !used.contains(s))
-            .unwrap_or_else(|| fnv(id) as usize % self.palette.len());
-        self.taken.insert(id.to_string(), slot);
-        self.palette[slot]
+        self.look(id).0
+    }
+
+    /// The colour and dash of `id`, assigning them on first sight: slot `s` of `3 × palette`
+    /// looks is colour `s mod palette`, dash `s mod 3`, so the first `palette` containers all differ
+    /// in colour and every look is distinct.
+    pub fn look(&mut self, id: &str) -> (RGBColor, Dash) {
+        let n = self.palette.len();
+        let slot = match self.taken.get(id) {
+            Some(&slot) => slot,
+            None => {
+                let used: std::collections::BTreeSet<usize> =
+                    self.taken.values().copied().collect();
+                let slot = (0..3 * n)
+                    .find(|s| !used.contains(s))
+                    .unwrap_or_else(|| fnv(id) as usize % (3 * n));
+                self.taken.insert(id.to_string(), slot);
+                slot
+            }
+        };
+        (self.palette[slot % n], Dash::of_slot(slot))
+    }
+
+    /// The colour `id` has, without assigning one (the palette's first if it has none yet).
+    pub fn peek(&self, id: &str) -> RGBColor {
+        let slot = self.taken.get(id).copied().unwrap_or(0);
+        self.palette[slot % self.palette.len()]
     }
 
     /// Frees the colours of IDs no longer shown.
@@ -168,17 +294,19 @@ pub fn clock_label(t_ms: f64, tz_offset_min: i32) -> String {
     format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
-/// Draws `view` on `root` (which the caller made from a canvas or an SVG backend).
+/// Draws `view` on `root` (which the caller made from a canvas or an SVG backend) and returns where
+/// the plot area landed.
 ///
 /// The time axis is drawn in minutes from an hour-aligned origin, so its "nice" ticks fall on whole
 /// minutes and half-minutes of the clock. A view with no time range (no data yet) shows a short
-/// message instead of axes.
+/// message instead of axes. Order: grid and axes, smoothing bands, curves, smoothed curves, marks,
+/// labels, cursor.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &ChartView,
     theme: &Theme,
     scale: f64,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<PlotRect, DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |v: f64| (v * scale).round() as i32;
     root.fill(&theme.background)?;
     let (x0, x1) = view.x_range;
@@ -187,28 +315,28 @@ pub fn draw<DB: DrawingBackend>(
         let (w, h) = root.dim_in_pixel();
         let style = TextStyle::from((theme.font, 14.0 * scale).into_font())
             .color(&theme.text)
-            .pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Center,
-            ));
+            .pos(Pos::new(HPos::Center, VPos::Center));
         root.draw_text(
             "waiting for container stats…",
             &style,
             (w as i32 / 2, h as i32 / 2),
         )?;
-        return root.present();
+        root.present()?;
+        return Ok(PlotRect::default());
     }
     const MINUTE_MS: f64 = 60_000.0;
     let origin = (x0 / 3_600_000.0).floor() * 3_600_000.0;
     let to_x = move |t: f64| (t - origin) / MINUTE_MS;
+    let label_w = if view.labels { 96.0 } else { 34.0 };
+    let y_label_w = if view.y_unit.len() > 2 { 72.0 } else { 52.0 };
     let mut chart = ChartBuilder::on(root)
         .margin(px(10.0))
-        .margin_right(px(34.0))
+        .margin_right(px(label_w))
         .x_label_area_size(px(26.0))
-        .y_label_area_size(px(52.0))
+        .y_label_area_size(px(y_label_w))
         .build_cartesian_2d(to_x(x0)..to_x(x1), 0.0..view.y_max)?;
     let tz = view.tz_offset_min;
-    let unit = view.y_unit;
+    let unit = view.y_unit.as_str();
     let x_fmt = move |m: &f64| clock_label(origin + m * MINUTE_MS, tz);
     let y_fmt = move |v: &f64| format!("{}{unit}", trim_number(*v));
     chart
@@ -222,22 +350,193 @@ pub fn draw<DB: DrawingBackend>(
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .draw()?;
-    let width = px(1.5).max(1) as u32;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let rect = PlotRect {
+        left: f64::from(xr.start),
+        top: f64::from(yr.start),
+        right: f64::from(xr.end),
+        bottom: f64::from(yr.end),
+    };
+
+    let smoothing = view.series.iter().any(|s| !s.smooth.is_empty());
+    for s in view.series.iter().filter(|s| !s.smooth.is_empty()) {
+        for run in s.smooth.iter().filter(|r| r.len() > 1) {
+            let upper = run
+                .iter()
+                .map(|&(t, v, sd)| (to_x(t), (v + sd).min(view.y_max)));
+            let lower = run
+                .iter()
+                .rev()
+                .map(|&(t, v, sd)| (to_x(t), (v - sd).max(0.0)));
+            chart.draw_series(std::iter::once(Polygon::new(
+                upper.chain(lower).collect::<Vec<_>>(),
+                s.color.mix(0.16).filled(),
+            )))?;
+        }
+    }
+
+    let width = view
+        .line_width
+        .map_or(1, |w| ((w * scale).round() as u32).max(1));
     let dot = px(2.0).max(1);
+    // With smoothing on, the exact two-point curve stays visible but recedes.
+    let alpha = if smoothing { 0.45 } else { 1.0 };
+    let (dash, gap, dot_len) = (
+        px(7.0).max(3) as u32,
+        px(4.0).max(2) as u32,
+        px(2.0).max(1) as u32,
+    );
     for s in &view.series {
+        let style = s.color.mix(alpha).stroke_width(width);
         for segment in &s.segments {
             if let [(t, v)] = segment.as_slice() {
                 let at = (to_x(*t), *v);
-                chart.draw_series(std::iter::once(Circle::new(at, dot, s.color.filled())))?;
-            } else {
-                chart.draw_series(LineSeries::new(
-                    segment.iter().map(|&(t, v)| (to_x(t), v)),
-                    s.color.stroke_width(width),
-                ))?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    at,
+                    dot,
+                    s.color.mix(alpha).filled(),
+                )))?;
+                continue;
+            }
+            let points = segment.iter().map(|&(t, v)| (to_x(t), v));
+            match s.dash {
+                Dash::Solid => {
+                    chart.draw_series(LineSeries::new(points, style))?;
+                }
+                Dash::Dashed => {
+                    chart.draw_series(DashedLineSeries::new(points, dash, gap, style))?;
+                }
+                Dash::Dotted => {
+                    chart.draw_series(DashedLineSeries::new(points, dot_len, gap, style))?;
+                }
             }
         }
     }
-    root.present()
+    for s in view.series.iter().filter(|s| !s.smooth.is_empty()) {
+        let style = s.color.stroke_width(width.max(px(2.0).max(1) as u32));
+        for run in s.smooth.iter().filter(|r| r.len() > 1) {
+            chart.draw_series(LineSeries::new(
+                run.iter().map(|&(t, v, _)| (to_x(t), v)),
+                style,
+            ))?;
+        }
+    }
+
+    let r = px(4.0).max(2);
+    for s in &view.series {
+        for m in &s.marks {
+            if m.t < x0 || m.t > x1 {
+                continue;
+            }
+            let at = (to_x(m.t), m.y.clamp(0.0, view.y_max));
+            let (c, bg) = (s.color, theme.background);
+            let thin = c.stroke_width(px(1.0).max(1) as u32);
+            match m.kind {
+                MarkKind::Start => {
+                    chart.draw_series([TriangleMarker::new(at, r + 1, c.filled())])?;
+                }
+                MarkKind::Die => {
+                    let (cx, cy) = chart.backend_coord(&at);
+                    root.draw(&Rectangle::new(
+                        [(cx - r, cy - r), (cx + r, cy + r)],
+                        c.filled(),
+                    ))?;
+                }
+                MarkKind::Restart => {
+                    chart.draw_series([
+                        Circle::new(at, r + 1, c.stroke_width(px(2.0).max(1) as u32)),
+                        Circle::new(at, r - 1, bg.filled()),
+                    ])?;
+                }
+                MarkKind::Oom => {
+                    chart.draw_series([
+                        Cross::new(at, r + 2, OOM_RED.stroke_width(px(2.5).max(2) as u32)),
+                        Cross::new(at, r, thin),
+                    ])?;
+                }
+                MarkKind::First | MarkKind::Gap => {
+                    chart.draw_series([Circle::new(at, r - 1, thin)])?;
+                }
+                MarkKind::Late => {
+                    chart.draw_series([Cross::new(at, r - 1, thin)])?;
+                }
+            }
+        }
+    }
+
+    if view.labels {
+        let font = (theme.font, 12.0 * scale).into_font();
+        let height = 13.0 * scale;
+        let mut labels: Vec<(f64, RGBColor, &str)> = view
+            .series
+            .iter()
+            .filter_map(|s| {
+                let &(t, v) = s.segments.iter().flatten().last()?;
+                let (_, y) = chart.backend_coord(&(to_x(t), v));
+                Some((f64::from(y), s.color, s.name.as_str()))
+            })
+            .collect();
+        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        spread_apart(&mut labels, height, rect.top, rect.bottom);
+        let x = rect.right as i32 + px(6.0);
+        for (y, color, name) in labels {
+            let style = TextStyle::from(font.clone())
+                .color(&color)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(&ellipsize(name, 12), &style, (x, y.round() as i32))?;
+        }
+    }
+
+    if let Some(Cursor { t, dots }) = &view.cursor {
+        if (x0..=x1).contains(t) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(to_x(*t), 0.0), (to_x(*t), view.y_max)],
+                theme.text.mix(0.55).stroke_width(px(1.0).max(1) as u32),
+            )))?;
+            for &(pt, v, color) in dots {
+                chart.draw_series([
+                    Circle::new((to_x(pt), v), r, theme.background.filled()),
+                    Circle::new((to_x(pt), v), r, color.stroke_width(px(2.0).max(1) as u32)),
+                ])?;
+            }
+        }
+    }
+    root.present()?;
+    Ok(rect)
+}
+
+/// The OOM mark's colour: a red that reads on light and dark backgrounds.
+const OOM_RED: RGBColor = RGBColor(0xD7, 0x26, 0x1E);
+
+/// Moves label centres (sorted by y) apart to at least `gap` px, keeping them in `[top, bottom]`.
+fn spread_apart<T>(labels: &mut [(f64, T, &str)], gap: f64, top: f64, bottom: f64) {
+    for i in 1..labels.len() {
+        let min = labels[i - 1].0 + gap;
+        if labels[i].0 < min {
+            labels[i].0 = min;
+        }
+    }
+    // Pushed past the bottom: shift the tail back up.
+    let mut limit = bottom;
+    for l in labels.iter_mut().rev() {
+        if l.0 > limit {
+            l.0 = limit;
+        }
+        limit = l.0 - gap;
+    }
+    for l in labels.iter_mut() {
+        l.0 = l.0.max(top);
+    }
+}
+
+/// At most `max` characters, with `…` when cut.
+fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
 }
 
 /// `12`, `12.5`, `0.25`: a label without trailing zeros.

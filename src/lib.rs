@@ -10,7 +10,10 @@
 //! - [`units`]: Go's `%g` and go-units' byte sizes, so strings match the docker CLI to the letter.
 //! - [`seed`]: the blog post's two updaters that started the project, with their meaning kept.
 //! - [`chart`]: what the chart shows and how it is drawn, generic over plotters' `DrawingBackend`.
-//! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view and snapshot.
+//! - [`view`]: what the viewer chose to see: metric, CPU scale, selection, order, smoothing.
+//! - [`lifecycle`]: container limits and lifecycle events from the bridge, and the curves' marks.
+//! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view, legend,
+//!   tooltip, export.
 //! - [`reconnect`]: when to (re)connect the feed, as a pure state machine.
 //!
 //! The browser layer (`web`: the `Dashboard` handle, WebSocket, canvas, timers) is compiled only for
@@ -20,15 +23,19 @@ pub mod chart;
 pub mod dashboard;
 pub mod figures;
 pub mod keyed;
+pub mod lifecycle;
 pub mod model;
 pub mod rates;
 pub mod reconnect;
 pub mod report;
 pub mod seed;
 pub mod units;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
+#[cfg(target_arch = "wasm32")]
+mod web_ui;
 
 pub use keyed::KeyedState;
 pub use model::{parse_frame, parse_frame_lenient, OsType, ParseError, Stats, Timestamp};

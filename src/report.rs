@@ -6,7 +6,7 @@
 //! stopped row has no memory either. Numbers print in Rust's shortest round-trip form, so a cell
 //! parses back to the engine's exact `f64`. Text cells are quoted per RFC 4180 when they need it.
 
-use crate::model::Stats;
+use crate::model::{Stats, Timestamp};
 use crate::rates::Point;
 use std::fmt::Write;
 
@@ -15,11 +15,17 @@ pub const CSV_HEADER: &str = "time,id,name,cpu_percent,mem_usage_bytes,mem_perce
 
 /// Appends one CSV row (with its trailing `\n`) for `sample` and the engine's `point` for it.
 pub fn csv_row(out: &mut String, sample: &Stats, point: &Point) {
-    csv_text(out, &sample.read.to_rfc3339());
+    csv_point_row(out, sample.read, &sample.id, sample.display_name(), point);
+}
+
+/// Appends one CSV row for a point kept by the engine: its sample's `read`, the container's full
+/// ID and name (the page's export, which has the points but not the samples).
+pub fn csv_point_row(out: &mut String, read: Timestamp, id: &str, name: &str, point: &Point) {
+    csv_text(out, &read.to_rfc3339());
     out.push(',');
-    csv_text(out, &sample.id);
+    csv_text(out, id);
     out.push(',');
-    csv_text(out, sample.display_name());
+    csv_text(out, name);
     for value in [
         point.cpu_percent(),
         point.mem_usage_bytes(),

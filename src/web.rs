@@ -25,9 +25,11 @@ use web_sys::{
     ResizeObserver, WebSocket, Window,
 };
 
-use crate::chart::{self, Theme};
-use crate::dashboard::{DashboardCore, LegendEntry, Options, OPTION_KEYS};
+use crate::chart::{self, PlotRect, Theme};
+use crate::dashboard::{DashboardCore, Options, OPTION_KEYS};
 use crate::reconnect::{Action, FeedEvent, FeedState, Reconnect, ReconnectConfig};
+use crate::view::{CpuScale, Metric, SortBy};
+use crate::web_ui::{self, Ui};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r##"
@@ -50,8 +52,59 @@ export interface DashboardOptions {
   historyPoints?: number;
   /** The element (or its id) where the feed status is written as text. */
   status?: HTMLElement | string;
-  /** The element (or its id), usually a <ul>, that lists the containers. */
+  /** The element (or its id), usually a <ul>, that lists the containers. Click an entry to show
+   *  only it (again: all); shift- or ctrl-click to show or hide it alone. */
   legend?: HTMLElement | string;
+  /** The element (or its id) of a <table> kept as a screen-reader summary (container, current
+   *  value, trend), refreshed every 10 s. Default: a visually hidden table after the canvas. */
+  table?: HTMLElement | string;
+  /** "cpu" | "memory" | "memoryPercent" | "netRx" | "netTx" | "blockRead" | "blockWrite".
+   *  Rates are per second, all network interfaces summed. Default "cpu". */
+  metric?: DashboardMetric;
+  /** What 100 % CPU means: "core" (the docker CLI's), "host" (all online CPUs) or "limit" (the
+   *  container's CPU limit, from the bridge; without a limit, the host). Default "core". */
+  cpuScale?: "core" | "host" | "limit";
+  /** Legend order: "name" or "value" (current value of the metric, highest first). */
+  sort?: "name" | "value";
+  /** Show only the N busiest containers (mean of their last 10 points). Default: all. */
+  topN?: number;
+  /** Show only containers whose name contains this, or whose ID starts with it. */
+  filter?: string;
+  /** A least-squares rate over the last k samples with a ±1 SD band; 0 = off. Default 0. */
+  smooth?: number;
+  /** Curve width, CSS px (0.5–8). Default 1.5 up to 12 curves, else one device pixel. */
+  lineWidth?: number;
+  /** Name curves at their right end (at most 12 curves). Default true. */
+  labels?: boolean;
+  /** Hover tooltip and keyboard cursor. Default true. */
+  tooltip?: boolean;
+}
+
+export type DashboardMetric =
+  "cpu" | "memory" | "memoryPercent" | "netRx" | "netTx" | "blockRead" | "blockWrite";
+
+/** What `settings()` returns: the viewer's current choices. */
+export interface DashboardSettings {
+  metric: DashboardMetric;
+  cpuScale: "core" | "host" | "limit";
+  sort: "name" | "value";
+  topN: number | null;
+  filter: string;
+  smooth: number;
+  paused: boolean;
+  zoomed: boolean;
+}
+
+/** What `tooltip()` returns (null without a cursor): values printed as the tooltip shows them. */
+export interface DashboardTooltip {
+  tMs: number;
+  time: string;
+  metric: DashboardMetric;
+  rows: { id: string; name: string; color: string; tMs: number; value: string; cpu: string;
+          memory: string; memoryPercent: string; netRx: string; netTx: string; blockRead: string;
+          blockWrite: string; flag: string; explain?: string; focused: boolean }[];
+  more: number;
+  marks: { name: string; kind: string; tMs: number; text: string }[];
 }
 
 /** What `snapshot()` returns: the current window, per container in legend order. */
@@ -63,6 +116,12 @@ export interface DashboardSnapshot {
 export interface DashboardStatus {
   state: "idle" | "connecting" | "live" | "reconnecting" | "stopped";
   paused: boolean;
+  /** Zoomed or panned away from the live window. */
+  zoomed: boolean;
+  /** Redraws so far (the chart redraws for new data at most 4 times a second). */
+  redraws: number;
+  /** Lifecycle events received from the bridge (kept: the last 2048). */
+  events: number;
   /** The reconnect attempt about to be made (while reconnecting). */
   attempt: number;
   frames: number;
@@ -90,6 +149,10 @@ extern "C" {
     pub type DashboardSnapshot;
     #[wasm_bindgen(typescript_type = "DashboardStatus")]
     pub type DashboardStatus;
+    #[wasm_bindgen(typescript_type = "DashboardSettings")]
+    pub type DashboardSettings;
+    #[wasm_bindgen(typescript_type = "DashboardTooltip | null")]
+    pub type DashboardTooltip;
 }
 
 /// Live CPU curves of Docker containers on a canvas: the handle a page or a dashboard embeds.
@@ -110,10 +173,27 @@ impl std::fmt::Debug for Dashboard {
 }
 
 /// An event listener that is removed when dropped.
-struct Listener {
+pub(crate) struct Listener {
     target: EventTarget,
     kind: &'static str,
     closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    /// Adds `f` as the `kind` listener of `target`.
+    pub(crate) fn new(
+        target: EventTarget,
+        kind: &'static str,
+        f: Box<dyn FnMut(Event)>,
+    ) -> Result<Listener, JsValue> {
+        let closure = Closure::<dyn FnMut(Event)>::new(f);
+        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
+        Ok(Listener {
+            target,
+            kind,
+            closure,
+        })
+    }
 }
 
 impl Drop for Listener {
@@ -141,11 +221,12 @@ impl Drop for Socket {
     }
 }
 
-struct Inner {
-    core: DashboardCore,
-    canvas: HtmlCanvasElement,
+pub(crate) struct Inner {
+    pub(crate) core: DashboardCore,
+    pub(crate) canvas: HtmlCanvasElement,
     status_el: Option<HtmlElement>,
-    legend_el: Option<HtmlElement>,
+    pub(crate) legend_el: Option<HtmlElement>,
+    pub(crate) ui: Ui,
     feed_url: Option<String>,
     policy: Reconnect,
     socket: Option<Socket>,
@@ -157,16 +238,33 @@ struct Inner {
     listeners: Vec<Listener>,
     resize: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
     last_status: String,
-    last_legend: Vec<LegendEntry>,
+    /// A timer that brings the next data redraw due under the redraw budget.
+    redraw_timer: Option<(i32, Closure<dyn FnMut()>)>,
+    /// When the chart was last drawn (`performance.now()`), for the redraw budget.
+    last_draw_ms: f64,
+    /// The next draw answers the viewer (hover, keys, clicks): no budget.
+    pub(crate) urgent: bool,
+    pub(crate) redraws: u64,
+    /// Device px per CSS px of the last draw, and where its plot area landed.
+    pub(crate) scale: f64,
+    pub(crate) plot: PlotRect,
+    pub(crate) plot_range: (f64, f64),
+    /// This handle's own cell, for timers that call back into it.
+    self_ref: Weak<RefCell<Inner>>,
     destroyed: bool,
 }
 
-fn window() -> Result<Window, JsValue> {
+/// New data redraws the chart at most this often (ms). Docker samples each container once a second:
+/// four redraws a second keep the curves moving smoothly without drawing the same pixels again and
+/// again. The viewer's actions redraw on the next animation frame.
+const DATA_REDRAW_MS: f64 = 250.0;
+
+pub(crate) fn window() -> Result<Window, JsValue> {
     web_sys::window()
         .ok_or_else(|| JsValue::from_str("no window: statscope runs in a browser page"))
 }
 
-fn document() -> Result<Document, JsValue> {
+pub(crate) fn document() -> Result<Document, JsValue> {
     window()?
         .document()
         .ok_or_else(|| JsValue::from_str("no document"))
@@ -246,6 +344,7 @@ impl Dashboard {
         };
         let status_el = element_option(&options, "status")?;
         let legend_el = element_option(&options, "legend")?;
+        let table_el = element_option(&options, "table")?;
         let feed_url = match (&parsed.feed, parsed.connect) {
             (_, false) => None,
             (Some(url), true) => Some(url.clone()),
@@ -253,16 +352,14 @@ impl Dashboard {
         };
         let core = DashboardCore::new(parsed)
             .map_err(|e| JsValue::from_str(&format!("statscope options: {e}")))?;
-        if canvas.get_attribute("aria-label").is_none() {
-            canvas.set_attribute("role", "img")?;
-            canvas.set_attribute("aria-label", "CPU usage per container over time")?;
-        }
+        let ui = Ui::new(&canvas, table_el)?;
         let seed = (js_sys::Math::random() * 9.0e15) as u64;
         let inner = Rc::new(RefCell::new(Inner {
             core,
             canvas,
             status_el,
             legend_el,
+            ui,
             feed_url,
             policy: Reconnect::new(ReconnectConfig::default(), seed),
             socket: None,
@@ -273,10 +370,19 @@ impl Dashboard {
             listeners: Vec::new(),
             resize: None,
             last_status: String::new(),
-            last_legend: Vec::new(),
+            redraw_timer: None,
+            last_draw_ms: f64::NEG_INFINITY,
+            urgent: true,
+            redraws: 0,
+            scale: 1.0,
+            plot: PlotRect::default(),
+            plot_range: (0.0, 0.0),
+            self_ref: Weak::new(),
             destroyed: false,
         }));
+        inner.borrow_mut().self_ref = Rc::downgrade(&inner);
         install(&inner)?;
+        web_ui::install(&inner)?;
         let weak = Rc::downgrade(&inner);
         {
             let mut i = inner.borrow_mut();
@@ -316,6 +422,9 @@ impl Dashboard {
         let set = |k: &str, v: JsValue| js_sys::Reflect::set(&object, &JsValue::from_str(k), &v);
         set("state", state.into())?;
         set("paused", i.core.is_paused().into())?;
+        set("zoomed", i.core.is_zoomed().into())?;
+        set("redraws", (i.redraws as f64).into())?;
+        set("events", (i.core.lifecycle().event_count() as f64).into())?;
         set("attempt", attempt.into())?;
         set("frames", (c.frames as f64).into())?;
         set("samples", (c.samples as f64).into())?;
@@ -342,16 +451,146 @@ impl Dashboard {
 
     /// Freezes the view; data keeps being ingested.
     pub fn pause(&self) {
-        let mut i = self.inner.borrow_mut();
-        i.core.pause();
-        schedule_frame(&mut i);
+        self.interact(|core| core.pause());
     }
 
-    /// Back to the live view, with everything that arrived while paused.
+    /// Back to the live view (also out of a zoom), with everything that arrived meanwhile.
     pub fn resume(&self) {
+        self.interact(|core| core.resume());
+    }
+
+    /// Shows `metric`: "cpu", "memory", "memoryPercent", "netRx", "netTx", "blockRead", "blockWrite".
+    #[wasm_bindgen(js_name = setMetric)]
+    pub fn set_metric(&self, metric: &str) -> Result<(), JsValue> {
+        let m = Metric::from_key(metric).ok_or_else(|| {
+            let all: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+            JsValue::from_str(&format!(
+                "statscope: unknown metric {metric:?}, expected one of {}",
+                all.join(", ")
+            ))
+        })?;
+        self.interact(|core| core.set_metric(m));
+        Ok(())
+    }
+
+    /// What 100 % CPU means: "core", "host" or "limit".
+    #[wasm_bindgen(js_name = setCpuScale)]
+    pub fn set_cpu_scale(&self, scale: &str) -> Result<(), JsValue> {
+        let s = CpuScale::from_key(scale).ok_or_else(|| {
+            JsValue::from_str(&format!(
+                "statscope: unknown CPU scale {scale:?}, expected core, host or limit"
+            ))
+        })?;
+        self.interact(|core| core.set_cpu_scale(s));
+        Ok(())
+    }
+
+    /// Legend order: "name" or "value".
+    #[wasm_bindgen(js_name = setSort)]
+    pub fn set_sort(&self, sort: &str) -> Result<(), JsValue> {
+        let s = match sort {
+            "name" => SortBy::Name,
+            "value" => SortBy::Value,
+            _ => {
+                return Err(JsValue::from_str(&format!(
+                    "statscope: unknown sort {sort:?}, expected name or value"
+                )))
+            }
+        };
+        self.interact(|core| core.set_sort(s));
+        Ok(())
+    }
+
+    /// Shows only the `n` busiest containers; 0 shows all.
+    #[wasm_bindgen(js_name = setTopN)]
+    pub fn set_top_n(&self, n: u32) {
+        self.interact(|core| core.set_top_n(Some(n as usize)));
+    }
+
+    /// Shows only containers whose name contains `text` or whose ID starts with it ("" = all).
+    #[wasm_bindgen(js_name = setFilter)]
+    pub fn set_filter(&self, text: &str) {
+        self.interact(|core| core.set_filter(text));
+    }
+
+    /// A smoothed rate over the last `k` samples with its spread as a band; 0 turns it off.
+    #[wasm_bindgen(js_name = setSmoothing)]
+    pub fn set_smoothing(&self, k: u32) -> Result<(), JsValue> {
+        let mut result = Ok(());
+        self.interact(|core| result = core.set_smooth(k as usize));
+        result.map_err(|e| JsValue::from_str(&format!("statscope: {e}")))
+    }
+
+    /// "light", "dark" or "auto" (follows `prefers-color-scheme`).
+    #[wasm_bindgen(js_name = setTheme)]
+    pub fn set_theme(&self, theme: &str) -> Result<(), JsValue> {
+        let mut result = Ok(());
+        self.interact(|core| result = core.set_theme(theme));
+        result.map_err(|e| JsValue::from_str(&format!("statscope: {e}")))
+    }
+
+    /// Shows only container `id` (again: all), as a click on its legend entry does.
+    pub fn isolate(&self, id: &str) {
+        self.interact(|core| core.isolate(id));
+    }
+
+    /// Shows or hides container `id` alone, as a shift- or ctrl-click on its legend entry does.
+    pub fn toggle(&self, id: &str) {
+        self.interact(|core| core.toggle(id));
+    }
+
+    /// Shows every container again.
+    #[wasm_bindgen(js_name = showAll)]
+    pub fn show_all(&self) {
+        self.interact(|core| core.show_all());
+    }
+
+    /// Zooms the time axis by `factor` (< 1 in, > 1 out) around its middle.
+    pub fn zoom(&self, factor: f64) {
+        self.interact(|core| {
+            let (x0, x1) = core.window_ms();
+            core.zoom(factor, (x0 + x1) / 2.0);
+        });
+    }
+
+    /// Moves the cursor to `tMs` (ms since the epoch), or hides it (`null`), as hovering does.
+    #[wasm_bindgen(js_name = setCursor)]
+    pub fn set_cursor(&self, t_ms: Option<f64>) {
+        self.interact(|core| core.set_cursor(t_ms));
+    }
+
+    /// The viewer's current choices.
+    pub fn settings(&self) -> Result<DashboardSettings, JsValue> {
+        let i = self.inner.borrow();
+        Ok(serde_wasm_bindgen::to_value(&i.core.settings())?.unchecked_into())
+    }
+
+    /// What the tooltip shows now, or `null` without a cursor.
+    pub fn tooltip(&self) -> Result<DashboardTooltip, JsValue> {
         let mut i = self.inner.borrow_mut();
-        i.core.resume();
-        schedule_frame(&mut i);
+        i.core.flush();
+        let tip = i.core.tooltip(tz_offset());
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        Ok(serde::Serialize::serialize(&tip, &serializer)?.unchecked_into())
+    }
+
+    /// The current window as CSV, in the columns of `statscope stats --format csv`: the shown
+    /// containers' samples, by time then ID, CPU on the docker CLI's scale.
+    #[wasm_bindgen(js_name = exportCsv)]
+    pub fn export_csv(&self) -> String {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.export_csv()
+    }
+
+    /// The chart as a PNG `data:` URL, at the canvas's size in device pixels.
+    #[wasm_bindgen(js_name = exportPng)]
+    pub fn export_png(&self) -> Result<String, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.mark_changed();
+        render(&mut i)?;
+        i.canvas.to_data_url_with_type("image/png")
     }
 
     /// Applies the frames queued since the last animation frame as one micro-batch, without drawing.
@@ -368,6 +607,16 @@ impl Dashboard {
         i.core.flush();
         i.core.mark_changed();
         render(&mut i)
+    }
+
+    /// Runs a viewer's action on the core and redraws on the next animation frame.
+    fn interact(&self, f: impl FnOnce(&mut DashboardCore)) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        f(&mut i.core);
+        request_redraw(&mut i);
     }
 
     /// Stops everything: closes the socket, removes every listener and timer. Idempotent.
@@ -387,7 +636,11 @@ impl Dashboard {
             if let Some((id, _)) = i.tick.take() {
                 w.clear_interval_with_handle(id);
             }
+            if let Some((id, _)) = i.redraw_timer.take() {
+                w.clear_timeout_with_handle(id);
+            }
         }
+        i.ui.destroy();
         if let Some((observer, _)) = i.resize.take() {
             observer.disconnect();
         }
@@ -412,8 +665,14 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
                 return;
             }
             if i.core.flush() {
-                if let Err(e) = render(&mut i) {
-                    web_sys::console::warn_1(&e);
+                let now = now_ms();
+                let due = i.last_draw_ms + DATA_REDRAW_MS;
+                if i.urgent || now >= due {
+                    if let Err(e) = render(&mut i) {
+                        web_sys::console::warn_1(&e);
+                    }
+                } else {
+                    redraw_at(&mut i, due - now);
                 }
             }
             update_status(&mut i);
@@ -429,6 +688,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
             let action = i.policy.on_event(FeedEvent::Tick, now_ms());
             act(&mut i, &weak, action);
             update_status(&mut i);
+            web_ui::tick(&mut i);
         })
     };
     let tick_id = w.set_interval_with_callback_and_timeout_and_arguments_0(
@@ -441,13 +701,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
                       kind: &'static str,
                       f: Box<dyn FnMut(Event)>|
      -> Result<(), JsValue> {
-        let closure = Closure::<dyn FnMut(Event)>::new(f);
-        target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
-        listeners.push(Listener {
-            target,
-            kind,
-            closure,
-        });
+        listeners.push(Listener::new(target, kind, f)?);
         Ok(())
     };
     let on_page_event = |event: FeedEvent| {
@@ -462,8 +716,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
             }
             let action = i.policy.on_event(event, now_ms());
             act(&mut i, &weak, action);
-            i.core.mark_changed();
-            schedule_frame(&mut i);
+            request_redraw(&mut i);
         }) as Box<dyn FnMut(Event)>
     };
     listen(w.clone().into(), "online", on_page_event(FeedEvent::Online))?;
@@ -480,8 +733,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
             Box::new(move |_e: Event| {
                 let Some(rc) = weak.upgrade() else { return };
                 let mut i = rc.borrow_mut();
-                i.core.mark_changed();
-                schedule_frame(&mut i);
+                request_redraw(&mut i);
             }),
         )?;
     }
@@ -491,8 +743,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
         Closure::<dyn FnMut()>::new(move || {
             let Some(rc) = weak.upgrade() else { return };
             let mut i = rc.borrow_mut();
-            i.core.mark_changed();
-            schedule_frame(&mut i);
+            request_redraw(&mut i);
         })
     };
     let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
@@ -596,7 +847,7 @@ fn open_socket(url: &str, weak: &Weak<RefCell<Inner>>) -> Result<Socket, JsValue
     })
 }
 
-fn schedule_frame(i: &mut Inner) {
+pub(crate) fn schedule_frame(i: &mut Inner) {
     if i.raf_pending.is_some() || i.destroyed {
         return;
     }
@@ -608,7 +859,7 @@ fn schedule_frame(i: &mut Inner) {
     }
 }
 
-fn theme(i: &Inner) -> Theme {
+pub(crate) fn theme(i: &Inner) -> Theme {
     let dark = match i.core.options().theme.as_str() {
         "dark" => true,
         "light" => false,
@@ -624,8 +875,46 @@ fn theme(i: &Inner) -> Theme {
     }
 }
 
-/// Sizes the canvas to its CSS box × devicePixelRatio, then draws the view and the legend.
-fn render(i: &mut Inner) -> Result<(), JsValue> {
+/// Asks for a redraw on the next animation frame, without the data budget (the viewer acted).
+pub(crate) fn request_redraw(i: &mut Inner) {
+    i.core.mark_changed();
+    i.urgent = true;
+    schedule_frame(i);
+}
+
+/// Brings the next animation frame in `delay_ms` (the redraw budget's next slot).
+fn redraw_at(i: &mut Inner, delay_ms: f64) {
+    if i.redraw_timer.is_some() {
+        return;
+    }
+    let Some(rc) = i.self_ref.upgrade() else {
+        return;
+    };
+    let weak = Rc::downgrade(&rc);
+    let closure = Closure::<dyn FnMut()>::new(move || {
+        let Some(rc) = weak.upgrade() else { return };
+        let mut i = rc.borrow_mut();
+        // Keep the closure alive until this call returns; it is replaced by the next timer.
+        let _done = i.redraw_timer.take();
+        schedule_frame(&mut i);
+    });
+    let Ok(w) = window() else { return };
+    if let Ok(id) = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+        closure.as_ref().unchecked_ref(),
+        delay_ms.ceil() as i32,
+    ) {
+        i.redraw_timer = Some((id, closure));
+    }
+}
+
+/// Minutes east of UTC, for the time labels.
+pub(crate) fn tz_offset() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// Sizes the canvas to its CSS box × devicePixelRatio, then draws the view, the legend and the
+/// tooltip.
+pub(crate) fn render(i: &mut Inner) -> Result<(), JsValue> {
     let dpr = window()?.device_pixel_ratio().max(0.5);
     let rect = i.canvas.get_bounding_client_rect();
     let (css_w, css_h) = (rect.width(), rect.height());
@@ -637,16 +926,20 @@ fn render(i: &mut Inner) -> Result<(), JsValue> {
         i.canvas.set_width(w);
         i.canvas.set_height(h);
     }
-    let tz = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-    let view = i.core.view(tz);
+    let view = i.core.view(tz_offset());
     let theme = theme(i);
     let backend = CanvasBackend::with_canvas_object(i.canvas.clone())
         .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;
     let root = backend.into_drawing_area();
-    chart::draw(&root, &view, &theme, dpr)
+    i.plot = chart::draw(&root, &view, &theme, dpr)
         .map_err(|e| JsValue::from_str(&format!("drawing: {e}")))?;
+    i.plot_range = view.x_range;
+    i.scale = dpr;
     i.core.mark_drawn();
-    update_legend(i)
+    i.urgent = false;
+    i.last_draw_ms = now_ms();
+    i.redraws += 1;
+    web_ui::after_draw(i, &theme)
 }
 
 fn state_name(state: FeedState) -> (&'static str, u32) {
@@ -677,7 +970,10 @@ fn update_status(i: &mut Inner) {
         FeedState::Stopped => String::from("stopped"),
     };
     if i.core.is_paused() {
-        text.push_str(" · paused");
+        text.push_str(" · paused (Space resumes)");
+    }
+    if i.core.is_zoomed() {
+        text.push_str(" · zoomed (double-click for live)");
     }
     match c.source.as_deref() {
         Some("demo") => text.push_str(" · DEMO feed (simulated containers)"),
@@ -715,46 +1011,4 @@ fn update_status(i: &mut Inner) {
         el.set_text_content(Some(&text));
         i.last_status = text;
     }
-}
-
-/// The legend list: one `<li>` per container; names are set as text, never parsed as HTML.
-fn update_legend(i: &mut Inner) -> Result<(), JsValue> {
-    let Some(list) = i.legend_el.clone() else {
-        return Ok(());
-    };
-    let legend = i.core.legend();
-    if legend == i.last_legend {
-        return Ok(());
-    }
-    let doc = document()?;
-    list.set_text_content(None);
-    for entry in &legend {
-        let item = doc.create_element("li")?;
-        item.set_attribute("data-id", &entry.id)?;
-        if entry.stopped {
-            item.set_attribute("data-stopped", "")?;
-        }
-        let swatch = doc.create_element("span")?.dyn_into::<HtmlElement>()?;
-        swatch.set_class_name("swatch");
-        swatch
-            .style()
-            .set_property("background-color", &entry.color)?;
-        let name = doc.create_element("span")?;
-        name.set_class_name("name");
-        name.set_text_content(Some(&entry.name));
-        let value = doc.create_element("span")?;
-        value.set_class_name("value");
-        let text = match (entry.stopped, entry.cpu) {
-            (true, _) => "stopped".to_string(),
-            (false, Some(v)) => format!("{v:.1}%"),
-            (false, None) => "–".to_string(),
-        };
-        value.set_text_content(Some(&text));
-        item.append_child(&swatch)?;
-        item.append_child(&name)?;
-        item.append_child(&value)?;
-        list.append_child(&item)?;
-    }
-    i.last_legend = legend;
-    Ok(())
 }

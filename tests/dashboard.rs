@@ -73,7 +73,7 @@ fn every_cpu_point_is_the_docker_cli_value_for_its_sample() {
 fn the_legend_is_in_name_order_with_stable_colours() {
     let mut d = dashboard(Options::default());
     feed_recording(&mut d);
-    let legend = d.legend();
+    let legend = d.legend().entries;
     let names: Vec<&str> = legend.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,
@@ -89,7 +89,7 @@ fn the_legend_is_in_name_order_with_stable_colours() {
             .expect("short")
             .stopped
     );
-    let again = d.legend();
+    let again = d.legend().entries;
     assert_eq!(legend, again, "stable");
     let burn = legend.iter().find(|e| e.name == "ss-burn").expect("burn");
     assert!((35.0..65.0).contains(&burn.cpu.expect("a value")));
@@ -254,7 +254,14 @@ fn options_are_checked() {
 fn the_chart_draws_one_path_per_segment_with_breaks_at_resets() {
     let mut d = dashboard(Options::default());
     feed_recording(&mut d);
-    let view = d.view(0);
+    let mut view = d.view(0);
+    // Solid curves and no marks here, so each segment is one <polyline> (dashes and marks are
+    // tested in tests/interaction.rs).
+    for s in &mut view.series {
+        s.dash = statscope::chart::Dash::Solid;
+        s.marks.clear();
+    }
+    view.labels = false;
     let restart = view
         .series
         .iter()

@@ -1,6 +1,7 @@
-// statscope's page: starts one Dashboard (Rust → Wasm) on the canvas and exposes it as
-// window.statscope. URL parameters: ?feed=ws://host:port/ws  ?window=300 (seconds)
-// ?ttl=60 (seconds)  ?theme=light|dark|auto  ?token=… (passed to the default feed).
+// statscope's page: starts one Dashboard (Rust → Wasm) on the canvas, wires the toolbar to it and
+// exposes it as window.statscope. URL parameters: ?feed=ws://host:port/ws  ?window=300 (seconds)
+// ?ttl=60 (seconds)  ?theme=light|dark|auto  ?metric=cpu|memory|…  ?scale=core|host|limit
+// ?top=10  ?smooth=10  ?token=… (passed to the default feed).
 import init, { Dashboard } from "../pkg/statscope.js";
 
 // Errors anywhere on the page are kept here, for diagnostics and the end-to-end test.
@@ -12,6 +13,18 @@ const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const number = (name) => (params.has(name) ? Number(params.get(name)) : undefined);
 
+/** Saves `data` (a string or a data: URL) as a file named `name`. */
+function download(name, href) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+
 try {
   await init();
   const options = {
@@ -22,7 +35,52 @@ try {
   if (params.has("window")) options.windowSeconds = number("window");
   if (params.has("ttl")) options.ttlSeconds = number("ttl");
   if (params.has("theme")) options.theme = params.get("theme");
-  window.statscope = new Dashboard($("statscope-canvas"), options);
+  if (params.has("metric")) options.metric = params.get("metric");
+  if (params.has("scale")) options.cpuScale = params.get("scale");
+  if (params.has("top")) options.topN = number("top");
+  if (params.has("smooth")) options.smooth = number("smooth");
+  const d = new Dashboard($("statscope-canvas"), options);
+  window.statscope = d;
+
+  // The toolbar shows the dashboard's settings and changes them.
+  const sync = () => {
+    const s = d.settings();
+    $("ctl-metric").value = s.metric;
+    $("ctl-scale").value = s.cpuScale;
+    $("ctl-scale").disabled = s.metric !== "cpu";
+    $("ctl-sort").value = s.sort;
+    $("ctl-top").value = String(s.topN ?? 0);
+    $("ctl-smooth").value = String(s.smooth);
+    $("ctl-pause").textContent = s.paused ? "Resume" : "Pause";
+    $("ctl-pause").setAttribute("aria-pressed", String(s.paused));
+    $("ctl-live").disabled = !s.paused && !s.zoomed;
+  };
+  $("ctl-theme").value = options.theme ?? "auto";
+  $("ctl-metric").onchange = (e) => { d.setMetric(e.target.value); sync(); };
+  $("ctl-scale").onchange = (e) => { d.setCpuScale(e.target.value); sync(); };
+  $("ctl-sort").onchange = (e) => { d.setSort(e.target.value); sync(); };
+  $("ctl-top").onchange = (e) => { d.setTopN(Number(e.target.value)); sync(); };
+  $("ctl-smooth").onchange = (e) => { d.setSmoothing(Number(e.target.value)); sync(); };
+  $("ctl-theme").onchange = (e) => {
+    d.setTheme(e.target.value);
+    document.documentElement.dataset.theme = e.target.value;
+  };
+  $("ctl-filter").oninput = (e) => d.setFilter(e.target.value);
+  $("ctl-pause").onclick = () => { d.settings().paused ? d.resume() : d.pause(); sync(); };
+  $("ctl-live").onclick = () => { d.resume(); sync(); };
+  $("ctl-csv").onclick = () => {
+    const url = URL.createObjectURL(new Blob([d.exportCsv()], { type: "text/csv" }));
+    download(`statscope-${stamp()}.csv`, url);
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  $("ctl-png").onclick = () => download(`statscope-${stamp()}.png`, d.exportPng());
+  if (options.theme) document.documentElement.dataset.theme = options.theme;
+  // Keys and the mouse act on the canvas itself; keep the toolbar in step with them.
+  $("statscope-canvas").addEventListener("keyup", sync);
+  $("statscope-canvas").addEventListener("dblclick", sync);
+  $("statscope-canvas").addEventListener("wheel", sync, { passive: true });
+  setInterval(sync, 1000);
+  sync();
 } catch (error) {
   $("statscope-status").textContent = `statscope could not start: ${error}`;
   $("statscope-status").dataset.state = "error";

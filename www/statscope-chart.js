@@ -1,4 +1,5 @@
-// <statscope-chart feed="ws://host:8080/ws" window="300" ttl="60" theme="auto">
+// <statscope-chart feed="ws://host:8080/ws" window="300" ttl="60" theme="auto" metric="cpu"
+//                  cpu-scale="core" top-n="10" smooth="0" filter="">
 // A live statscope chart in one tag, for dashboards. Load this module once:
 //   <script type="module" src="http://host:8080/www/statscope-chart.js"></script>
 // The element's `dashboard` property is the running Dashboard handle (snapshot(), ingest(),
@@ -12,13 +13,21 @@ const STYLE = `
   canvas { display: block; width: 100%; height: var(--statscope-height, 260px); }
   .status { margin: 0 0 4px; opacity: 0.75; font-size: 12px; }
   ul { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 6px 0 0; padding: 0; }
-  li { display: flex; align-items: center; gap: 6px; }
-  .swatch { width: 12px; height: 3px; border-radius: 2px; }
+  canvas { touch-action: none; cursor: crosshair; }
+  li button { display: flex; align-items: center; gap: 6px; font: inherit; color: inherit; background: none;
+              border: 0; padding: 1px 3px; border-radius: 3px; cursor: pointer; }
+  li button:hover, li button:focus-visible { background: rgba(127, 127, 127, 0.2); }
+  li[data-hidden] { opacity: 0.35; text-decoration: line-through; }
+  li[data-stopped] { opacity: 0.55; }
+  li.more { opacity: 0.7; font-style: italic; }
+  .swatch { width: 14px; height: 3px; border-radius: 1px; }
+  .swatch[data-dash="dashed"] { mask: repeating-linear-gradient(90deg, #000 0 5px, transparent 5px 8px); }
+  .swatch[data-dash="dotted"] { mask: repeating-linear-gradient(90deg, #000 0 2px, transparent 2px 5px); }
   .value { font-variant-numeric: tabular-nums; opacity: 0.8; }
 `;
 
 class StatscopeChart extends HTMLElement {
-  static observedAttributes = ["feed", "window", "ttl", "theme"];
+  static observedAttributes = ["feed", "window", "ttl", "theme", "metric", "cpu-scale", "top-n", "smooth", "filter"];
 
   connectedCallback() {
     const root = this.shadowRoot ?? this.attachShadow({ mode: "open" });
@@ -48,6 +57,11 @@ class StatscopeChart extends HTMLElement {
     if (attr("window")) options.windowSeconds = Number(attr("window"));
     if (attr("ttl")) options.ttlSeconds = Number(attr("ttl"));
     if (attr("theme")) options.theme = attr("theme");
+    if (attr("metric")) options.metric = attr("metric");
+    if (attr("cpu-scale")) options.cpuScale = attr("cpu-scale");
+    if (attr("top-n")) options.topN = Number(attr("top-n"));
+    if (attr("smooth")) options.smooth = Number(attr("smooth"));
+    if (attr("filter")) options.filter = attr("filter");
     this.dashboard?.destroy();
     try {
       this.dashboard = new Dashboard(root.querySelector("canvas"), options);

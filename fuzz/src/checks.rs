@@ -571,7 +571,7 @@ fn dashboard_tick(core: &mut DashboardCore, want: &Expected) {
         "snapshot does not serialize"
     );
 
-    let legend = core.legend();
+    let legend = core.legend().entries;
     assert_eq!(legend.len(), n, "one legend entry per container");
     for e in &legend {
         assert!(

@@ -1,0 +1,470 @@
+//! Issue 5's interactions in headless Chrome (`wasm-pack test --headless --chrome -- --test
+//! web_interaction`): real DOM events on the canvas and the legend (keyboard, pointer, wheel,
+//! double-click, clicks with and without shift), the tooltip's DOM, the screen-reader table, the
+//! exports, and the redraw budget.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use statscope::Dashboard;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlCanvasElement, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const RECORDING: &str = include_str!("fixtures/docker-20.10-cgroupv1.ndjson");
+const BURN: &str = "ad14fe331ae9e7b4b1ba244e9af197cd81c64b1794700bab29de222168ef5b6e";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh box with a 600×240 canvas and a legend list, and a dashboard fed the recording.
+fn fixture(extra: &str) -> (Dashboard, HtmlCanvasElement, HtmlElement) {
+    let doc = document();
+    let root: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let canvas: HtmlCanvasElement = doc.create_element("canvas").unwrap().unchecked_into();
+    canvas
+        .set_attribute("style", "display:block;width:600px;height:240px")
+        .unwrap();
+    let legend: HtmlElement = doc.create_element("ul").unwrap().unchecked_into();
+    root.append_child(&canvas).unwrap();
+    root.append_child(&legend).unwrap();
+    let options =
+        js_sys::JSON::parse(&format!(r#"{{"connect": false, "theme": "light"{extra}}}"#)).unwrap();
+    js_sys::Reflect::set(&options, &"legend".into(), &legend).unwrap();
+    let d = Dashboard::new(canvas.clone(), Some(options.unchecked_into())).unwrap();
+    for line in RECORDING.lines() {
+        d.ingest(line);
+    }
+    d.redraw().unwrap();
+    (d, canvas, legend)
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn settings(d: &Dashboard) -> JsValue {
+    d.settings().unwrap().into()
+}
+
+/// Runs `body` as a JS function of `el`.
+fn js(el: &JsValue, body: &str) -> JsValue {
+    js_sys::Function::new_with_args("el", body)
+        .call1(&JsValue::NULL, el)
+        .unwrap()
+}
+
+fn key(canvas: &HtmlCanvasElement, k: &str) {
+    js(
+        canvas,
+        &format!("el.dispatchEvent(new KeyboardEvent('keydown', {{ key: {k:?}, bubbles: true, cancelable: true }}));"),
+    );
+}
+
+/// Dispatches a pointer/mouse/wheel event at `fx`, `fy` (fractions of the canvas box).
+fn at(canvas: &HtmlCanvasElement, class: &str, kind: &str, fx: f64, fy: f64, more: &str) {
+    js(
+        canvas,
+        &format!(
+            "const r = el.getBoundingClientRect();
+             el.dispatchEvent(new {class}({kind:?}, {{ clientX: r.left + r.width * {fx}, clientY: r.top + r.height * {fy},
+               bubbles: true, cancelable: true, pointerId: 1, button: 0 {more} }}));"
+        ),
+    );
+}
+
+async fn frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn tooltip_el(canvas: &HtmlCanvasElement) -> Option<HtmlElement> {
+    canvas
+        .parent_element()
+        .unwrap()
+        .query_selector(".statscope-tooltip")
+        .unwrap()
+        .map(|e| e.unchecked_into())
+}
+
+fn tooltip_visible(canvas: &HtmlCanvasElement) -> bool {
+    tooltip_el(canvas).is_some_and(|t| t.style().get_property_value("display").unwrap() != "none")
+}
+
+#[wasm_bindgen_test]
+async fn keys_pause_move_the_cursor_and_explain_the_number() {
+    let (d, canvas, _) = fixture("");
+    assert_eq!(
+        canvas.get_attribute("tabindex").as_deref(),
+        Some("0"),
+        "focusable"
+    );
+    key(&canvas, " ");
+    assert_eq!(
+        get(&settings(&d), "paused").as_bool(),
+        Some(true),
+        "Space pauses"
+    );
+    key(&canvas, " ");
+    assert_eq!(
+        get(&settings(&d), "paused").as_bool(),
+        Some(false),
+        "and resumes"
+    );
+
+    key(&canvas, "ArrowLeft");
+    frame().await;
+    frame().await;
+    let tip: JsValue = d.tooltip().unwrap().into();
+    assert!(!tip.is_null(), "the arrow keys bring a cursor");
+    let t0 = get(&tip, "tMs").as_f64().unwrap();
+    assert!(tooltip_visible(&canvas));
+    let text = tooltip_el(&canvas).unwrap().text_content().unwrap();
+    assert!(text.contains("ss-burn") && text.contains('%'), "{text}");
+    key(&canvas, "ArrowLeft");
+    let t1 = get(&d.tooltip().unwrap().into(), "tMs").as_f64().unwrap();
+    assert!(t1 < t0, "one sample back");
+
+    key(&canvas, "ArrowDown");
+    frame().await;
+    frame().await;
+    let explain = tooltip_el(&canvas)
+        .unwrap()
+        .query_selector(".explain")
+        .unwrap()
+        .expect("the focused row's explanation");
+    let text = explain.text_content().unwrap();
+    assert!(
+        text.contains("Δ container CPU") && text.contains("online CPUs"),
+        "{text}"
+    );
+
+    key(&canvas, "Escape");
+    frame().await;
+    frame().await;
+    assert!(d.tooltip().unwrap().is_null());
+    assert!(!tooltip_visible(&canvas), "Escape hides the tooltip");
+    d.destroy();
+    assert!(tooltip_el(&canvas).is_none(), "destroy removes the tooltip");
+}
+
+#[wasm_bindgen_test]
+async fn the_pointer_hovers_wheels_drags_and_double_clicks() {
+    let (d, canvas, _) = fixture("");
+    at(&canvas, "PointerEvent", "pointermove", 0.6, 0.5, "");
+    frame().await;
+    frame().await;
+    assert!(tooltip_visible(&canvas), "hovering shows the tooltip");
+    let rows = get(&d.tooltip().unwrap().into(), "rows");
+    assert_eq!(
+        js_sys::Array::from(&rows).length(),
+        4,
+        "one row per running container"
+    );
+
+    let before = d.snapshot().unwrap();
+    at(&canvas, "WheelEvent", "wheel", 0.6, 0.5, ", deltaY: -300");
+    assert_eq!(
+        get(&settings(&d), "zoomed").as_bool(),
+        Some(true),
+        "the wheel zooms"
+    );
+    let after = d.snapshot().unwrap();
+    let count = |s: &JsValue| {
+        js_sys::Array::from(&get(s, "containers"))
+            .iter()
+            .map(|c| js_sys::Array::from(&get(&c, "cpu")).length())
+            .sum::<u32>()
+    };
+    assert!(
+        count(&after) < count(&before),
+        "zoomed in: fewer points in the window"
+    );
+
+    // Drag right: the window moves back in time.
+    let end = |d: &Dashboard| {
+        let s: JsValue = d.snapshot().unwrap().into();
+        js_sys::Array::from(&get(&s, "containers"))
+            .iter()
+            .flat_map(|c| {
+                js_sys::Array::from(&get(&c, "cpu"))
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .map(|p| js_sys::Array::from(&p).get(0).as_f64().unwrap())
+            .fold(0.0f64, f64::max)
+    };
+    let end_before = end(&d);
+    at(&canvas, "PointerEvent", "pointerdown", 0.3, 0.5, "");
+    at(&canvas, "PointerEvent", "pointermove", 0.6, 0.5, "");
+    at(&canvas, "PointerEvent", "pointerup", 0.6, 0.5, "");
+    assert!(end(&d) < end_before, "dragging pans");
+
+    at(&canvas, "MouseEvent", "dblclick", 0.5, 0.5, "");
+    assert_eq!(
+        get(&settings(&d), "zoomed").as_bool(),
+        Some(false),
+        "double-click: live"
+    );
+    assert_eq!(count(&d.snapshot().unwrap()), count(&before));
+
+    at(&canvas, "PointerEvent", "pointerleave", 0.5, 0.5, "");
+    frame().await;
+    frame().await;
+    assert!(!tooltip_visible(&canvas), "leaving hides it");
+}
+
+/// Pixels close to `#rrggbb`.
+fn pixels_of(c: &HtmlCanvasElement, hex: &str) -> usize {
+    let ctx: web_sys::CanvasRenderingContext2d =
+        c.get_context("2d").unwrap().unwrap().unchecked_into();
+    let data = ctx
+        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data();
+    let v = u32::from_str_radix(&hex[1..], 16).unwrap();
+    let (r, g, b) = ((v >> 16) as i32, ((v >> 8) & 255) as i32, (v & 255) as i32);
+    data.chunks(4)
+        .filter(|p| {
+            (p[0] as i32 - r).abs() < 24
+                && (p[1] as i32 - g).abs() < 24
+                && (p[2] as i32 - b).abs() < 24
+        })
+        .count()
+}
+
+fn swatch_hex(item: &Element) -> String {
+    let swatch: HtmlElement = item
+        .query_selector(".swatch")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let rgb = swatch
+        .style()
+        .get_property_value("background-color")
+        .unwrap();
+    let parts: Vec<u32> = rgb
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .map(|p| p.trim().parse().unwrap())
+        .collect();
+    format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2])
+}
+
+#[wasm_bindgen_test]
+async fn legend_clicks_isolate_and_shift_clicks_toggle() {
+    let (d, canvas, legend) = fixture("");
+    let item = |id: &str| {
+        legend
+            .query_selector(&format!("li[data-id='{id}']"))
+            .unwrap()
+            .unwrap()
+    };
+    let hidden = || {
+        legend
+            .query_selector_all("li[data-hidden]")
+            .unwrap()
+            .length()
+    };
+    let items = legend.query_selector_all("li").unwrap();
+    let others: Vec<Element> = (0..items.length())
+        .map(|i| items.item(i).unwrap().unchecked_into::<Element>())
+        .filter(|li| li.get_attribute("data-id").as_deref() != Some(BURN))
+        .collect();
+    let other_hex = swatch_hex(&others[0]);
+    assert!(pixels_of(&canvas, &other_hex) > 20, "{other_hex} is drawn");
+
+    js(
+        &item(BURN).query_selector("button").unwrap().unwrap().into(),
+        "el.click();",
+    );
+    d.redraw().unwrap();
+    assert_eq!(hidden(), 4, "a click shows only that container");
+    assert_eq!(
+        item(BURN)
+            .query_selector("button")
+            .unwrap()
+            .unwrap()
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(
+        pixels_of(&canvas, &other_hex) < 5,
+        "the others are no longer drawn"
+    );
+
+    let other_button = others[0].query_selector("button").unwrap().unwrap();
+    js(
+        &other_button.into(),
+        "el.dispatchEvent(new MouseEvent('click', { shiftKey: true, bubbles: true }));",
+    );
+    d.redraw().unwrap();
+    assert_eq!(hidden(), 3, "shift-click adds one");
+    assert!(pixels_of(&canvas, &other_hex) > 20);
+    d.show_all();
+    d.redraw().unwrap();
+    assert_eq!(hidden(), 0);
+
+    // Top-N and the filter shorten the list and say so.
+    d.set_top_n(2);
+    d.redraw().unwrap();
+    assert_eq!(
+        legend.query_selector_all("li[data-id]").unwrap().length(),
+        2
+    );
+    let more = legend
+        .query_selector(".more")
+        .unwrap()
+        .expect("a 'more' line");
+    assert!(more.text_content().unwrap().contains("3 more"));
+    d.set_top_n(0);
+    d.set_filter("ss-i");
+    d.redraw().unwrap();
+    let names: Vec<String> = (0..legend.query_selector_all(".name").unwrap().length())
+        .map(|i| {
+            legend
+                .query_selector_all(".name")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["ss-idle", "ss-io"]);
+}
+
+#[wasm_bindgen_test]
+async fn exports_are_a_png_of_the_canvas_and_the_windows_csv() {
+    let (d, canvas, _) = fixture("");
+    let url = d.export_png().unwrap();
+    assert!(url.starts_with("data:image/png;base64,"));
+    let bytes: Vec<u32> = js_sys::Array::from(&js(
+        &JsValue::from_str(&url),
+        "const b = atob(el.split(',')[1]); return Array.from(b.slice(0, 24), (c) => c.charCodeAt(0));",
+    ))
+    .iter()
+    .map(|v| v.as_f64().unwrap() as u32)
+    .collect();
+    assert_eq!(
+        &bytes[..8],
+        &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+        "PNG signature"
+    );
+    assert_eq!(
+        &bytes[12..16],
+        &[b'I' as u32, b'H' as u32, b'D' as u32, b'R' as u32]
+    );
+    let be = |b: &[u32]| b.iter().fold(0u32, |acc, x| acc << 8 | x);
+    assert_eq!(
+        (be(&bytes[16..20]), be(&bytes[20..24])),
+        (canvas.width(), canvas.height()),
+        "the canvas's size in device pixels"
+    );
+
+    let csv = d.export_csv();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,flag")
+    );
+    assert!(lines.count() > 100);
+    d.set_filter("ss-burn");
+    let burn = d.export_csv();
+    assert!(
+        burn.lines().skip(1).all(|l| l.contains(BURN)),
+        "only what is shown"
+    );
+    assert_eq!(
+        burn.lines().count(),
+        1 + 27,
+        "every burn sample of the window"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_metric_switch_renames_the_canvas_and_the_table_reads_values() {
+    let (d, canvas, _) = fixture("");
+    let label = canvas.get_attribute("aria-label").unwrap();
+    assert!(
+        label.contains("CPU") && label.contains("one core"),
+        "{label}"
+    );
+    d.set_metric("memory").unwrap();
+    d.redraw().unwrap();
+    assert!(canvas
+        .get_attribute("aria-label")
+        .unwrap()
+        .starts_with("Memory"));
+    assert!(d.set_metric("load").is_err(), "unknown metrics are refused");
+    d.set_metric("cpu").unwrap();
+    d.set_cpu_scale("host").unwrap();
+    d.redraw().unwrap();
+    assert!(canvas
+        .get_attribute("aria-label")
+        .unwrap()
+        .contains("all host CPUs"));
+
+    // The hidden table is refreshed on the first tick, then every 10 s.
+    sleep(1300).await;
+    let table = canvas
+        .parent_element()
+        .unwrap()
+        .query_selector("table.statscope-table")
+        .unwrap()
+        .expect("a screen-reader table");
+    assert_eq!(table.get_attribute("aria-live").as_deref(), Some("polite"));
+    let rows = table.query_selector_all("tr").unwrap().length();
+    assert_eq!(rows, 1 + 5, "a header and a row per container");
+    let text = table.text_content().unwrap();
+    assert!(
+        text.contains("ss-burn") && text.contains("stopped"),
+        "{text}"
+    );
+    assert!(text.contains("steady") || text.contains("rising") || text.contains("falling"));
+}
+
+#[wasm_bindgen_test]
+async fn new_data_redraws_at_most_four_times_a_second() {
+    let (d, _canvas, _) = fixture("");
+    let redraws = |d: &Dashboard| {
+        get(&d.status().unwrap().into(), "redraws")
+            .as_f64()
+            .unwrap()
+    };
+    let lines: Vec<&str> = RECORDING.lines().collect();
+    sleep(300).await;
+    let start = redraws(&d);
+    // 20 frames over ~1 s: one per 50 ms, each with new data.
+    for l in lines.iter().cycle().skip(3).take(20) {
+        d.ingest(l);
+        sleep(50).await;
+    }
+    let drawn = redraws(&d) - start;
+    assert!(drawn >= 2.0, "new data is drawn: {drawn}");
+    assert!(
+        drawn <= 6.0,
+        "but within the budget, not per frame: {drawn}"
+    );
+}
