@@ -1,26 +1,37 @@
-//! The demo source: simulated containers streaming real-shaped Docker stats, so the page is alive on
-//! any machine.
+//! The demo source: simulated containers streaming real-shaped Docker stats, with their limits and
+//! lifecycle events, so the page is alive on any machine.
 //!
 //! The objects have the shape a Docker 29 daemon on cgroup v2 streams (same keys, same order, same
 //! units: `total_usage` in whole µs × 1000, `system_cpu_usage` in multiples of 1e7, `pids_stats.limit`
 //! 2^64−1, blkio `read`/`write` or `null`), one per container per second, each with `preread` and
 //! `precpu_stats` from the previous object of its stream. The cast:
 //!
-//! | name | behaviour |
-//! |---|---|
-//! | `demo-web` | steady ~25 % of a core, steady network traffic |
-//! | `demo-worker` | mostly quiet, with bursts to ~1.8 cores |
-//! | `demo-db` | a slow wave around 40 %, block writes |
-//! | `demo-cron` | restarts every 45 s: two empty samples, then its counters start again from zero |
-//! | `demo-batch` | runs 90 s at ~95 %, stops (empty samples for 10 s, then it is removed); a new one starts 20 s later |
-//! | `demo-idle` | ~0.1 % |
+//! | name | limits (`docker run`) | behaviour |
+//! |---|---|---|
+//! | `demo-web` | `--cpu-quota 100000` (period unset: 1 core), `--memory 512m` | steady ~25 % of a core, steady network traffic |
+//! | `demo-worker` | `--cpuset-cpus 0-1` (2 cores) | mostly quiet, with bursts to ~1.8 cores |
+//! | `demo-db` | `--cpu-quota 150000 --cpu-period 100000` (1.5), `--memory 2g` | a slow wave around 40 %, block writes |
+//! | `demo-cron` | `--cpus 0.5` | ~48 %, just under its limit; `docker restart`ed every 45 s: two empty samples, then its counters start again from zero |
+//! | `demo-batch` | `--cpus 1 --cpuset-cpus 2-3` (1 core: the smallest wins) | runs 90 s at ~95 %, exits (empty samples for 10 s, then it is removed); a new one starts 20 s later |
+//! | `demo-idle` | none | ~0.1 % |
+//! | `demo-cache` | `--memory 256m`, restart policy | its memory grows until the OOM killer ends it, 10 s after the demo starts and then every 90 s: four empty samples, then it starts again from zero |
+//!
+//! Control messages ([`crate::control`]) come with them as the Docker source would send them: a
+//! `statscope.container` for each container in the first round and whenever one starts, and a
+//! `statscope.event` for each lifecycle step (`kill`/`die`/`stop`/`start`/`restart` for the cron's
+//! restart, `oom`/`die` 137/`start` for the cache, `die`/`destroy`/`create`/`start` for the batch
+//! jobs). An event is sent just before the first sample after it, and its `time` lies between that
+//! sample's `read` and the previous one's: one clock for both.
 //!
 //! Timestamps are the bridge's wall clock at start plus Tokio's elapsed time, so tests can pause time.
+//! A round is one simulated second whatever [`Demo::interval`] is, so a test with a short interval
+//! sees the first OOM kill after ten rounds.
 
 use serde_json::{json, Value};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+use crate::control::{ContainerInfo, HostConfig, LifecycleEvent};
 use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
@@ -28,6 +39,14 @@ use crate::source::{BoxFuture, Source};
 const HOST_CPUS: u64 = 4;
 const HOST_RAM: u64 = 8 << 30;
 const SEC_NS: u64 = 1_000_000_000;
+const MIB: u64 = 1 << 20;
+
+/// The cache is OOM-killed when its process is this old (seconds)...
+const CACHE_LIFETIME_S: u64 = 86;
+/// ...and the first one has been running this long when the demo starts (first kill after 10 s).
+const CACHE_AGE_AT_START_S: u64 = 76;
+/// Empty samples while the cache is down (the restart policy's delay).
+const CACHE_DOWN_S: u32 = 4;
 
 /// The built-in demo feed.
 #[derive(Debug, Clone)]
@@ -66,8 +85,8 @@ impl Source for Demo {
                     _ = ticker.tick() => {}
                 }
                 let now_ns = start_unix_ns + start.elapsed().as_nanos() as i128;
-                for object in sim.round(now_ns) {
-                    if !sink.send(object.to_string()).await {
+                for message in sim.round(now_ns) {
+                    if !sink.send(message).await {
                         return;
                     }
                 }
@@ -108,6 +127,78 @@ enum Role {
     Cron,
     Batch,
     Idle,
+    Cache,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Web => "demo-web",
+            Role::Worker => "demo-worker",
+            Role::Db => "demo-db",
+            Role::Cron => "demo-cron",
+            Role::Batch => "demo-batch",
+            Role::Idle => "demo-idle",
+            Role::Cache => "demo-cache",
+        }
+    }
+
+    fn image(self) -> &'static str {
+        match self {
+            Role::Web => "nginx:1.27-alpine",
+            Role::Worker => "python:3.12-slim",
+            Role::Db => "postgres:16",
+            Role::Cron => "alpine:3.20",
+            Role::Batch | Role::Idle => "busybox:latest",
+            Role::Cache => "redis:7-alpine",
+        }
+    }
+
+    /// The limits it was run with (see the table in the module docs).
+    fn host_config(self) -> HostConfig {
+        let (nano_cpus, cpu_quota, cpu_period, cpuset_cpus, memory) = match self {
+            Role::Web => (0, 100_000, 0, "", 512 * MIB),
+            Role::Worker => (0, 0, 0, "0-1", 0),
+            Role::Db => (0, 150_000, 100_000, "", 2 << 30),
+            Role::Cron => (500_000_000, 0, 0, "", 0),
+            Role::Batch => (1_000_000_000, 0, 0, "2-3", 0),
+            Role::Idle => (0, 0, 0, "", 0),
+            Role::Cache => (0, 0, 0, "", 256 * MIB),
+        };
+        HostConfig {
+            nano_cpus,
+            cpu_quota,
+            cpu_period,
+            cpuset_cpus: cpuset_cpus.to_string(),
+            memory: memory as i64,
+        }
+    }
+}
+
+/// Something a container's owner would see besides its stats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Said {
+    /// A Docker container event: action, exit code (`die`), signal (`kill`).
+    Event(&'static str, Option<i64>, Option<&'static str>),
+    /// Its `statscope.container` message.
+    Info,
+}
+
+const fn event(action: &'static str) -> Said {
+    Said::Event(action, None, None)
+}
+
+/// How a container (re)appears on its next running round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Appear {
+    /// Already running when the demo starts: info only, as the Docker source's first list.
+    Discovered,
+    /// `docker run`: create, start.
+    Created,
+    /// `docker restart`: start, restart.
+    Restarted,
+    /// The restart policy after a crash: start.
+    Recovered,
 }
 
 /// One simulated container's counters and stream state.
@@ -130,10 +221,14 @@ struct Sim {
     burst_left: u32,
     /// The previous object's `read` and `cpu_stats`, for `preread`/`precpu_stats`.
     prev: Option<(String, Value)>,
+    /// What happened since the last round, to tell before the next sample.
+    pending: Vec<Said>,
+    /// Set while it is down (or not yet announced): what its next running round says first.
+    appear: Option<Appear>,
 }
 
 impl Sim {
-    fn new(role: Role, name: &str, generation: u64, rng: &mut Rng) -> Sim {
+    fn new(role: Role, generation: u64, appear: Appear, rng: &mut Rng) -> Sim {
         let mut id = String::with_capacity(64);
         while id.len() < 64 {
             id.push_str(&format!(
@@ -145,8 +240,13 @@ impl Sim {
         Sim {
             role,
             id,
-            name: format!("/{name}"),
-            age_s: 0,
+            name: format!("/{}", role.name()),
+            // The cache has been filling its memory for a while when the demo starts.
+            age_s: if role == Role::Cache && appear == Appear::Discovered {
+                CACHE_AGE_AT_START_S
+            } else {
+                0
+            },
             cpu_total_ns: 0,
             rx: 0,
             tx: 0,
@@ -156,7 +256,26 @@ impl Sim {
             finished: false,
             burst_left: 0,
             prev: None,
+            pending: Vec::new(),
+            appear: Some(appear),
         }
+    }
+
+    fn info(&self) -> ContainerInfo {
+        ContainerInfo::new(
+            &self.id,
+            &self.name,
+            self.role.image(),
+            &self.role.host_config(),
+        )
+    }
+
+    /// `memory_stats.limit`: the container's limit, else the host's RAM.
+    fn memory_limit(&self) -> u64 {
+        u64::try_from(self.role.host_config().memory)
+            .ok()
+            .filter(|&m| m > 0)
+            .unwrap_or(HOST_RAM)
     }
 }
 
@@ -169,21 +288,24 @@ struct Simulation {
     /// Seconds until the next batch job starts, when none runs.
     next_batch_in: Option<u32>,
     generation: u64,
+    /// The previous round's time, so events fall between two rounds.
+    prev_now_ns: Option<i128>,
 }
 
 impl Simulation {
     fn new(seed: u64) -> Simulation {
         let mut rng = Rng(seed | 1);
         let containers = [
-            (Role::Web, "demo-web"),
-            (Role::Worker, "demo-worker"),
-            (Role::Db, "demo-db"),
-            (Role::Cron, "demo-cron"),
-            (Role::Batch, "demo-batch"),
-            (Role::Idle, "demo-idle"),
+            Role::Web,
+            Role::Worker,
+            Role::Db,
+            Role::Cron,
+            Role::Batch,
+            Role::Idle,
+            Role::Cache,
         ]
         .into_iter()
-        .map(|(role, name)| Sim::new(role, name, 0, &mut rng))
+        .map(|role| Sim::new(role, 0, Appear::Discovered, &mut rng))
         .collect();
         Simulation {
             rng,
@@ -192,37 +314,61 @@ impl Simulation {
             containers,
             next_batch_in: None,
             generation: 0,
+            prev_now_ns: None,
         }
     }
 
-    /// One collector round: one object per container, in a few ms of each other.
-    fn round(&mut self, now_ns: i128) -> Vec<Value> {
+    /// One collector round: the control messages of what happened since the last round, and one
+    /// stats object per container, in a few ms of each other. Each item is one message's text.
+    fn round(&mut self, now_ns: i128) -> Vec<String> {
+        if let Some(left) = self.next_batch_in.as_mut() {
+            if *left == 0 {
+                self.generation += 1;
+                let batch = Sim::new(Role::Batch, self.generation, Appear::Created, &mut self.rng);
+                self.containers.push(batch);
+                self.next_batch_in = None;
+            } else {
+                *left -= 1;
+            }
+        }
+        // Events since the last round happened halfway between it and this one.
+        let events_ns = self.prev_now_ns.map_or(now_ns, |prev| (prev + now_ns) / 2);
+        self.prev_now_ns = Some(now_ns);
         // The host's /proc/stat: ~4 CPUs × 1 s, in whole 10 ms ticks.
         let jitter = (self.rng.jitter() * 2.0).round() as i64;
         self.system_ns += (HOST_CPUS * SEC_NS).saturating_add_signed(jitter * 10_000_000);
-        let mut out = Vec::with_capacity(self.containers.len());
+        let mut out = Vec::with_capacity(self.containers.len() + 4);
         let mut removed = Vec::new();
         for (i, c) in self.containers.iter_mut().enumerate() {
-            let read_ns = now_ns + i as i128 * 1_700_000;
-            match step(c, &mut self.rng) {
-                Step::Running => out.push(running_object(c, read_ns, self.system_ns)),
-                Step::Down => out.push(empty_object(c)),
+            let offset_ns = i as i128 * 1_700_000;
+            let mut said = Vec::new();
+            let step = step(c, &mut self.rng, &mut said);
+            for (j, what) in said.into_iter().enumerate() {
+                let text = match what {
+                    Said::Info => Some(c.info().to_json()),
+                    Said::Event(action, exit_code, signal) => LifecycleEvent::new(
+                        &c.id,
+                        &c.name,
+                        action,
+                        events_ns + offset_ns + j as i128 * 20_000,
+                        exit_code,
+                        signal,
+                    )
+                    .map(|e| e.to_json()),
+                };
+                out.extend(text);
+            }
+            match step {
+                Step::Running => {
+                    out.push(running_object(c, now_ns + offset_ns, self.system_ns).to_string())
+                }
+                Step::Down => out.push(empty_object(c).to_string()),
                 Step::Removed => removed.push(i),
             }
         }
         for i in removed.into_iter().rev() {
             self.containers.remove(i);
             self.next_batch_in = Some(20);
-        }
-        if let Some(left) = self.next_batch_in.as_mut() {
-            if *left == 0 {
-                self.generation += 1;
-                let batch = Sim::new(Role::Batch, "demo-batch", self.generation, &mut self.rng);
-                self.containers.push(batch);
-                self.next_batch_in = None;
-            } else {
-                *left -= 1;
-            }
         }
         out
     }
@@ -234,19 +380,28 @@ enum Step {
     Removed,
 }
 
-/// Advances one container by one second.
-fn step(c: &mut Sim, rng: &mut Rng) -> Step {
+/// Advances one container by one second; `said` gets what to tell before its sample.
+fn step(c: &mut Sim, rng: &mut Rng, said: &mut Vec<Said>) -> Step {
+    said.append(&mut c.pending);
     if c.down_for > 0 {
         c.down_for -= 1;
         if c.down_for == 0 && c.finished {
+            said.push(event("destroy"));
             return Step::Removed;
         }
-        if c.down_for == 0 && c.role == Role::Cron {
+        if c.down_for == 0 {
             // Restarted: a new cgroup and veth, counters from zero, a new stream position.
             (c.cpu_total_ns, c.rx, c.tx, c.blk_read, c.blk_write, c.age_s) = (0, 0, 0, 0, 0, 0);
         }
         c.prev = None;
         return Step::Down;
+    }
+    match c.appear.take() {
+        None => {}
+        Some(Appear::Discovered) => said.push(Said::Info),
+        Some(Appear::Created) => said.extend([event("create"), event("start"), Said::Info]),
+        Some(Appear::Restarted) => said.extend([event("start"), event("restart"), Said::Info]),
+        Some(Appear::Recovered) => said.extend([event("start"), Said::Info]),
     }
     c.age_s += 1;
     let cores = match c.role {
@@ -263,9 +418,11 @@ fn step(c: &mut Sim, rng: &mut Rng) -> Step {
             }
         }
         Role::Db => 0.4 + 0.2 * (c.age_s as f64 / 30.0).sin() + 0.04 * rng.jitter(),
-        Role::Cron => 0.6 + 0.1 * rng.jitter(),
+        // Wants more than its --cpus 0.5; the CFS quota holds it just under.
+        Role::Cron => 0.485 + 0.012 * rng.jitter(),
         Role::Batch => 0.95 + 0.04 * rng.jitter(),
         Role::Idle => 0.001 + 0.0005 * rng.jitter(),
+        Role::Cache => 0.12 + 0.03 * rng.jitter(),
     };
     // cgroup v2 reports whole microseconds.
     c.cpu_total_ns += ((cores.max(0.0) * 1e6) as u64) * 1000;
@@ -273,6 +430,7 @@ fn step(c: &mut Sim, rng: &mut Rng) -> Step {
         Role::Web => 180_000.0,
         Role::Db => 40_000.0,
         Role::Worker => 8_000.0,
+        Role::Cache => 20_000.0,
         _ => 200.0,
     };
     c.rx += (net * (1.0 + 0.2 * rng.jitter())) as u64;
@@ -281,12 +439,27 @@ fn step(c: &mut Sim, rng: &mut Rng) -> Step {
         c.blk_write += 4096 * (20 + (rng.next_f64() * 30.0) as u64);
         c.blk_read += 4096 * (rng.next_f64() * 5.0) as u64;
     }
+    // What happens after this sample is told before the next one.
     if c.role == Role::Cron && c.age_s >= 45 {
+        // `docker restart`: SIGTERM, the process exits 128 + 15, then it starts again.
         c.down_for = 2;
+        c.pending = vec![
+            Said::Event("kill", None, Some("15")),
+            Said::Event("die", Some(143), None),
+            event("stop"),
+        ];
+        c.appear = Some(Appear::Restarted);
     }
     if c.role == Role::Batch && c.age_s >= 90 {
         c.down_for = 10;
         c.finished = true;
+        c.pending = vec![Said::Event("die", Some(0), None)];
+    }
+    if c.role == Role::Cache && c.age_s >= CACHE_LIFETIME_S {
+        // The kernel's OOM killer (SIGKILL: 128 + 9); the restart policy brings it back.
+        c.down_for = CACHE_DOWN_S;
+        c.pending = vec![event("oom"), Said::Event("die", Some(137), None)];
+        c.appear = Some(Appear::Recovered);
     }
     Step::Running
 }
@@ -307,14 +480,22 @@ fn running_object(c: &mut Sim, read_ns: i128, system_ns: u64) -> Value {
         "online_cpus": HOST_CPUS,
         "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}
     });
-    let (limit, base_mem) = match c.role {
-        Role::Db => (2u64 << 30, 900u64 << 20),
-        Role::Web => (512 << 20, 120 << 20),
-        Role::Batch => (HOST_RAM, 300 << 20),
-        _ => (HOST_RAM, 12 << 20),
+    let limit = c.memory_limit();
+    let base_mem: u64 = match c.role {
+        Role::Db => 900 * MIB,
+        Role::Web => 120 * MIB,
+        Role::Batch => 300 * MIB,
+        Role::Cache => 32 * MIB,
+        _ => 12 * MIB,
     };
     let file = base_mem / 3;
-    let usage = base_mem + (c.age_s % 60) * (256 << 10);
+    let usage = if c.role == Role::Cache {
+        // A leak: from its base to ~97 % of the limit over its lifetime, then the OOM killer.
+        let grown = (limit - 8 * MIB - base_mem) * c.age_s.min(CACHE_LIFETIME_S) / CACHE_LIFETIME_S;
+        base_mem + grown / 4096 * 4096
+    } else {
+        base_mem + (c.age_s % 60) * (256 << 10)
+    };
     let blkio = if c.blk_read + c.blk_write == 0 {
         Value::Null
     } else {
@@ -384,13 +565,21 @@ mod tests {
     use super::*;
     use statscope::{Flag, RateEngine, Stats};
 
-    /// Runs the simulation for `secs` rounds, returning every object's text.
-    fn simulate(secs: u64) -> Vec<String> {
+    const T0: i128 = 1_700_000_000 * SEC_NS as i128;
+
+    /// Runs the simulation for `secs` rounds, returning every message's text.
+    fn simulate_all(secs: u64) -> Vec<String> {
         let mut sim = Simulation::new(7);
-        let t0 = 1_700_000_000 * SEC_NS as i128;
         (0..secs)
-            .flat_map(|s| sim.round(t0 + s as i128 * SEC_NS as i128))
-            .map(|v| v.to_string())
+            .flat_map(|s| sim.round(T0 + s as i128 * SEC_NS as i128))
+            .collect()
+    }
+
+    /// The stats objects only.
+    fn simulate(secs: u64) -> Vec<String> {
+        simulate_all(secs)
+            .into_iter()
+            .filter(|t| !crate::control::is_control(t))
             .collect()
     }
 
@@ -484,5 +673,204 @@ mod tests {
             .flatten()
             .filter_map(|(_, c)| *c)
             .all(|c| (0.0..=400.0).contains(&c)));
+        // The cron stays just under its --cpus 0.5; the cache is killed and restarts from zero.
+        assert!(
+            cpu("demo-cron").iter().all(|&c| (45.0..50.0).contains(&c)),
+            "cron {:?}",
+            cpu("demo-cron")
+        );
+        let cache_flags: Vec<Flag> = by_name["demo-cache"].iter().map(|(f, _)| *f).collect();
+        assert!(
+            cache_flags.contains(&Flag::Stopped) && cache_flags.contains(&Flag::Reset),
+            "cache OOM-killed and restarted: {cache_flags:?}"
+        );
+    }
+
+    /// `(read of the sample or time of the event in s since T0, message)` for one container name.
+    /// The time is `None` for an empty sample or container info.
+    fn timeline(messages: &[String], name: &str) -> Vec<(Option<f64>, Value)> {
+        messages
+            .iter()
+            .map(|t| serde_json::from_str::<Value>(t).expect("JSON"))
+            .filter(|v| v["name"] == name || v["name"] == format!("/{name}"))
+            .map(|v| {
+                // Container info has no time; an empty sample has Go's zero time.
+                let time = v["time"].as_str().or(v["read"].as_str());
+                let t = time.map(|t| statscope::Timestamp::parse_rfc3339(t).expect("RFC 3339"));
+                let s = t
+                    .filter(|t| !t.is_zero())
+                    .map(|t| (t.unix_ns() - T0) as f64 / 1e9);
+                (s, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_container_is_announced_with_its_limits() {
+        let first_round: Vec<Value> = simulate_all(1)
+            .iter()
+            .filter(|t| t.starts_with(r#"{"type":"statscope.container""#))
+            .map(|t| serde_json::from_str(t).expect("JSON"))
+            .collect();
+        let limits: Vec<(&str, Value, Value, Value)> = first_round
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().expect("name"),
+                    v["cpuLimit"].clone(),
+                    v["cpuLimitFrom"].clone(),
+                    v["memoryLimitBytes"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            limits,
+            [
+                ("demo-web", json!(1.0), json!("CpuQuota"), json!(512 << 20)),
+                ("demo-worker", json!(2.0), json!("CpusetCpus"), Value::Null),
+                ("demo-db", json!(1.5), json!("CpuQuota"), json!(2u64 << 30)),
+                ("demo-cron", json!(0.5), json!("NanoCpus"), Value::Null),
+                ("demo-batch", json!(1.0), json!("NanoCpus"), Value::Null),
+                ("demo-idle", Value::Null, Value::Null, Value::Null),
+                ("demo-cache", Value::Null, Value::Null, json!(256 << 20)),
+            ]
+        );
+        // Each announcement comes before the container's first sample, and its ID matches.
+        let all = simulate_all(1);
+        for info in &first_round {
+            let at = all
+                .iter()
+                .position(|t| t.contains(info["id"].as_str().expect("id")));
+            let at = at.expect("mentioned");
+            assert!(all[at].starts_with(r#"{"type":"statscope.container""#));
+        }
+        // The memory limit is the one the stats report.
+        for t in simulate(1) {
+            let s = statscope::Stats::from_json(&t).expect("stats");
+            let info = &first_round[first_round
+                .iter()
+                .position(|v| v["id"] == s.id)
+                .expect("announced")];
+            let limit = info["memoryLimitBytes"].as_u64().unwrap_or(HOST_RAM);
+            assert_eq!(s.memory_stats.limit, limit, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn the_cache_is_oom_killed_after_10_s_then_every_90_s_on_the_stats_clock() {
+        let messages = simulate_all(200);
+        let line = timeline(&messages, "demo-cache");
+        let events: Vec<(f64, String, Option<i64>)> = line
+            .iter()
+            .filter(|(_, v)| v["type"] == "statscope.event")
+            .map(|(t, v)| {
+                (
+                    t.expect("events have a time"),
+                    v["action"].as_str().expect("action").to_string(),
+                    v["exitCode"].as_i64(),
+                )
+            })
+            .collect();
+        let ooms: Vec<f64> = events
+            .iter()
+            .filter(|(_, a, _)| a == "oom")
+            .map(|(t, _, _)| *t)
+            .collect();
+        assert!(ooms.len() >= 2, "{events:?}");
+        assert!((9.0..11.0).contains(&ooms[0]), "first OOM at {}", ooms[0]);
+        assert!((ooms[1] - ooms[0] - 90.0).abs() < 1.0, "{ooms:?}");
+        // oom, die 137, start: in order, each a few seconds apart at most.
+        let actions: Vec<(&str, Option<i64>)> = events
+            .iter()
+            .take(3)
+            .map(|(_, a, c)| (a.as_str(), *c))
+            .collect();
+        assert_eq!(
+            actions,
+            [("oom", None), ("die", Some(137)), ("start", None)]
+        );
+        assert!(events[0].0 < events[1].0 && events[2].0 - events[1].0 > 2.0);
+        // The events sit between the samples around them: the last one before the kill (memory
+        // near the limit), empty samples while down, then counters from zero.
+        let oom_at = line
+            .iter()
+            .position(|(_, v)| v["action"] == "oom")
+            .expect("oom");
+        let (before, killed) = (&line[oom_at - 1], line[oom_at].0.expect("time"));
+        assert!(before.0.expect("a real sample") < killed);
+        let usage = before.1["memory_stats"]["usage"].as_u64().expect("usage");
+        assert!(usage > 240 << 20 && usage < 256 << 20, "{usage}");
+        let start_at = line
+            .iter()
+            .position(|(_, v)| v["action"] == "start")
+            .expect("start");
+        let down: Vec<&(Option<f64>, Value)> = line[oom_at + 2..start_at]
+            .iter()
+            .filter(|(_, v)| v["type"] != "statscope.container")
+            .collect();
+        assert_eq!(
+            down.len(),
+            CACHE_DOWN_S as usize,
+            "empty samples while down"
+        );
+        assert!(down.iter().all(|(t, _)| t.is_none()));
+        let after = line[start_at + 1..]
+            .iter()
+            .find(|(_, v)| v["read"].is_string())
+            .expect("a sample after the restart");
+        assert!(after.0.expect("real") > line[start_at].0.expect("time"));
+        let total = after.1["cpu_stats"]["cpu_usage"]["total_usage"].as_u64();
+        assert!(total.expect("total") < SEC_NS, "counters from zero");
+        assert_eq!(after.1["preread"], ZERO_TIME);
+    }
+
+    #[test]
+    fn restarts_and_batch_jobs_tell_their_events() {
+        let messages = simulate_all(200);
+        let actions = |name: &str| -> Vec<String> {
+            timeline(&messages, name)
+                .iter()
+                .filter(|(_, v)| v["type"] == "statscope.event")
+                .map(
+                    |(_, v)| match (v["exitCode"].as_i64(), v["signal"].as_str()) {
+                        (Some(code), _) => format!("{} {code}", v["action"].as_str().expect("a")),
+                        (_, Some(signal)) => {
+                            format!("{} {signal}", v["action"].as_str().expect("a"))
+                        }
+                        _ => v["action"].as_str().expect("a").to_string(),
+                    },
+                )
+                .collect()
+        };
+        assert_eq!(
+            actions("demo-cron")[..5],
+            ["kill 15", "die 143", "stop", "start", "restart"]
+        );
+        assert_eq!(
+            actions("demo-batch"),
+            ["die 0", "destroy", "create", "start"]
+        );
+        assert!(actions("demo-web").is_empty());
+        // Every event time is RFC 3339 with nanoseconds, and events of one container are in order.
+        for name in ["demo-cron", "demo-batch", "demo-cache"] {
+            let times: Vec<f64> = timeline(&messages, name)
+                .iter()
+                .filter(|(_, v)| v["type"] == "statscope.event")
+                .map(|(t, v)| {
+                    let text = v["time"].as_str().expect("time");
+                    assert_eq!(text.len(), "2023-11-14T22:13:20.123456789Z".len(), "{text}");
+                    t.expect("a time")
+                })
+                .collect();
+            assert!(times.windows(2).all(|w| w[0] < w[1]), "{name}: {times:?}");
+        }
+        // A new batch job is announced with its own ID.
+        let infos: Vec<Value> = messages
+            .iter()
+            .filter(|t| t.contains(r#""statscope.container""#) && t.contains("demo-batch"))
+            .map(|t| serde_json::from_str(t).expect("JSON"))
+            .collect();
+        assert_eq!(infos.len(), 2);
+        assert_ne!(infos[0]["id"], infos[1]["id"]);
     }
 }

@@ -2,14 +2,20 @@
 //!
 //! A small client over `hyper` (HTTP/1.1 on the daemon's Unix socket, or TCP) that makes only fixed,
 //! read-only `GET` requests: `/_ping`, `/events` (container events), `/containers/json` (running
-//! containers) and `/containers/{id}/stats?stream=true`, where `{id}` is a 64-hex ID the daemon
-//! itself reported. Nothing a browser sends ever reaches it.
+//! containers), `/containers/{id}/json` (one container's configuration) and
+//! `/containers/{id}/stats?stream=true`, where `{id}` is a 64-hex ID the daemon itself reported.
+//! Nothing a browser sends ever reaches it.
 //!
 //! A session subscribes to `/events` *before* listing containers, so no start is missed, then keeps
 //! one stats stream per running container: a `start` opens one (or keeps the open one), a `die`
 //! keeps the stream [`DockerSource::linger`] longer so its last (empty) samples reach the page, then
 //! closes it; the daemon ends the stream itself on `destroy`. When the daemon goes away the session
 //! ends; the source says so in the log and reconnects with exponential backoff (0.5 s … 30 s).
+//!
+//! Besides the stats it sends [`crate::control`] messages: a `statscope.event` for each lifecycle
+//! event (start, die, oom…), in the order Docker reports them, and a `statscope.container` (limits
+//! from an inspect) for each running container when the session starts, on `start` and on `update`.
+//! An inspect that fails (the container is already gone) is logged and skipped.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,6 +31,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::control::{ContainerInfo, DockerEvent, LifecycleEvent};
 use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
@@ -209,6 +216,35 @@ impl Client {
         Ok(Lines::new(self.get(path).await?.into_body()))
     }
 
+    /// `GET /containers/{id}/json` (inspect): the container's name, image and limits.
+    pub async fn inspect(&self, id: &str) -> Result<ContainerInfo, DockerError> {
+        if !is_container_id(id) {
+            return Err(DockerError::Body {
+                path: "/containers/{id}/json".into(),
+                message: format!("{id:?} is not a container ID"),
+            });
+        }
+        let path = format!("/containers/{id}/json");
+        let body = self
+            .get(&path)
+            .await?
+            .into_body()
+            .collect()
+            .await?
+            .to_bytes();
+        let info = ContainerInfo::from_inspect(&body).map_err(|e| DockerError::Body {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if info.id != id {
+            return Err(DockerError::Body {
+                path,
+                message: format!("the answer is about another container ({:?})", info.id),
+            });
+        }
+        Ok(info)
+    }
+
     /// `GET /containers/{id}/stats?stream=true`: the stats objects, one per line.
     pub async fn stats(&self, id: &str) -> Result<Lines, DockerError> {
         if !is_container_id(id) {
@@ -295,21 +331,6 @@ impl Lines {
     }
 }
 
-/// A container event, the fields the source needs.
-#[derive(Deserialize, Debug)]
-struct Event {
-    #[serde(rename = "Action", default)]
-    action: String,
-    #[serde(rename = "Actor", default)]
-    actor: Actor,
-}
-
-#[derive(Deserialize, Debug, Default)]
-struct Actor {
-    #[serde(rename = "ID", default)]
-    id: String,
-}
-
 /// The Docker source (see the module docs).
 #[derive(Clone, Debug)]
 pub struct DockerSource {
@@ -346,18 +367,21 @@ impl DockerSource {
             "connected to Docker"
         );
         let mut streams: HashMap<String, StatsStream> = HashMap::new();
-        for id in running {
+        for id in &running {
             streams.insert(
                 id.clone(),
-                StatsStream::open(&self.client, id, sink, shutdown),
+                StatsStream::open(&self.client, id.clone(), sink, shutdown),
             );
+        }
+        for id in &running {
+            self.send_info(id, sink, shutdown).await;
         }
         let mut housekeeping = tokio::time::interval(Duration::from_millis(500));
         let result = loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break Ok(()),
                 event = events.next_line() => match event {
-                    Ok(Some(line)) => self.on_event(&line, &mut streams, sink, shutdown),
+                    Ok(Some(line)) => self.on_event(&line, &mut streams, sink, shutdown).await,
                     Ok(None) => break Err(DockerError::Body {
                         path: "/events".into(),
                         message: "the event stream ended (the daemon went away?)".into(),
@@ -383,32 +407,41 @@ impl DockerSource {
         result
     }
 
-    fn on_event(
+    /// One line of `/events`: relays it as a lifecycle event, and follows the container.
+    async fn on_event(
         &self,
         line: &str,
         streams: &mut HashMap<String, StatsStream>,
         sink: &Sink,
         shutdown: &CancellationToken,
     ) {
-        let Ok(event) = serde_json::from_str::<Event>(line) else {
+        let Ok(event) = serde_json::from_str::<DockerEvent>(line) else {
             tracing::debug!(line, "ignoring an event that does not parse");
             return;
         };
-        let id = event.actor.id;
+        let id = event.actor.id.clone();
         if !is_container_id(&id) {
             return;
         }
+        if let Some(lifecycle) = LifecycleEvent::from_docker(&event) {
+            sink.send(lifecycle.to_json()).await;
+        }
         match event.action.as_str() {
-            "start" => match streams.get_mut(&id) {
-                Some(s) if !s.task.is_finished() => s.close_at = None,
-                _ => {
-                    tracing::info!(container = %short(&id), "container started; streaming its stats");
-                    streams.insert(
-                        id.clone(),
-                        StatsStream::open(&self.client, id, sink, shutdown),
-                    );
+            "start" => {
+                match streams.get_mut(&id) {
+                    Some(s) if !s.task.is_finished() => s.close_at = None,
+                    _ => {
+                        tracing::info!(container = %short(&id), "container started; streaming its stats");
+                        streams.insert(
+                            id.clone(),
+                            StatsStream::open(&self.client, id.clone(), sink, shutdown),
+                        );
+                    }
                 }
-            },
+                self.send_info(&id, sink, shutdown).await;
+            }
+            // `docker update` may have changed the limits.
+            "update" => self.send_info(&id, sink, shutdown).await,
             "die" => {
                 if let Some(s) = streams.get_mut(&id) {
                     tracing::info!(container = %short(&id), "container died; closing its stream soon");
@@ -416,6 +449,31 @@ impl DockerSource {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Inspects a container and sends its `statscope.container`; a failure is logged and skipped.
+    /// Done in line, so the info keeps its place among the events (it cannot arrive after the
+    /// container's `destroy`).
+    async fn send_info(&self, id: &str, sink: &Sink, shutdown: &CancellationToken) {
+        let inspect = tokio::time::timeout(Duration::from_secs(5), self.client.inspect(id));
+        let result = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            result = inspect => result,
+        };
+        match result {
+            Ok(Ok(info)) => {
+                sink.send(info.to_json()).await;
+            }
+            Ok(Err(DockerError::Status { status, .. })) if status == StatusCode::NOT_FOUND => {
+                tracing::info!(container = %short(id), "the container is gone; no info for it");
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(container = %short(id), error = %e, "cannot inspect the container; no info for it");
+            }
+            Err(_) => {
+                tracing::warn!(container = %short(id), "inspecting the container timed out; no info for it");
+            }
         }
     }
 }

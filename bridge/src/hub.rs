@@ -12,15 +12,30 @@
 //! enforces the same limit). Only well-formed JSON objects are batched: anything else a source hands
 //! over (a garbled line of a recording) goes out alone, as it is, so the page counts that one frame
 //! as bad and loses nothing else.
+//!
+//! Control messages (any text starting with `{"type"`, the page's mark of one; see
+//! [`crate::control`]) are never batched: the batch so far is sent, then the message as its own
+//! frame, so order is kept. The hub also remembers what a viewer arriving later must know: the
+//! latest `statscope.container` per container ID (forgotten on that container's `destroy` event,
+//! at most [`HubConfig::max_containers`]) and the last [`HubConfig::recent_events`]
+//! `statscope.event` messages. [`Hub::subscribe_with_state`] hands a new viewer exactly those sent
+//! before its subscription; everything after reaches it live. A control message longer than
+//! [`MAX_CONTROL_BYTES`] is dropped and counted, which bounds that memory.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
+
+use crate::control::{self, ContainerInfo, ControlHead, LifecycleEvent};
+
+/// The longest control message relayed (a real one is ~300 bytes); longer ones are dropped.
+pub const MAX_CONTROL_BYTES: usize = 8 << 10;
 
 /// One WebSocket text frame: a stats object or a JSON array of them, as Docker produced them.
 /// Cloning it for each client is a reference count, not a copy.
@@ -38,6 +53,11 @@ pub struct HubConfig {
     /// A batch is sent early once it reaches this size, so the ring (`client_queue_frames` frames)
     /// holds at most about `client_queue_frames × batch_bytes` however fast a source runs.
     pub batch_bytes: usize,
+    /// `statscope.event` messages kept for viewers arriving later.
+    pub recent_events: usize,
+    /// Containers whose latest `statscope.container` is kept for viewers arriving later; past it,
+    /// the least recently updated is forgotten.
+    pub max_containers: usize,
 }
 
 impl Default for HubConfig {
@@ -47,6 +67,8 @@ impl Default for HubConfig {
             client_queue_frames: 256,
             max_frame_bytes: 1 << 20,
             batch_bytes: 64 << 10,
+            recent_events: 256,
+            max_containers: 2048,
         }
     }
 }
@@ -58,8 +80,11 @@ pub struct HubCounts {
     pub objects: AtomicU64,
     /// Frames broadcast.
     pub frames: AtomicU64,
-    /// Objects dropped because they alone exceed the frame limit.
+    /// Objects dropped because they alone exceed the frame limit (or, for a control message,
+    /// [`MAX_CONTROL_BYTES`]).
     pub oversized: AtomicU64,
+    /// Control messages sent, each as its own frame (also counted in `frames`).
+    pub controls: AtomicU64,
     /// Frames dropped for slow clients, over all clients.
     pub client_drops: AtomicU64,
 }
@@ -86,8 +111,9 @@ impl Sink {
         }
     }
 
-    /// Hands one stats object (its exact JSON text, without the trailing newline) to the hub.
-    /// Returns `false` once the hub has shut down.
+    /// Hands one stats object (its exact JSON text, without the trailing newline) or one control
+    /// message (`{"type":"statscope.…",…}`, see [`crate::control`]) to the hub. Returns `false` once
+    /// the hub has shut down.
     pub async fn send(&self, object: String) -> bool {
         self.lines.send(object).await.is_ok()
     }
@@ -99,6 +125,9 @@ pub struct Hub {
     frames: broadcast::Sender<Frame>,
     counts: Arc<HubCounts>,
     viewer_arrived: Arc<tokio::sync::Notify>,
+    /// What a late viewer must learn. Locked while a control frame is recorded and broadcast, and
+    /// while a viewer subscribes, so each control frame reaches a viewer exactly once.
+    retained: Arc<Mutex<Retained>>,
 }
 
 impl Hub {
@@ -110,6 +139,10 @@ impl Hub {
             frames,
             counts: Arc::default(),
             viewer_arrived: Arc::default(),
+            retained: Arc::new(Mutex::new(Retained::new(
+                config.max_containers,
+                config.recent_events,
+            ))),
         };
         tokio::spawn(batcher(config, lines_rx, hub.clone(), shutdown));
         let sink = Sink {
@@ -121,9 +154,20 @@ impl Hub {
 
     /// A new client's receiver: it sees frames from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
-        let receiver = self.frames.subscribe();
+        self.subscribe_with_state().0
+    }
+
+    /// A new client's receiver, and the control frames to send it first: the latest
+    /// `statscope.container` of each known container (ascending ID), then the recent
+    /// `statscope.event` messages (oldest first). Those are exactly the ones broadcast before the
+    /// receiver existed; later ones arrive through it.
+    pub fn subscribe_with_state(&self) -> (broadcast::Receiver<Frame>, Vec<Frame>) {
+        let (receiver, state) = {
+            let retained = self.lock_retained();
+            (self.frames.subscribe(), retained.snapshot())
+        };
         self.viewer_arrived.notify_waiters();
-        receiver
+        (receiver, state)
     }
 
     /// The shared counters.
@@ -135,6 +179,94 @@ impl Hub {
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         // No receivers is fine: nobody is watching right now.
         let _ = self.frames.send(Frame::from(frame));
+    }
+
+    /// Broadcasts a control message as its own frame, remembering it for later viewers if it is
+    /// container info or a lifecycle event.
+    fn publish_control(&self, text: String, head: Option<&ControlHead>) {
+        let frame = Frame::from(text);
+        let mut retained = self.lock_retained();
+        if let Some(head) = head {
+            retained.record(head, &frame);
+        }
+        self.counts.frames.fetch_add(1, Ordering::Relaxed);
+        self.counts.controls.fetch_add(1, Ordering::Relaxed);
+        let _ = self.frames.send(frame);
+    }
+
+    fn lock_retained(&self) -> std::sync::MutexGuard<'_, Retained> {
+        // Nothing panics while holding it; if something did, the data is still consistent enough.
+        self.retained.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The control messages a late viewer is sent, bounded in count (and, by [`MAX_CONTROL_BYTES`],
+/// in size).
+#[derive(Debug)]
+struct Retained {
+    /// Container ID → (update number, latest `statscope.container`).
+    containers: BTreeMap<String, (u64, Frame)>,
+    events: VecDeque<Frame>,
+    updates: u64,
+    max_containers: usize,
+    max_events: usize,
+}
+
+impl Retained {
+    fn new(max_containers: usize, max_events: usize) -> Retained {
+        Retained {
+            containers: BTreeMap::new(),
+            events: VecDeque::new(),
+            updates: 0,
+            max_containers,
+            max_events,
+        }
+    }
+
+    fn record(&mut self, head: &ControlHead, frame: &Frame) {
+        let id = head.id.as_deref().unwrap_or("");
+        match head.kind.as_str() {
+            ContainerInfo::TYPE if !id.is_empty() => {
+                self.updates += 1;
+                if self.max_containers == 0 {
+                    return;
+                }
+                if !self.containers.contains_key(id) && self.containers.len() >= self.max_containers
+                {
+                    let stalest = self
+                        .containers
+                        .iter()
+                        .min_by_key(|(_, (update, _))| *update)
+                        .map(|(id, _)| id.clone());
+                    if let Some(stalest) = stalest {
+                        self.containers.remove(&stalest);
+                    }
+                }
+                self.containers
+                    .insert(id.to_string(), (self.updates, frame.clone()));
+            }
+            LifecycleEvent::TYPE => {
+                if head.action.as_deref() == Some("destroy") {
+                    self.containers.remove(id);
+                }
+                if self.max_events == 0 {
+                    return;
+                }
+                while self.events.len() >= self.max_events {
+                    self.events.pop_front();
+                }
+                self.events.push_back(frame.clone());
+            }
+            _ => {}
+        }
+    }
+
+    fn snapshot(&self) -> Vec<Frame> {
+        self.containers
+            .values()
+            .map(|(_, frame)| frame.clone())
+            .chain(self.events.iter().cloned())
+            .collect()
     }
 }
 
@@ -154,6 +286,20 @@ async fn batcher(
             line = lines.recv() => {
                 let Some(line) = line else { break };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
+                if control::is_control(&line) {
+                    let text = line.trim();
+                    if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
+                        hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
+                        continue;
+                    }
+                    // Never inside an array: what was batched goes first, then this alone.
+                    if let Some(frame) = batch.take() {
+                        hub.publish(frame);
+                    }
+                    hub.publish_control(text.to_string(), control::control_head(text).as_ref());
+                    continue;
+                }
                 match batch.push(line) {
                     Push::Added => {}
                     Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
@@ -318,5 +464,142 @@ mod tests {
             assert!(matches!(b.push(not_an_object.into()), Push::Ready(f) if f == [not_an_object]));
         }
         assert!(b.take().is_none());
+    }
+
+    fn info(id: &str, cpus: f64) -> String {
+        format!(
+            r#"{{"type":"statscope.container","id":"{id}","name":"{id}","image":"busybox","cpuLimit":{cpus},"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}}"#
+        )
+    }
+
+    fn event(id: &str, action: &str, n: usize) -> String {
+        format!(
+            r#"{{"type":"statscope.event","id":"{id}","name":"{id}","action":"{action}","time":"2026-11-24T05:00:{:02}.000000000Z","n":{n}}}"#,
+            n % 60
+        )
+    }
+
+    /// Receives frames until `last` went by; returns them all.
+    async fn frames_until(rx: &mut broadcast::Receiver<Frame>, last: &str) -> Vec<String> {
+        let mut got = Vec::new();
+        while got.last().map(String::as_str) != Some(last) {
+            let frame = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("a frame in time")
+                .expect("open");
+            got.push(frame.to_string());
+        }
+        got
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn control_messages_are_never_batched_and_keep_their_place() {
+        let shutdown = CancellationToken::new();
+        let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+        let mut rx = hub.subscribe();
+        // Past the batcher's first (immediate) tick; the next is 100 ms away, and paused time
+        // only moves once everything sent below has been handled.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let (a, b, c, d) = (
+            r#"{"id":"a"}"#,
+            r#"{"id":"b"}"#,
+            r#"{"id":"c"}"#,
+            r#"{"id":"d"}"#,
+        );
+        let (container, die) = (info("x", 0.5), event("x", "die", 1));
+        // All within one tick: without the control path this would be one array of six.
+        for line in [a, b, &container, &die, c, " {\"type\":5} ", d] {
+            assert!(sink.send(line.to_string()).await);
+        }
+        assert_eq!(
+            frames_until(&mut rx, d).await,
+            [
+                format!("[{a},{b}]"),
+                container,
+                die,
+                c.to_string(),
+                "{\"type\":5}".to_string(),
+                d.to_string()
+            ]
+        );
+        assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 3);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_viewer_learns_the_containers_and_recent_events() {
+        let shutdown = CancellationToken::new();
+        let config = HubConfig {
+            recent_events: 5,
+            max_containers: 3,
+            ..HubConfig::default()
+        };
+        let (hub, sink) = Hub::start(config, shutdown.clone());
+        let (mut early, nothing) = hub.subscribe_with_state();
+        assert!(nothing.is_empty());
+        let mut sent = vec![
+            info("b", 1.0),
+            info("a", 0.5),
+            r#"{"id":"a","read":"2024-05-01T10:00:00Z"}"#.to_string(),
+            info("a", 0.25), // an update replaces a's info
+            info("c", 2.0),
+            event("c", "destroy", 0), // c is gone
+        ];
+        sent.extend((1..=7).map(|n| event("a", "start", n)));
+        for line in &sent {
+            assert!(sink.send(line.clone()).await);
+        }
+        frames_until(&mut early, sent.last().expect("sent")).await;
+        let (mut late, state) = hub.subscribe_with_state();
+        let state: Vec<String> = state.iter().map(|f| f.to_string()).collect();
+        let mut expected = vec![info("a", 0.25), info("b", 1.0)];
+        expected.extend((3..=7).map(|n| event("a", "start", n)));
+        assert_eq!(
+            state, expected,
+            "ascending IDs, then the last 5 events in order"
+        );
+
+        // What comes later reaches the late viewer live, once.
+        let newer = info("d", 4.0);
+        assert!(sink.send(newer.clone()).await);
+        assert_eq!(
+            frames_until(&mut late, &newer).await,
+            std::slice::from_ref(&newer)
+        );
+        frames_until(&mut early, &newer).await;
+
+        // Bounded: with 3 containers kept, a fourth and fifth push out the least recently updated.
+        for id in ["e", "f"] {
+            assert!(sink.send(info(id, 1.0)).await);
+        }
+        frames_until(&mut early, &info("f", 1.0)).await;
+        let (_, state) = hub.subscribe_with_state();
+        let ids: Vec<String> = state
+            .iter()
+            .filter_map(|f| control::control_head(f))
+            .filter(|h| h.kind == ContainerInfo::TYPE)
+            .filter_map(|h| h.id)
+            .collect();
+        assert_eq!(ids, ["d", "e", "f"]);
+        assert_eq!(state.len(), 3 + 5);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_oversized_control_message_is_dropped() {
+        let shutdown = CancellationToken::new();
+        let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+        let mut rx = hub.subscribe();
+        let huge = format!(
+            r#"{{"type":"statscope.container","id":"x","name":"{}"}}"#,
+            "n".repeat(MAX_CONTROL_BYTES)
+        );
+        assert!(sink.send(huge).await);
+        let ok = info("y", 1.0);
+        assert!(sink.send(ok.clone()).await);
+        assert_eq!(frames_until(&mut rx, &ok).await, [ok]);
+        assert_eq!(hub.counts().oversized.load(Ordering::Relaxed), 1);
+        assert_eq!(hub.subscribe_with_state().1.len(), 1);
+        shutdown.cancel();
     }
 }

@@ -3,11 +3,13 @@
 //!
 //! Routes (GET only; anything else is 404 or 405):
 //! - `/ws`: a WebSocket of stats frames ([`crate::hub`]). Before the first frame the server sends one
-//!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`; when this
-//!   client falls behind, `{"type":"statscope.dropped","frames":n,"total":n}`; and every
-//!   [`ServerConfig::heartbeat`] a ping plus `{"type":"statscope.heartbeat"}` (browsers do not show
-//!   pings to scripts). These are the only non-Docker messages; a page that does not know them can
-//!   ignore any object with a `"type"` key. Messages from clients are read and discarded.
+//!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`, then what the
+//!   hub retained for late viewers (the latest `statscope.container` per container, the recent
+//!   `statscope.event` messages; [`crate::control`]); when this client falls behind,
+//!   `{"type":"statscope.dropped","frames":n,"total":n}`; and every [`ServerConfig::heartbeat`] a
+//!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
+//!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
+//!   `docs/protocol.md` describes them all. Messages from clients are read and discarded.
 //! - `/`, `/index.html`: the page. `/www/…`, `/pkg/…`: its scripts and the wasm-pack output.
 //!
 //! Security rules, each tested:
@@ -225,9 +227,10 @@ pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -
     bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
 
-/// One WebSocket client: hello, then frames as they come, pings, and a note when frames were dropped.
+/// One WebSocket client: hello, what a late viewer must know, then frames as they come, pings, and
+/// a note when frames were dropped.
 async fn client(mut socket: WebSocket, state: Arc<AppState>) {
-    let mut frames = state.hub.subscribe();
+    let (mut frames, retained) = state.hub.subscribe_with_state();
     let config = &state.config;
     let mut dropped: u64 = 0;
     let mut heartbeat = tokio::time::interval(config.heartbeat);
@@ -241,6 +244,15 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
     .is_err()
     {
         return;
+    }
+    // Container info and recent events from before this client subscribed; later ones come live.
+    for frame in retained {
+        if send(&mut socket, Message::Text(frame), config.send_timeout)
+            .await
+            .is_err()
+        {
+            return;
+        }
     }
     loop {
         let message = tokio::select! {

@@ -1,9 +1,11 @@
 //! `statscope stats`: Docker stats objects in, the docker CLI's figures or the engine's rates out.
 //!
 //! Input is newline-delimited Docker stats objects, what `GET /containers/{id}/stats?stream=true`
-//! emits (several containers may be interleaved). Blank lines are skipped. A malformed line is
-//! reported with its line number and skipped; the rest is still processed, and the run reports how
-//! many lines were bad so the program can exit non-zero.
+//! emits (several containers may be interleaved). Blank lines are skipped, and so are statscope's
+//! own control messages (`{"type":"statscope.…"}`, such as container info or lifecycle events in a
+//! recording of the bridge's feed; [`crate::control`]). A malformed line is reported with its line
+//! number and skipped; the rest is still processed, and the run reports how many lines were bad so
+//! the program can exit non-zero.
 //!
 //! - `json`: per line, the exact line `docker stats --format '{{json .}}'` prints (stateless).
 //! - `csv`: per line, the derivative engine's row (stateful per container; see `statscope::rates`).
@@ -14,6 +16,8 @@ use std::io::{self, BufRead, Write};
 use statscope::figures::{docker_json_line, short_id, Figures};
 use statscope::report::{csv_row, CSV_HEADER};
 use statscope::{OsType, RateEngine, Stats};
+
+use crate::control::control_head;
 
 /// The output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +71,7 @@ pub fn run(
         let parsed = std::str::from_utf8(&line)
             .map_err(|e| format!("not UTF-8: {e}"))
             .and_then(|text| {
-                if text.trim().is_empty() {
+                if text.trim().is_empty() || control_head(text).is_some() {
                     Ok(None)
                 } else {
                     Stats::from_json(text).map(Some).map_err(|e| e.to_string())

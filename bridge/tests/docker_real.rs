@@ -216,6 +216,132 @@ fn the_bridge_reconnects_when_dockerd_restarts() {
     });
 }
 
+/// Container info and lifecycle events from a real daemon: `--cpus 0.5` and `--cpuset-cpus 0` as
+/// CPU limits, and a container that fills its 16 MiB until the kernel's OOM killer ends it.
+#[test]
+fn the_bridge_reports_real_limits_and_an_oom_kill() {
+    let _one_at_a_time = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(daemon) = Daemon::up_or_skip("the real-Docker limits and events test") else {
+        return;
+    };
+    daemon.remove_ours();
+    daemon.run("half", &["--cpus", "0.5"], "sleep 3600");
+    daemon.run("pinned", &["--cpuset-cpus", "0"], "sleep 3600");
+    let name = |n: &str| format!("{PREFIX}{n}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
+        tokio::spawn(server::run(
+            listener,
+            Box::new(source),
+            ServerConfig::default(),
+            shutdown.clone(),
+        ));
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("connects");
+        let mut infos: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        let mut events: Vec<serde_json::Value> = Vec::new();
+        let start = Instant::now();
+        let mut oom_started = false;
+        let done = |infos: &BTreeMap<String, serde_json::Value>, events: &[serde_json::Value]| {
+            infos.contains_key(&name("oom"))
+                && events
+                    .iter()
+                    .any(|e| e["name"] == name("oom").as_str() && e["action"] == "die")
+        };
+        while !done(&infos, &events) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "in 30 s: infos {infos:#?}, events {events:#?}"
+            );
+            // The two running containers are announced first (the bridge's initial list); then
+            // the one that is OOM-killed is started.
+            if !oom_started
+                && infos.contains_key(&name("half"))
+                && infos.contains_key(&name("pinned"))
+            {
+                daemon.run(
+                    "oom",
+                    &["--memory", "16m", "--memory-swap", "16m"],
+                    "s=0123456789; while :; do s=$s$s; done",
+                );
+                oom_started = true;
+            }
+            let Ok(Some(Ok(Message::Text(frame)))) =
+                tokio::time::timeout(Duration::from_secs(2), ws.next()).await
+            else {
+                continue;
+            };
+            if !frame.starts_with(r#"{"type""#) {
+                assert!(
+                    !frame.contains("\"statscope."),
+                    "a control message inside a stats frame: {frame}"
+                );
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&frame).expect("a control message");
+            let who = v["name"].as_str().unwrap_or("").to_string();
+            match v["type"].as_str() {
+                Some("statscope.container") => {
+                    infos.insert(who, v);
+                }
+                Some("statscope.event") => events.push(v),
+                _ => {}
+            }
+        }
+        shutdown.cancel();
+
+        let half = &infos[&name("half")];
+        assert_eq!(half["cpuLimit"], 0.5, "{half}");
+        assert_eq!(half["cpuLimitFrom"], "NanoCpus", "{half}");
+        assert!(half["memoryLimitBytes"].is_null(), "{half}");
+        assert_eq!(half["image"], "statscope-busybox:latest", "{half}");
+        let id = half["id"].as_str().expect("id");
+        assert!(statscope_bridge::docker::is_container_id(id), "{half}");
+        let pinned = &infos[&name("pinned")];
+        assert_eq!(pinned["cpuLimit"], 1.0, "{pinned}");
+        assert_eq!(pinned["cpuLimitFrom"], "CpusetCpus", "{pinned}");
+        let oom = &infos[&name("oom")];
+        assert!(oom["cpuLimit"].is_null(), "{oom}");
+        assert_eq!(oom["memoryLimitBytes"], 16u64 << 20, "{oom}");
+
+        let of_oom: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(|e| e["name"] == name("oom").as_str())
+            .collect();
+        let actions: Vec<&str> = of_oom
+            .iter()
+            .map(|e| e["action"].as_str().expect("action"))
+            .collect();
+        assert!(
+            actions.starts_with(&["create", "start"]) && actions.contains(&"oom"),
+            "{of_oom:#?}"
+        );
+        let die = of_oom.last().expect("die");
+        assert_eq!(die["action"], "die");
+        assert_eq!(die["exitCode"], 137, "{die}");
+        assert_eq!(die["id"], oom["id"]);
+        // The time is the daemon's, in nanoseconds: a few seconds ago at most.
+        let time = die["time"].as_str().expect("time");
+        assert_eq!(time.len(), "2026-11-24T05:00:00.123456789Z".len(), "{time}");
+        let at = statscope::Timestamp::parse_rfc3339(time).expect("RFC 3339");
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos() as i128;
+        assert!(
+            (now_ns - at.unix_ns()).abs() < 60_000_000_000,
+            "{time} is not now"
+        );
+    });
+}
+
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 

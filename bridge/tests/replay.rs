@@ -187,3 +187,52 @@ async fn playback_waits_for_the_first_viewer() {
     assert!(objects() >= 1 && objects() <= expected.len() as u64);
     shutdown.cancel();
 }
+
+/// Runs the replay into a hub and returns the frames, whole.
+async fn frames(replay: Replay, until: usize) -> Vec<String> {
+    let shutdown = CancellationToken::new();
+    let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+    let mut rx = hub.subscribe();
+    tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
+    let mut got = Vec::new();
+    while got.len() < until {
+        let frame = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("a frame in time")
+            .expect("open");
+        got.push(frame.to_string());
+    }
+    shutdown.cancel();
+    got
+}
+
+#[tokio::test(start_paused = true)]
+async fn control_messages_in_a_recording_go_out_alone_and_move_with_the_loop() {
+    let info = r#"{"type":"statscope.container","id":"a","name":"web","image":"busybox","cpuLimit":0.5,"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}"#;
+    let die = r#"{"type":"statscope.event","id":"a","name":"web","action":"die","time":"2024-05-01T10:00:00.500000000Z","exitCode":137}"#;
+    // Everything here is due at the same instant: one tick would make it one array.
+    let lines = [
+        object("a", "2024-05-01T10:00:00Z"),
+        info.to_string(),
+        object("b", "2024-05-01T10:00:00Z"),
+        die.to_string(),
+        object("c", "2024-05-01T10:00:00Z"),
+        object("d", "2024-05-01T10:00:01Z"),
+    ];
+    let file = tempfile_path::Path::new(&lines.join("\n"));
+    let once = frames(Replay::open(file.0.clone(), 1.0, false).expect("opens"), 5).await;
+    assert_eq!(
+        once,
+        lines[..5],
+        "each its own frame, byte for byte, in order"
+    );
+
+    // Looped: the second pass shifts the event's time like the samples' (1 s span + 1 s).
+    let looped = frames(Replay::open(file.0.clone(), 1.0, true).expect("opens"), 10).await;
+    // Pass 1 is frames 0–5 (a, info, b, die, c, d); pass 2 starts at 6.
+    assert_eq!(looped[7], info, "container info has no time");
+    assert_eq!(
+        looped[9],
+        die.replace("10:00:00.500000000Z", "10:00:02.500000000Z")
+    );
+}

@@ -38,6 +38,8 @@ fn allowed_requests() -> Vec<String> {
         "GET /events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D HTTP/1.1".to_string(),
         "GET /containers/json HTTP/1.1".to_string(),
         format!("GET /containers/{ID}/stats?stream=true HTTP/1.1"),
+        // Container inspect, for the CPU limit (statscope.container).
+        format!("GET /containers/{ID}/json HTTP/1.1"),
     ]
 }
 

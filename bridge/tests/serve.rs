@@ -438,3 +438,150 @@ async fn the_demo_feed_serves_real_shaped_stats() {
     assert!(engine.len() >= 5, "the demo's containers: {}", engine.len());
     shutdown.cancel();
 }
+
+fn container_info(id: &str, cpus: &str) -> String {
+    format!(
+        r#"{{"type":"statscope.container","id":"{id}","name":"{id}","image":"busybox:latest","cpuLimit":{cpus},"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}}"#
+    )
+}
+
+fn lifecycle(id: &str, action: &str) -> String {
+    format!(
+        r#"{{"type":"statscope.event","id":"{id}","name":"{id}","action":"{action}","time":"2024-05-01T10:00:00.123456789Z"}}"#
+    )
+}
+
+#[tokio::test]
+async fn control_messages_go_alone_and_a_late_viewer_learns_the_state_first() {
+    let s = start(ServerConfig::default()).await;
+    let mut early = connect(s.addr, "", &[]).await.expect("connects");
+    next_text(&mut early).await; // hello
+    let sent = [
+        stats("a", 1),
+        container_info("a", "0.5"),
+        container_info("b", "null"),
+        lifecycle("a", "die"),
+        stats("b", 2),
+        container_info("a", "1"),
+        lifecycle("b", "destroy"),
+    ];
+    // All at once: one tick would put them in one array, but for the control path.
+    for line in &sent {
+        s.feed.send(line.clone()).await.expect("feed");
+    }
+    let mut frames = Vec::new();
+    while frames.last() != sent.last() {
+        frames.push(next_text(&mut early).await);
+    }
+    assert_eq!(frames, sent, "each its own frame, in order");
+
+    // A viewer arriving now gets, right after the hello, a's latest info (b was destroyed) and
+    // the events, then live frames only.
+    let mut late = connect(s.addr, "", &[]).await.expect("connects");
+    let hello = next_text(&mut late).await;
+    assert!(hello.starts_with(r#"{"type":"statscope.hello""#), "{hello}");
+    let first: Vec<String> = [
+        next_text(&mut late).await,
+        next_text(&mut late).await,
+        next_text(&mut late).await,
+    ]
+    .into();
+    assert_eq!(
+        first,
+        [
+            container_info("a", "1"),
+            lifecycle("a", "die"),
+            lifecycle("b", "destroy")
+        ]
+    );
+    let live = stats("c", 3);
+    s.feed.send(live.clone()).await.expect("feed");
+    assert_eq!(next_text(&mut late).await, live);
+    s.shutdown.cancel();
+}
+
+#[tokio::test]
+async fn the_demo_feed_tells_limits_and_an_oom_kill() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    // Rounds of 100 ms: the demo's first OOM kill (10 rounds in) comes after about a second.
+    let demo = statscope_bridge::demo::Demo {
+        interval: Duration::from_millis(100),
+        ..Default::default()
+    };
+    tokio::spawn(server::run(
+        listener,
+        Box::new(demo),
+        ServerConfig::default(),
+        shutdown.clone(),
+    ));
+    let mut ws = connect(addr, "", &[]).await.expect("connects");
+    next_text(&mut ws).await; // hello
+    let mut infos: Vec<serde_json::Value> = Vec::new();
+    let mut actions: Vec<(String, String, Option<i64>)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !actions
+        .iter()
+        .any(|(n, a, _)| n == "demo-cache" && a == "start")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no OOM kill and restart in 20 s: {actions:?}"
+        );
+        let frame = next_text(&mut ws).await;
+        if !frame.starts_with(r#"{"type""#) {
+            assert!(
+                !frame.contains("\"statscope."),
+                "a control message inside a stats frame: {frame}"
+            );
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&frame).expect("a control message");
+        match v["type"].as_str() {
+            Some("statscope.container") => infos.push(v),
+            Some("statscope.event") => actions.push((
+                v["name"].as_str().expect("name").to_string(),
+                v["action"].as_str().expect("action").to_string(),
+                v["exitCode"].as_i64(),
+            )),
+            _ => {}
+        }
+    }
+    let cache: Vec<(&str, Option<i64>)> = actions
+        .iter()
+        .filter(|(n, _, _)| n == "demo-cache")
+        .map(|(_, a, c)| (a.as_str(), *c))
+        .collect();
+    assert_eq!(cache, [("oom", None), ("die", Some(137)), ("start", None)]);
+    let cron = infos
+        .iter()
+        .find(|v| v["name"] == "demo-cron")
+        .expect("demo-cron announced");
+    assert_eq!(cron["cpuLimit"], 0.5);
+    assert_eq!(cron["cpuLimitFrom"], "NanoCpus");
+    assert!(infos.iter().any(|v| v["cpuLimit"].is_null()), "one without");
+    assert!(infos.len() >= 7, "every container: {infos:?}");
+
+    // A viewer arriving now learns it all before the first stats frame.
+    let mut late = connect(addr, "", &[]).await.expect("connects");
+    next_text(&mut late).await; // hello
+    let mut learned = Vec::new();
+    loop {
+        let frame = next_text(&mut late).await;
+        if !frame.starts_with(r#"{"type""#) {
+            break;
+        }
+        learned.push(serde_json::from_str::<serde_json::Value>(&frame).expect("control"));
+    }
+    assert!(
+        learned
+            .iter()
+            .any(|v| v["name"] == "demo-cron" && v["cpuLimit"] == 0.5),
+        "{learned:?}"
+    );
+    assert!(learned
+        .iter()
+        .any(|v| v["name"] == "demo-cache" && v["action"] == "oom"));
+    shutdown.cancel();
+}

@@ -162,6 +162,37 @@ fn a_malformed_line_is_reported_skipped_and_fails_the_run() {
     );
 }
 
+/// A recording of the bridge's feed may hold statscope's own messages: they are not stats, and not
+/// errors either.
+#[test]
+fn control_messages_in_a_recording_are_skipped_silently() {
+    let good = std::fs::read_to_string(RECORDING).expect("recording");
+    let stats: Vec<&str> = good.lines().take(6).collect();
+    let mut lines = stats.clone();
+    lines.insert(
+        0,
+        r#"{"type":"statscope.hello","source":"docker","describe":"x","version":"0.1.0"}"#,
+    );
+    lines.insert(2, r#"{"type":"statscope.container","id":"8944e14ea95f","name":"web","image":"busybox","cpuLimit":0.5,"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}"#);
+    lines.insert(4, r#"{"type":"statscope.event","id":"8944e14ea95f","name":"web","action":"die","time":"2024-05-01T10:00:00.123456789Z","exitCode":137}"#);
+    let with_controls = statscope(
+        &["stats", "--format", "json", "-"],
+        Some(lines.join("\n").as_bytes()),
+    );
+    let without = statscope(
+        &["stats", "--format", "json", "-"],
+        Some(stats.join("\n").as_bytes()),
+    );
+    assert!(
+        with_controls.status.success(),
+        "{}",
+        text(&with_controls.stderr)
+    );
+    assert_eq!(text(&with_controls.stderr), "");
+    assert_eq!(text(&with_controls.stdout), text(&without.stdout));
+    assert_eq!(text(&with_controls.stdout).lines().count(), 6);
+}
+
 #[test]
 fn table_shows_one_row_per_container_like_docker_stats() {
     let out = statscope(&["stats", RECORDING], None);
