@@ -591,17 +591,17 @@ fn fill_tooltip(
     if !tip.rows.is_empty() {
         let table = doc.create_element("table")?;
         table.set_attribute("style", "border-collapse:collapse")?;
+        // The metric shown comes first; CPU is its own column (not twice when CPU is shown).
+        let first = (metric != Metric::Cpu).then(|| metric.title());
         let header = doc.create_element("tr")?;
-        for h in [
-            "",
-            metric.title(),
+        for h in std::iter::once("").chain(first).chain([
             "CPU",
             "memory",
             "net ↓/s",
             "net ↑/s",
             "disk r/s",
             "disk w/s",
-        ] {
+        ]) {
             let th = text_el(doc, "th", h)?;
             th.set_attribute(
                 "style",
@@ -638,15 +638,15 @@ fn fill_tooltip(
                 },
             )?;
             tr.append_child(&name)?;
-            for v in [
-                &r.value,
+            let value = first.map(|_| &r.value);
+            for v in value.into_iter().chain([
                 &r.cpu,
                 &r.memory,
                 &r.net_rx,
                 &r.net_tx,
                 &r.block_read,
                 &r.block_write,
-            ] {
+            ]) {
                 let td = text_el(doc, "td", v)?;
                 td.set_attribute("style", "text-align:right;padding:0 0 0 10px")?;
                 tr.append_child(&td)?;
