@@ -222,3 +222,76 @@ async fn the_page_answers_keys_pointer_and_toolbar_and_looks_right_in_both_theme
     let errors = b.js("return window.statscopeErrors;").await;
     assert_eq!(errors, serde_json::json!([]), "no errors on the page");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_feeds_limits_and_an_oom_kill_that_the_page_marks_and_explains() {
+    let Some(b) = browser_or_skip("the demo interaction test").await else {
+        return;
+    };
+    let bridge = Bridge::start(&["--demo", "--listen", "127.0.0.1:0"]).await;
+    b.client
+        .goto(&format!("{}?theme=light&scale=limit", bridge.url))
+        .await
+        .expect("page loads");
+    // The demo's cache is OOM-killed ten rounds in: the page hears oom and die from the bridge.
+    wait_for(&b, 40, STATUS, |s| s["events"].as_f64() >= Some(2.0)).await;
+    let oom = b
+        .js(
+            "const d = window.statscope;
+             const t = d.snapshot().containers.find((c) => c.name === 'demo-cache');
+             return t ? t.cpu.map((p) => p[0]) : null;",
+        )
+        .await;
+    let times = oom.as_array().expect("demo-cache has points");
+    assert!(!times.is_empty());
+    // Walk the cursor over the window until the tooltip names the OOM kill.
+    let found = b
+        .js(
+            "const d = window.statscope;
+             const s = d.snapshot().containers.flatMap((c) => c.cpu.map((p) => p[0]));
+             const lo = Math.min(...s), hi = Math.max(...s);
+             for (let t = lo; t <= hi + 5000; t += 500) {
+               d.setCursor(t);
+               const tip = d.tooltip();
+               const m = tip && tip.marks.find((m) => m.kind === 'oom');
+               if (m) return { text: m.text, name: m.name };
+             }
+             return null;",
+        )
+        .await;
+    assert_eq!(found["name"], "demo-cache", "{found}");
+    assert!(
+        found["text"].as_str().expect("text").contains("OOM"),
+        "{found}"
+    );
+
+    // % of its own limit: demo-cron runs at ~48 % of a core under --cpus 0.5, so ~96 % of it.
+    let cron = b
+        .js(
+            "const d = window.statscope;
+             const c = d.snapshot().containers.find((c) => c.name === 'demo-cron');
+             const t = c.cpu[c.cpu.length - 1][0];
+             d.setCursor(t);
+             const row = d.tooltip().rows.find((r) => r.name === 'demo-cron');
+             return { pct: parseFloat(row.cpu), core: c.cpu[c.cpu.length - 1][1],
+                      explain: row.explain };",
+        )
+        .await;
+    let (pct, core) = (
+        cron["pct"].as_f64().expect("pct"),
+        cron["core"].as_f64().expect("core"),
+    );
+    assert!((pct - core / 0.5).abs() < 0.1, "{cron}");
+    assert!(
+        cron["explain"]
+            .as_str()
+            .expect("explain")
+            .contains("÷ CPU limit 0.5 cores"),
+        "{cron}"
+    );
+    b.js("window.statscope.setCursor(null);").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.screenshot("interaction-demo-limit.png").await;
+    let errors = b.js("return window.statscopeErrors;").await;
+    assert_eq!(errors, serde_json::json!([]), "no errors on the page");
+}
