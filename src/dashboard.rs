@@ -85,7 +85,7 @@ pub struct Options {
     pub sort: SortBy,
     /// Show only the N busiest containers (by the mean of their last points). Default: all.
     pub top_n: Option<usize>,
-    /// Show only containers whose name or ID contains this (case-insensitive).
+    /// Show only containers whose name contains this, or whose ID starts with it (case-insensitive).
     pub filter: String,
     /// Smoothed rate over the last `k` samples, with its spread as a band; 0 = off. Default 0.
     pub smooth: usize,
@@ -153,9 +153,7 @@ impl Options {
         if !(self.ttl_seconds.is_finite() && self.ttl_seconds >= 0.0) {
             return Err(OptionsError::Ttl);
         }
-        if !["light", "dark", "auto"].contains(&self.theme.as_str()) {
-            return Err(OptionsError::Theme(self.theme.clone()));
-        }
+        check_theme(&self.theme)?;
         if let Some(bad) = self.colors.iter().find(|c| parse_hex(c).is_none()) {
             return Err(OptionsError::Color(bad.clone()));
         }
@@ -164,9 +162,7 @@ impl Options {
                 return Err(OptionsError::Feed(feed.clone()));
             }
         }
-        if self.smooth == 1 || self.smooth > 600 {
-            return Err(OptionsError::Smooth);
-        }
+        check_smooth(self.smooth)?;
         if let Some(w) = self.line_width {
             if !(0.5..=8.0).contains(&w) {
                 return Err(OptionsError::LineWidth);
@@ -175,6 +171,22 @@ impl Options {
         if self.top_n == Some(0) {
             return Err(OptionsError::TopN);
         }
+        Ok(())
+    }
+}
+
+fn check_theme(theme: &str) -> Result<(), OptionsError> {
+    if ["light", "dark", "auto"].contains(&theme) {
+        Ok(())
+    } else {
+        Err(OptionsError::Theme(theme.to_string()))
+    }
+}
+
+fn check_smooth(k: usize) -> Result<(), OptionsError> {
+    if k == 1 || k > 600 {
+        Err(OptionsError::Smooth)
+    } else {
         Ok(())
     }
 }
@@ -750,18 +762,14 @@ impl DashboardCore {
 
     /// Smoothed rate over `k` samples; 0 turns it off. Errors for 1 or more than 600.
     pub fn set_smooth(&mut self, k: usize) -> Result<(), OptionsError> {
-        if k == 1 || k > 600 {
-            return Err(OptionsError::Smooth);
-        }
+        check_smooth(k)?;
         self.options.smooth = k;
         self.changed = true;
         Ok(())
     }
 
     pub fn set_theme(&mut self, theme: &str) -> Result<(), OptionsError> {
-        if !["light", "dark", "auto"].contains(&theme) {
-            return Err(OptionsError::Theme(theme.to_string()));
-        }
+        check_theme(theme)?;
         self.options.theme = theme.to_string();
         self.changed = true;
         Ok(())

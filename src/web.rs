@@ -120,6 +120,8 @@ export interface DashboardStatus {
   zoomed: boolean;
   /** Redraws so far (the chart redraws for new data at most 4 times a second). */
   redraws: number;
+  /** The curves' width at the last redraw, device px (1.5 CSS px up to 12 curves, else 1). */
+  lineWidthDevicePx: number;
   /** Lifecycle events received from the bridge (kept: the last 2048). */
   events: number;
   /** The reconnect attempt about to be made (while reconnecting). */
@@ -245,6 +247,8 @@ pub(crate) struct Inner {
     /// The next draw answers the viewer (hover, keys, clicks): no budget.
     pub(crate) urgent: bool,
     pub(crate) redraws: u64,
+    /// The curves' width in device px at the last draw.
+    line_px: f64,
     /// Device px per CSS px of the last draw, and where its plot area landed.
     pub(crate) scale: f64,
     pub(crate) plot: PlotRect,
@@ -374,6 +378,7 @@ impl Dashboard {
             last_draw_ms: f64::NEG_INFINITY,
             urgent: true,
             redraws: 0,
+            line_px: 1.0,
             scale: 1.0,
             plot: PlotRect::default(),
             plot_range: (0.0, 0.0),
@@ -424,6 +429,7 @@ impl Dashboard {
         set("paused", i.core.is_paused().into())?;
         set("zoomed", i.core.is_zoomed().into())?;
         set("redraws", (i.redraws as f64).into())?;
+        set("lineWidthDevicePx", i.line_px.into())?;
         set("events", (i.core.lifecycle().event_count() as f64).into())?;
         set("attempt", attempt.into())?;
         set("frames", (c.frames as f64).into())?;
@@ -934,6 +940,7 @@ pub(crate) fn render(i: &mut Inner) -> Result<(), JsValue> {
     i.plot = chart::draw(&root, &view, &theme, dpr)
         .map_err(|e| JsValue::from_str(&format!("drawing: {e}")))?;
     i.plot_range = view.x_range;
+    i.line_px = view.line_width.map_or(1.0, |w| (w * dpr).round().max(1.0));
     i.scale = dpr;
     i.core.mark_drawn();
     i.urgent = false;

@@ -38,6 +38,16 @@ fn svg(view: &ChartView, theme: &Theme, scale: f64) -> String {
     out
 }
 
+/// The burner's drawn values, in the view's unit.
+fn burn_values(d: &mut DashboardCore) -> Vec<f64> {
+    series(&d.view(0), "ss-burn")
+        .segments
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .collect()
+}
+
 /// (t_ms, per-core CPU %, memory bytes, net rx B/s).
 type BurnPoint = (f64, Option<f64>, Option<f64>, Option<f64>);
 
@@ -112,34 +122,19 @@ fn cpu_scales_divide_by_host_cpus_or_the_containers_own_limit() {
     );
 
     d.set_cpu_scale(CpuScale::Host);
-    let host: Vec<f64> = series(&d.view(0), "ss-burn")
-        .segments
-        .iter()
-        .flatten()
-        .map(|p| p.1)
-        .collect();
+    let host: Vec<f64> = burn_values(&mut d);
     for (h, c) in host.iter().zip(&per_core) {
         assert!((h - c / 2.0).abs() < 1e-9, "÷ 2 online CPUs: {h} vs {c}");
     }
 
     // Without a limit, "% of limit" is % of the host; with the bridge's 0.5-core limit, ~100 %.
     d.set_cpu_scale(CpuScale::Limit);
-    let no_limit: Vec<f64> = series(&d.view(0), "ss-burn")
-        .segments
-        .iter()
-        .flatten()
-        .map(|p| p.1)
-        .collect();
+    let no_limit: Vec<f64> = burn_values(&mut d);
     assert_eq!(no_limit, host);
     d.ingest(&format!(
         r#"{{"type":"statscope.container","id":"{BURN}","name":"ss-burn","cpuLimit":0.5,"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}}"#
     ));
-    let limited: Vec<f64> = series(&d.view(0), "ss-burn")
-        .segments
-        .iter()
-        .flatten()
-        .map(|p| p.1)
-        .collect();
+    let limited: Vec<f64> = burn_values(&mut d);
     for (l, c) in limited.iter().zip(&per_core) {
         assert!((l - c / 0.5).abs() < 1e-9, "÷ 0.5 cores: {l} vs {c}");
     }

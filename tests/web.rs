@@ -9,15 +9,14 @@ use statscope::Dashboard;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+
+mod web_support;
+use web_support::{document, get, pixels_of, sleep, swatch_hex};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const RECORDING: &str = include_str!("fixtures/docker-20.10-cgroupv1.ndjson");
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
 
 fn element<T: JsCast>(tag: &str) -> T {
     let el = document().create_element(tag).unwrap();
@@ -42,24 +41,10 @@ fn options(json: &str, extra: &[(&str, &JsValue)]) -> statscope::DashboardOption
     o.unchecked_into()
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
-}
-
 fn number(v: &JsValue, key: &str) -> f64 {
     get(v, key)
         .as_f64()
         .unwrap_or_else(|| panic!("{key} is not a number"))
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 /// Pixels of the canvas that are not the background (the light theme's white).
@@ -71,24 +56,6 @@ fn inked_pixels(c: &HtmlCanvasElement) -> usize {
         .data();
     data.chunks(4)
         .filter(|p| p[3] > 0 && !(p[0] > 250 && p[1] > 250 && p[2] > 250))
-        .count()
-}
-
-/// Pixels close to a `#rrggbb` colour.
-fn pixels_of(c: &HtmlCanvasElement, hex: &str) -> usize {
-    let v = u32::from_str_radix(&hex[1..], 16).unwrap();
-    let (r, g, b) = ((v >> 16) as i32, ((v >> 8) & 255) as i32, (v & 255) as i32);
-    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
-    let data = ctx
-        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
-        .unwrap()
-        .data();
-    data.chunks(4)
-        .filter(|p| {
-            (p[0] as i32 - r).abs() < 40
-                && (p[1] as i32 - g).abs() < 40
-                && (p[2] as i32 - b).abs() < 40
-        })
         .count()
 }
 
@@ -151,18 +118,7 @@ fn drawing_puts_curves_on_the_canvas_at_the_device_pixel_ratio() {
     let swatches = legend.query_selector_all(".swatch").unwrap();
     assert_eq!(swatches.length(), 5);
     for i in 0..swatches.length() {
-        let swatch: HtmlElement = swatches.item(i).unwrap().unchecked_into();
-        let rgb = swatch
-            .style()
-            .get_property_value("background-color")
-            .unwrap();
-        let parts: Vec<u32> = rgb
-            .trim_start_matches("rgb(")
-            .trim_end_matches(')')
-            .split(',')
-            .map(|p| p.trim().parse().unwrap())
-            .collect();
-        let hex = format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2]);
+        let hex = swatch_hex(&swatches.item(i).unwrap().unchecked_into());
         assert!(pixels_of(&c, &hex) > 20, "curve in {hex} is drawn");
     }
 }

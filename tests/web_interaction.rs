@@ -9,16 +9,15 @@ use statscope::Dashboard;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+
+mod web_support;
+use web_support::{document, get, pixels_of, sleep, swatch_hex};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const RECORDING: &str = include_str!("fixtures/docker-20.10-cgroupv1.ndjson");
 const BURN: &str = "ad14fe331ae9e7b4b1ba244e9af197cd81c64b1794700bab29de222168ef5b6e";
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
 
 /// A fresh box with a 600×240 canvas and a legend list, and a dashboard fed the recording.
 fn fixture(extra: &str) -> (Dashboard, HtmlCanvasElement, HtmlElement) {
@@ -41,10 +40,6 @@ fn fixture(extra: &str) -> (Dashboard, HtmlCanvasElement, HtmlElement) {
     }
     d.redraw().unwrap();
     (d, canvas, legend)
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
 
 fn settings(d: &Dashboard) -> JsValue {
@@ -82,16 +77,6 @@ async fn frame() {
         web_sys::window()
             .unwrap()
             .request_animation_frame(&resolve)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
@@ -231,44 +216,6 @@ async fn the_pointer_hovers_wheels_drags_and_double_clicks() {
     frame().await;
     frame().await;
     assert!(!tooltip_visible(&canvas), "leaving hides it");
-}
-
-/// Pixels close to `#rrggbb`.
-fn pixels_of(c: &HtmlCanvasElement, hex: &str) -> usize {
-    let ctx: web_sys::CanvasRenderingContext2d =
-        c.get_context("2d").unwrap().unwrap().unchecked_into();
-    let data = ctx
-        .get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
-        .unwrap()
-        .data();
-    let v = u32::from_str_radix(&hex[1..], 16).unwrap();
-    let (r, g, b) = ((v >> 16) as i32, ((v >> 8) & 255) as i32, (v & 255) as i32);
-    data.chunks(4)
-        .filter(|p| {
-            (p[0] as i32 - r).abs() < 24
-                && (p[1] as i32 - g).abs() < 24
-                && (p[2] as i32 - b).abs() < 24
-        })
-        .count()
-}
-
-fn swatch_hex(item: &Element) -> String {
-    let swatch: HtmlElement = item
-        .query_selector(".swatch")
-        .unwrap()
-        .unwrap()
-        .unchecked_into();
-    let rgb = swatch
-        .style()
-        .get_property_value("background-color")
-        .unwrap();
-    let parts: Vec<u32> = rgb
-        .trim_start_matches("rgb(")
-        .trim_end_matches(')')
-        .split(',')
-        .map(|p| p.trim().parse().unwrap())
-        .collect();
-    format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2])
 }
 
 #[wasm_bindgen_test]
