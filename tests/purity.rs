@@ -14,6 +14,8 @@ const PURE_MODULES: &[&str] = &[
     "src/chart.rs",
     "src/dashboard.rs",
     "src/reconnect.rs",
+    "src/view.rs",
+    "src/lifecycle.rs",
 ];
 
 const FORBIDDEN: &[&str] = &[
