@@ -236,18 +236,15 @@ async fn the_demo_feeds_limits_and_an_oom_kill_that_the_page_marks_and_explains(
     // The demo's cache is OOM-killed ten rounds in: the page hears oom and die from the bridge.
     wait_for(&b, 40, STATUS, |s| s["events"].as_f64() >= Some(2.0)).await;
     let oom = b
-        .js(
-            "const d = window.statscope;
+        .js("const d = window.statscope;
              const t = d.snapshot().containers.find((c) => c.name === 'demo-cache');
-             return t ? t.cpu.map((p) => p[0]) : null;",
-        )
+             return t ? t.cpu.map((p) => p[0]) : null;")
         .await;
     let times = oom.as_array().expect("demo-cache has points");
     assert!(!times.is_empty());
     // Walk the cursor over the window until the tooltip names the OOM kill.
     let found = b
-        .js(
-            "const d = window.statscope;
+        .js("const d = window.statscope;
              const s = d.snapshot().containers.flatMap((c) => c.cpu.map((p) => p[0]));
              const lo = Math.min(...s), hi = Math.max(...s);
              for (let t = lo; t <= hi + 5000; t += 500) {
@@ -256,8 +253,7 @@ async fn the_demo_feeds_limits_and_an_oom_kill_that_the_page_marks_and_explains(
                const m = tip && tip.marks.find((m) => m.kind === 'oom');
                if (m) return { text: m.text, name: m.name };
              }
-             return null;",
-        )
+             return null;")
         .await;
     assert_eq!(found["name"], "demo-cache", "{found}");
     assert!(
@@ -267,15 +263,13 @@ async fn the_demo_feeds_limits_and_an_oom_kill_that_the_page_marks_and_explains(
 
     // % of its own limit: demo-cron runs at ~48 % of a core under --cpus 0.5, so ~96 % of it.
     let cron = b
-        .js(
-            "const d = window.statscope;
+        .js("const d = window.statscope;
              const c = d.snapshot().containers.find((c) => c.name === 'demo-cron');
              const t = c.cpu[c.cpu.length - 1][0];
              d.setCursor(t);
              const row = d.tooltip().rows.find((r) => r.name === 'demo-cron');
              return { pct: parseFloat(row.cpu), core: c.cpu[c.cpu.length - 1][1],
-                      explain: row.explain };",
-        )
+                      explain: row.explain };")
         .await;
     let (pct, core) = (
         cron["pct"].as_f64().expect("pct"),
