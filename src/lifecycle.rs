@@ -93,7 +93,10 @@ pub fn same_container(a: &str, b: &str) -> bool {
 pub struct Lifecycle {
     infos: BTreeMap<String, ContainerInfo>,
     info_order: VecDeque<String>,
-    events: VecDeque<LifecycleEvent>,
+    /// Events by container ID (a redraw asks per container), and the IDs in arrival order, to
+    /// forget the oldest event first.
+    events: BTreeMap<String, VecDeque<LifecycleEvent>>,
+    event_order: VecDeque<String>,
     late: BTreeMap<String, VecDeque<f64>>,
 }
 
@@ -133,15 +136,27 @@ impl Lifecycle {
             self.infos.remove(&id);
             self.info_order.retain(|i| i != &id);
         }
-        self.events.push_back(LifecycleEvent {
-            id,
-            name: m.name.unwrap_or_default(),
-            action,
-            t_ms: t.unix_ms(),
-            exit_code: m.exit_code,
-        });
-        while self.events.len() > MAX_EVENTS {
-            self.events.pop_front();
+        self.event_order.push_back(id.clone());
+        self.events
+            .entry(id.clone())
+            .or_default()
+            .push_back(LifecycleEvent {
+                id,
+                name: m.name.unwrap_or_default(),
+                action,
+                t_ms: t.unix_ms(),
+                exit_code: m.exit_code,
+            });
+        while self.event_order.len() > MAX_EVENTS {
+            let Some(oldest) = self.event_order.pop_front() else {
+                break;
+            };
+            if let Some(list) = self.events.get_mut(&oldest) {
+                list.pop_front();
+                if list.is_empty() {
+                    self.events.remove(&oldest);
+                }
+            }
         }
         Ok(())
     }
@@ -170,15 +185,20 @@ impl Lifecycle {
         })
     }
 
-    /// Events of container `id`, oldest first.
+    /// Events of container `id` (or its short or long form), oldest first.
     pub fn events_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a LifecycleEvent> + 'a {
-        self.events
-            .iter()
-            .filter(move |e| same_container(&e.id, id))
+        let list = self.events.get(id).or_else(|| {
+            self.events
+                .iter()
+                .find(|(k, _)| same_container(k, id))
+                .map(|(_, v)| v)
+        });
+        list.into_iter().flatten()
     }
 
+    /// Events kept, over all containers.
     pub fn event_count(&self) -> usize {
-        self.events.len()
+        self.event_order.len()
     }
 
     /// The marks of container `c` (ID `id`) in `[x0, x1]`; `y_at(t)` places a mark on the curve.
