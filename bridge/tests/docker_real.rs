@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use statscope::{Flag, RateEngine};
+use statscope::{Flag, Point, RateEngine};
 use statscope_bridge::docker::{DockerSource, Endpoint};
 use statscope_bridge::server::{self, ServerConfig};
 use tokio_tungstenite::tungstenite::Message;
@@ -86,21 +86,7 @@ fn the_bridge_relays_a_real_docker_engine() {
 
 /// Runs the bridge on the private daemon and watches its feed; returns `(flag, cpu)` per container name.
 async fn watch(daemon: &Daemon) -> BTreeMap<String, Vec<(Flag, Option<f64>)>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let shutdown = CancellationToken::new();
-    let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
-    tokio::spawn(server::run(
-        listener,
-        Box::new(source),
-        ServerConfig::default(),
-        shutdown.clone(),
-    ));
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .expect("connects");
+    let (mut ws, shutdown) = bridge_on(daemon).await;
 
     let mut engine = RateEngine::default();
     let mut seen: BTreeMap<String, Vec<(Flag, Option<f64>)>> = BTreeMap::new();
@@ -115,17 +101,8 @@ async fn watch(daemon: &Daemon) -> BTreeMap<String, Vec<(Flag, Option<f64>)>> {
             daemon.docker(&["restart", "-t", "0", &format!("{PREFIX}restart")]);
             restarted = true;
         }
-        let message = tokio::time::timeout(Duration::from_secs(5), ws.next()).await;
-        let Ok(Some(Ok(Message::Text(frame)))) = message else {
-            continue;
-        };
-        if frame.contains("\"statscope.") {
-            continue;
-        }
-        let samples = statscope::parse_frame(&frame).expect("the bridge relays Docker stats JSON");
-        let points = engine.update(&samples, None);
-        for (s, p) in samples.iter().zip(points) {
-            seen.entry(s.display_name().to_string())
+        for (name, p) in next_points(&mut ws, &mut engine, Duration::from_secs(5)).await {
+            seen.entry(name)
                 .or_default()
                 .push((p.flag, p.cpu_percent()));
         }
@@ -166,21 +143,7 @@ fn the_bridge_reconnects_when_dockerd_restarts() {
     let name = format!("{PREFIX}always");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let shutdown = CancellationToken::new();
-        let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
-        tokio::spawn(server::run(
-            listener,
-            Box::new(source),
-            ServerConfig::default(),
-            shutdown.clone(),
-        ));
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-            .await
-            .expect("connects");
+        let (mut ws, shutdown) = bridge_on(&daemon).await;
         let mut engine = RateEngine::default();
         let before = rates_of(&mut ws, &mut engine, &name, Duration::from_secs(30), 3).await;
         assert!(
@@ -230,21 +193,7 @@ fn the_bridge_reports_real_limits_and_an_oom_kill() {
     let name = |n: &str| format!("{PREFIX}{n}");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let shutdown = CancellationToken::new();
-        let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
-        tokio::spawn(server::run(
-            listener,
-            Box::new(source),
-            ServerConfig::default(),
-            shutdown.clone(),
-        ));
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-            .await
-            .expect("connects");
+        let (mut ws, shutdown) = bridge_on(&daemon).await;
         let mut infos: BTreeMap<String, serde_json::Value> = BTreeMap::new();
         let mut events: Vec<serde_json::Value> = Vec::new();
         let start = Instant::now();
@@ -345,6 +294,44 @@ fn the_bridge_reports_real_limits_and_an_oom_kill() {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Runs the bridge on the private daemon (port 0) and connects a WebSocket client to it.
+async fn bridge_on(daemon: &Daemon) -> (Ws, CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
+    tokio::spawn(server::run(
+        listener,
+        Box::new(source),
+        ServerConfig::default(),
+        shutdown.clone(),
+    ));
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("connects");
+    (ws, shutdown)
+}
+
+/// The next stats frame (within `wait`) through `engine`: `(container name, point)` per sample.
+/// statscope's own messages are skipped; nothing within `wait` gives nothing.
+async fn next_points(ws: &mut Ws, engine: &mut RateEngine, wait: Duration) -> Vec<(String, Point)> {
+    let Ok(Some(Ok(Message::Text(frame)))) = tokio::time::timeout(wait, ws.next()).await else {
+        return Vec::new();
+    };
+    if frame.contains("\"statscope.") {
+        return Vec::new();
+    }
+    let samples = statscope::parse_frame(&frame).expect("the bridge relays Docker stats JSON");
+    let points = engine.update(&samples, None);
+    samples
+        .iter()
+        .map(|s| s.display_name().to_string())
+        .zip(points)
+        .collect()
+}
+
 /// The next `n` CPU rates of the container `name` on the feed, within `deadline`.
 async fn rates_of(
     ws: &mut Ws,
@@ -361,20 +348,9 @@ async fn rates_of(
             "only {} rates in {deadline:?}: {got:?}",
             got.len()
         );
-        let Ok(Some(Ok(Message::Text(frame)))) =
-            tokio::time::timeout(Duration::from_secs(2), ws.next()).await
-        else {
-            continue;
-        };
-        if frame.contains("\"statscope.") {
-            continue;
-        }
-        let samples = statscope::parse_frame(&frame).expect("Docker stats");
-        for (s, p) in samples.iter().zip(engine.update(&samples, None)) {
-            if s.display_name() == name {
-                if let Some(c) = p.cpu_percent() {
-                    got.push(c);
-                }
+        for (n, p) in next_points(ws, engine, Duration::from_secs(2)).await {
+            if n == name {
+                got.extend(p.cpu_percent());
             }
         }
     }
