@@ -417,16 +417,11 @@ impl DashboardCore {
 
     /// Takes one text frame. Stats are queued for the next [`flush`](Self::flush).
     pub fn ingest(&mut self, text: &str) {
-        self.counts.frames += 1;
         if text.len() > MAX_FRAME_BYTES {
-            self.counts.oversized += 1;
-            self.counts.last_error = Some(format!(
-                "a frame of {} bytes exceeds the {} byte limit",
-                text.len(),
-                MAX_FRAME_BYTES
-            ));
+            self.refuse_oversized(text.len());
             return;
         }
+        self.counts.frames += 1;
         if text.trim_start().starts_with("{\"type\"") {
             if let Ok(control) = serde_json::from_str::<Control>(text) {
                 if let Err(e) = self.on_control(control) {
@@ -441,6 +436,33 @@ impl DashboardCore {
         if let Some(e) = frame.errors.last() {
             self.malformed(frame.errors.len() as u64, e.to_string());
         }
+    }
+
+    /// Takes one frame as UTF-8 bytes (a binary WebSocket frame, or text the browser encoded).
+    pub fn ingest_bytes(&mut self, bytes: &[u8]) {
+        if bytes.len() > MAX_FRAME_BYTES {
+            self.refuse_oversized(bytes.len());
+            return;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.ingest(text),
+            Err(e) => self.refuse(&format!("a frame that is not UTF-8: {e}")),
+        }
+    }
+
+    /// Counts a frame that cannot be read at all (not text), with why.
+    pub fn refuse(&mut self, why: &str) {
+        self.counts.frames += 1;
+        self.malformed(1, why.to_string());
+    }
+
+    /// Counts a frame of `len` bytes over [`MAX_FRAME_BYTES`], dropped unread.
+    pub fn refuse_oversized(&mut self, len: usize) {
+        self.counts.frames += 1;
+        self.counts.oversized += 1;
+        self.counts.last_error = Some(format!(
+            "a frame of {len} bytes exceeds the {MAX_FRAME_BYTES} byte limit"
+        ));
     }
 
     fn malformed(&mut self, n: u64, mut message: String) {

@@ -26,7 +26,7 @@ use web_sys::{
 };
 
 use crate::chart::{self, PlotRect, Theme};
-use crate::dashboard::{DashboardCore, Options, OPTION_KEYS};
+use crate::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES, OPTION_KEYS};
 use crate::reconnect::{Action, FeedEvent, FeedState, Reconnect, ReconnectConfig};
 use crate::view::{CpuScale, Metric, SortBy};
 use crate::web_ui::{self, Ui};
@@ -253,6 +253,9 @@ pub(crate) struct Inner {
     pub(crate) scale: f64,
     pub(crate) plot: PlotRect,
     pub(crate) plot_range: (f64, f64),
+    encoder: Utf8Encoder,
+    /// The last frame's bytes; reused so a frame costs no allocation.
+    frame_buf: Vec<u8>,
     /// This handle's own cell, for timers that call back into it.
     self_ref: Weak<RefCell<Inner>>,
     destroyed: bool,
@@ -382,6 +385,8 @@ impl Dashboard {
             scale: 1.0,
             plot: PlotRect::default(),
             plot_range: (0.0, 0.0),
+            encoder: Utf8Encoder::new(),
+            frame_buf: Vec::new(),
             self_ref: Weak::new(),
             destroyed: false,
         }));
@@ -400,13 +405,14 @@ impl Dashboard {
         Ok(Dashboard { inner })
     }
 
-    /// Pushes one frame (a Docker stats object or a JSON array of them) as if the socket sent it.
-    pub fn ingest(&self, text: &str) {
+    /// Pushes one frame (a Docker stats object or a JSON array of them, as a string or as UTF-8 in
+    /// an `ArrayBuffer` or `Uint8Array`) as if the socket sent it.
+    pub fn ingest(&self, frame: &JsValue) {
         let mut i = self.inner.borrow_mut();
         if i.destroyed {
             return;
         }
-        i.core.ingest(text);
+        take_frame(&mut i, frame);
         schedule_frame(&mut i);
     }
 
@@ -801,6 +807,8 @@ fn act(i: &mut Inner, weak: &Weak<RefCell<Inner>>, action: Action) {
 
 fn open_socket(url: &str, weak: &Weak<RefCell<Inner>>) -> Result<Socket, JsValue> {
     let ws = WebSocket::new(url)?;
+    // A binary frame (UTF-8 JSON) arrives as an ArrayBuffer, read like a text frame.
+    ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
     let onopen = {
         let weak = weak.clone();
         Closure::<dyn FnMut(Event)>::new(move |_e: Event| {
@@ -815,12 +823,7 @@ fn open_socket(url: &str, weak: &Weak<RefCell<Inner>>) -> Result<Socket, JsValue
         Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(rc) = weak.upgrade() else { return };
             let mut i = rc.borrow_mut();
-            match e.data().as_string() {
-                Some(text) => i.core.ingest(&text),
-                None => i
-                    .core
-                    .ingest("<a binary frame: statscope expects text frames>"),
-            }
+            take_frame(&mut i, &e.data());
             i.policy.on_event(FeedEvent::Message, now_ms());
             // A hidden tab gets no animation frames: keep the queue bounded by applying it here.
             if i.core.pending() > 20_000 {
@@ -879,6 +882,50 @@ pub(crate) fn theme(i: &Inner) -> Theme {
     } else {
         Theme::light()
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The browser's `TextEncoder`, bound to take a JS string as it is: wasm-bindgen's own `&str`
+    /// passing copies a string into Wasm one `charCodeAt` at a time (about 4 µs for a 2 KB stats
+    /// object), `encode` does it natively.
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    #[wasm_bindgen(method, js_class = "TextEncoder")]
+    fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
+}
+
+/// Hands one frame to the core: a JS string (encoded to UTF-8 by the browser), an `ArrayBuffer` or
+/// a `Uint8Array` (UTF-8 JSON), copied once into a buffer reused from frame to frame. Anything else
+/// is counted as malformed.
+fn take_frame(i: &mut Inner, data: &JsValue) {
+    let bytes: js_sys::Uint8Array = if data.is_string() {
+        i.encoder.encode(data)
+    } else if !data.is_object() {
+        i.core
+            .refuse("not a frame: expected a string, ArrayBuffer or Uint8Array");
+        return;
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(data)
+    } else if data.is_instance_of::<js_sys::Uint8Array>() {
+        data.clone().unchecked_into()
+    } else {
+        i.core
+            .ingest_bytes(b"<not a frame: expected a string, ArrayBuffer or Uint8Array>");
+        return;
+    };
+    let len = bytes.length() as usize;
+    if len > MAX_FRAME_BYTES {
+        i.core.refuse_oversized(len);
+        return;
+    }
+    let mut buf = std::mem::take(&mut i.frame_buf);
+    buf.resize(len, 0);
+    bytes.copy_to(&mut buf);
+    i.core.ingest_bytes(&buf);
+    i.frame_buf = buf;
 }
 
 /// Asks for a redraw on the next animation frame, without the data budget (the viewer acted).

@@ -63,7 +63,7 @@ fn inked_pixels(c: &HtmlCanvasElement) -> usize {
 fn ingest_and_snapshot_round_trip() {
     let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
     for line in RECORDING.lines() {
-        d.ingest(line);
+        d.ingest(&JsValue::from(line));
     }
     let snapshot: JsValue = d.snapshot().unwrap().into();
     let containers: js_sys::Array = get(&snapshot, "containers").unchecked_into();
@@ -105,7 +105,7 @@ fn drawing_puts_curves_on_the_canvas_at_the_device_pixel_ratio() {
     );
     let empty = inked_pixels(&c);
     for line in RECORDING.lines() {
-        d.ingest(line);
+        d.ingest(&JsValue::from(line));
     }
     d.redraw().unwrap();
     assert!(inked_pixels(&c) > empty + 500, "curves drew pixels");
@@ -127,10 +127,10 @@ fn drawing_puts_curves_on_the_canvas_at_the_device_pixel_ratio() {
 fn malformed_frames_are_counted_and_the_rest_is_kept() {
     let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
     let lines: Vec<&str> = RECORDING.lines().collect();
-    d.ingest(lines[0]);
-    d.ingest("not json at all");
-    d.ingest(r#"{"read": "yesterday"}"#);
-    d.ingest(lines[1]);
+    d.ingest(&JsValue::from(lines[0]));
+    d.ingest(&JsValue::from("not json at all"));
+    d.ingest(&JsValue::from(r#"{"read": "yesterday"}"#));
+    d.ingest(&JsValue::from(lines[1]));
     d.redraw().unwrap();
     let s: JsValue = d.status().unwrap().into();
     assert_eq!(number(&s, "malformed"), 2.0);
@@ -156,7 +156,7 @@ async fn the_status_line_reports_bad_frames_as_text() {
         )),
     )
     .unwrap();
-    d.ingest("{{{");
+    d.ingest(&JsValue::from("{{{"));
     sleep(100).await; // one animation frame updates the status line
     let text = status.text_content().unwrap_or_default();
     assert!(text.contains("1 malformed (dropped)"), "{text}");
@@ -213,7 +213,7 @@ fn the_legend_shows_names_as_text_never_html() {
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
     let mut v = v;
     v["name"] = serde_json::Value::String(format!("/{evil}"));
-    d.ingest(&v.to_string());
+    d.ingest(&JsValue::from(&v.to_string()));
     d.redraw().unwrap();
     assert!(
         legend.query_selector("img").unwrap().is_none(),
@@ -249,12 +249,12 @@ fn pause_and_destroy() {
     let d = Dashboard::new(canvas(), Some(options(r#"{"connect": false}"#, &[]))).unwrap();
     let lines: Vec<&str> = RECORDING.lines().collect();
     for l in &lines[..60] {
-        d.ingest(l);
+        d.ingest(&JsValue::from(*l));
     }
     d.pause();
     let before: JsValue = d.snapshot().unwrap().into();
     for l in &lines[60..] {
-        d.ingest(l);
+        d.ingest(&JsValue::from(*l));
     }
     let paused: JsValue = d.snapshot().unwrap().into();
     assert_eq!(
@@ -273,7 +273,7 @@ fn pause_and_destroy() {
     );
     d.destroy();
     d.destroy(); // idempotent
-    d.ingest(lines[0]);
+    d.ingest(&JsValue::from(lines[0]));
     assert_eq!(
         get(&d.status().unwrap().into(), "state")
             .as_string()

@@ -36,7 +36,7 @@ fn fixture(extra: &str) -> (Dashboard, HtmlCanvasElement, HtmlElement) {
     js_sys::Reflect::set(&options, &"legend".into(), &legend).unwrap();
     let d = Dashboard::new(canvas.clone(), Some(options.unchecked_into())).unwrap();
     for line in RECORDING.lines() {
-        d.ingest(line);
+        d.ingest(&JsValue::from(line));
     }
     d.redraw().unwrap();
     (d, canvas, legend)
@@ -405,7 +405,7 @@ async fn new_data_redraws_at_most_four_times_a_second() {
     let start = redraws(&d);
     // 20 frames over ~1 s: one per 50 ms, each with new data.
     for l in lines.iter().cycle().skip(3).take(20) {
-        d.ingest(l);
+        d.ingest(&JsValue::from(*l));
         sleep(50).await;
     }
     let drawn = redraws(&d) - start;
@@ -414,4 +414,47 @@ async fn new_data_redraws_at_most_four_times_a_second() {
         drawn <= 6.0,
         "but within the budget, not per frame: {drawn}"
     );
+}
+
+#[wasm_bindgen_test]
+fn frames_arrive_as_strings_array_buffers_or_bytes() {
+    let doc = document();
+    let canvas: HtmlCanvasElement = doc.create_element("canvas").unwrap().unchecked_into();
+    let options = js_sys::JSON::parse(r#"{"connect": false}"#).unwrap();
+    let d = Dashboard::new(canvas, Some(options.unchecked_into())).unwrap();
+    let lines: Vec<&str> = RECORDING.lines().collect();
+    let bytes = |s: &str| js_sys::Uint8Array::from(s.as_bytes());
+    d.ingest(&JsValue::from(lines[0]));
+    d.ingest(&bytes(lines[1]).buffer().into());
+    d.ingest(&bytes(lines[2]).into());
+    let status: JsValue = d.status().unwrap().into();
+    assert_eq!(
+        get(&status, "samples").as_f64(),
+        Some(3.0),
+        "all three kinds are read"
+    );
+    assert_eq!(get(&status, "malformed").as_f64(), Some(0.0));
+    d.ingest(&js_sys::Uint8Array::from(&[0xff_u8, 0xfe, b'{'][..]).into());
+    d.ingest(&JsValue::from_f64(42.0));
+    let status: JsValue = d.status().unwrap().into();
+    assert_eq!(
+        get(&status, "malformed").as_f64(),
+        Some(2.0),
+        "bad bytes and a number are counted"
+    );
+    let last = get(&status, "lastError").as_string().unwrap_or_default();
+    assert!(last.contains("expected a string"), "{last}");
+    assert!(get(&status, "lastError")
+        .as_string()
+        .unwrap()
+        .contains("expected a string"));
+    let big = js_sys::Uint8Array::new_with_length(2 << 20);
+    d.ingest(&big.into());
+    let status: JsValue = d.status().unwrap().into();
+    assert_eq!(
+        get(&status, "oversized").as_f64(),
+        Some(1.0),
+        "refused before copying"
+    );
+    assert_eq!(get(&status, "frames").as_f64(), Some(6.0));
 }
