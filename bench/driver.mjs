@@ -118,7 +118,9 @@ async function runW1() {
         res.round = r;
         res.errors = p.errors;
         await p.close();
-        log(`W1 ${frames} round ${r + 1} ${impl}: ${res.usPerSample.toFixed(2)} µs/sample`);
+        log(`W1 ${frames} round ${r + 1} ${impl}: ${res.usPerSample.toFixed(2)} µs/sample` +
+          (res.copy ? ` (copying the text in: charCodeAt loop ${res.copy.charCodeAtUsPerSample.toFixed(2)} µs, ` +
+            `encodeInto ${res.copy.encodeIntoUsPerSample.toFixed(2)} µs)` : ""));
         out.rounds.push(res);
       }
     }
@@ -127,7 +129,11 @@ async function runW1() {
   for (const frames of ["object", "array"]) {
     const med = (impl) => median(out.rounds.filter((x) => x.impl === impl && x.frames === frames).map((x) => x.usPerSample));
     const s = med("statscope"), j = med("js");
-    out.summary[frames] = { statscopeUsPerSample: s, jsUsPerSample: j, ratio: s / j };
+    const copy = (k) => median(out.rounds.filter((x) => x.copy && x.frames === frames).map((x) => x.copy[k]));
+    out.summary[frames] = {
+      statscopeUsPerSample: s, jsUsPerSample: j, ratio: s / j,
+      copyCharCodeAtUsPerSample: copy("charCodeAtUsPerSample"), copyEncodeIntoUsPerSample: copy("encodeIntoUsPerSample"),
+    };
   }
   // The two engines must agree on what they computed.
   const a = out.rounds.find((x) => x.impl === "statscope").digest, b = out.rounds.find((x) => x.impl === "js").digest;

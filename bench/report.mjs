@@ -23,7 +23,8 @@ export function renderTables(r, file) {
     `node ${m.node}. Load average (1/5/15 min) at the start: ${m.loadavg.map((x) => f(x)).join(" / ")}, ` +
     `at the end: ${(m.loadavgAfter || []).map((x) => f(x)).join(" / ")}.` +
     (r.build ? ` Build: ${r.build.git}${r.build.dirty ? ` + ${r.build.dirty} uncommitted product file(s)` : ""}, ` +
-      `release profile (LTO, opt-level 3, 1 codegen unit), wasm-opt ${r.build.wasmOpt ? "applied" : "**not applied** (" + r.build.wasmOptNote + ")"}.` : "") +
+      `${r.build.profile ? `\`${r.build.profile}\`` : "release profile (LTO, opt-level 3, 1 codegen unit)"}, ` +
+      `wasm-opt ${r.build.wasmOpt ? "applied" : "**not applied** (" + r.build.wasmOptNote + ")"}.` : "") +
     ` Settings: ${r.settings.rounds} rounds (W1, W2; alternating order, each implementation in a fresh page), ` +
     `W3 ${r.settings.w3Seconds} s per size, W4 ${r.settings.w4Seconds} s, W5 soak ${r.settings.soakSeconds} s` +
     `${r.settings.soakSeconds < 600 ? " (the short default; BENCH_SOAK_SECONDS=600 for the issue's 10 minutes)" : ""}.`);
@@ -47,7 +48,14 @@ export function renderTables(r, file) {
     }
     const a = r.w1.agreement;
     out.push("", `Medians of ${r.settings.rounds} rounds; ~${f(r.w1.rounds[0].bytesPerSample, 0)} bytes per sample. ` +
-      `Both engines computed the same curves: ${a.ok ? "yes" : "**no**"} (${a.points[0]} points, CPU sums differ by ${a.perContainerMaxRelDiff.toExponential(1)} relative at most).`, "");
+      `Both engines computed the same curves: ${a.ok ? "yes" : "**no**"} (${a.points[0]} points, CPU sums differ by ${a.perContainerMaxRelDiff.toExponential(1)} relative at most).`);
+    const copies = Object.entries(r.w1.summary).filter(([, s]) => Number.isFinite(s.copyCharCodeAtUsPerSample));
+    if (copies.length) {
+      out.push(`Handing the text to Wasm alone (diagnostic, same data, per sample): wasm-bindgen's charCodeAt loop ` +
+        copies.map(([k, s]) => `${f(s.copyCharCodeAtUsPerSample)} µs (${k})`).join(", ") +
+        `; \`TextEncoder.encodeInto\` ` + copies.map(([k, s]) => `${f(s.copyEncodeIntoUsPerSample)} µs (${k})`).join(", ") + ".");
+    }
+    out.push("");
   }
 
   if (r.w2) {

@@ -17,14 +17,17 @@
 #   10-minute soak)  BENCH_W5_CONTROL=1 (also soak the bare-socket page, to tell the browser's own
 #   memory drift from statscope's)  BENCH_TAG=name (write bench/results/<date>-name.* and leave
 #   BENCHMARKS.md alone)  BENCH_SKIP_BUILD=1 (measure the pkg/ and target/release/statscope already
-#   built)  CHROMIUM=/usr/lib/chromium/chromium
+#   built)  BENCH_PKG=dir (measure the Wasm package in dir, e.g. a build of another checkout, instead
+#   of building pkg/)  CHROMIUM=/usr/lib/chromium/chromium
+# Only the workloads that need it build and use the bridge (W3, W4, W5): `BENCH_ONLY=w1,w6` needs
+# no target/release/statscope.
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$self")/.."
 
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,20p' "$self"; exit 0 ;;
+  -h | --help) sed -n '2,23p' "$self"; exit 0 ;;
   *) echo "usage: $0   (settings are environment variables; see --help)" >&2; exit 2 ;;
 esac
 
@@ -43,35 +46,53 @@ export CHROMIUM
 
 # --- build -----------------------------------------------------------------------------------
 mkdir -p bench/.build
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+only=",${BENCH_ONLY:-w1,w2,w3,w4,w5,w6},"
+need_bridge=false
+case "$only" in *,w3,* | *,w4,* | *,w5,*) need_bridge=true ;; esac
+pkg_dir=pkg
+if [ -n "${BENCH_PKG:-}" ]; then
+  pkg_dir="$BENCH_PKG"
+  say "BENCH_PKG: measuring the Wasm package in $pkg_dir (not building pkg/)"
+  : > bench/.build/build-web.log
+elif [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   say "release Wasm: scripts/build-web.sh"
   bash scripts/build-web.sh 2>&1 | tee bench/.build/build-web.log
-  say "release bridge: cargo build --release -p statscope-bridge"
-  cargo build --release -p statscope-bridge --locked
 else
-  say "BENCH_SKIP_BUILD=1: measuring the pkg/ and target/release/statscope already built"
+  say "BENCH_SKIP_BUILD=1: measuring the pkg/ already built"
   : > bench/.build/build-web.log
 fi
-[ -f pkg/statscope_bg.wasm ] || { echo "bench: pkg/statscope_bg.wasm missing (run scripts/build-web.sh)" >&2; exit 1; }
-[ -x target/release/statscope ] || { echo "bench: target/release/statscope missing" >&2; exit 1; }
+if $need_bridge; then
+  if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    say "release bridge: cargo build --release -p statscope-bridge"
+    cargo build --release -p statscope-bridge --locked
+  fi
+  [ -x target/release/statscope ] || { echo "bench: target/release/statscope missing" >&2; exit 1; }
+fi
+[ -f "$pkg_dir/statscope_bg.wasm" ] || { echo "bench: $pkg_dir/statscope_bg.wasm missing (run scripts/build-web.sh)" >&2; exit 1; }
 
 # A snapshot of what is measured, so a rebuild of pkg/ by anyone else cannot change it mid-run.
 rm -rf bench/.build/pkg
 mkdir -p bench/.build/pkg
-cp pkg/statscope.js pkg/statscope_bg.wasm pkg/statscope.d.ts bench/.build/pkg/
+cp "$pkg_dir"/statscope.js "$pkg_dir"/statscope_bg.wasm "$pkg_dir"/statscope.d.ts bench/.build/pkg/
 wasm_opt=true
 note=""
 if grep -q "left unoptimized" bench/.build/build-web.log; then
   wasm_opt=false
   note="$(grep -m1 -o 'NOTE: .*' bench/.build/build-web.log | sed 's/(.*//; s/"//g' | cut -c1-160)"
+elif [ -n "${BENCH_PKG:-}" ]; then
+  wasm_opt=false
+  note="unknown: the package in $pkg_dir was not built by this run"
 elif [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
   wasm_opt=false
   note="unknown: pkg/ was not built by this run"
 fi
+# How the package was built, as build-web.sh said it (e.g. "--profile wasm-release"), if it was here.
+profile="$(sed -n 's/^==> wasm-pack build --target web \(.*\) --out-dir.*/wasm-pack build \1/p' bench/.build/build-web.log | head -n 1)"
+[ -n "$profile" ] || profile="unknown (not built by this run)"
 dirty=$(git status --porcelain -- src bridge www index.html Cargo.toml 2>/dev/null | wc -l)
 cat > bench/.build/build.json <<EOF
 {"git": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)", "dirty": $dirty,
- "wasmOpt": $wasm_opt, "wasmOptNote": "$note", "rustc": "$(rustc --version)"}
+ "pkg": "$pkg_dir", "profile": "$profile", "wasmOpt": $wasm_opt, "wasmOptNote": "$note", "rustc": "$(rustc --version)"}
 EOF
 
 # --- peers (into bench/ only) ----------------------------------------------------------------

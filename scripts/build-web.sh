@@ -2,15 +2,25 @@
 # Builds the browser package into pkg/ (gitignored), offline: the ES module statscope.js, its
 # TypeScript types statscope.d.ts, and statscope_bg.wasm, which index.html loads from ../pkg/.
 #
-#   scripts/build-web.sh          release build, then wasm-opt -O3 on the .wasm (kept only if sound)
+#   scripts/build-web.sh          release build (cargo profile wasm-release), then wasm-opt
 #   scripts/build-web.sh --dev    debug build (fast, with debug info), no wasm-opt
+#
+# The release build is made small where it is built, not afterwards:
+#   - cargo profile `wasm-release` (Cargo.toml): the release profile (LTO, one codegen unit) with
+#     `strip = true`, which drops the name section, and the dependencies at opt-level "z"
+#     (statscope's own code stays at 3: the page's ingest is ~1.7× slower at "z"). Native builds and
+#     `cargo bench` keep the release profile; only this script selects wasm-release.
+#   - reference types off for this build (-C target-feature=-reference-types, wasm32 only): then
+#     wasm-bindgen keeps JS objects in a JS-side table instead of exporting an externref table, the
+#     one export Debian 12's binaryen 108 rewrites wrongly (see same_exports). `strip = true` also
+#     drops the target_features section, which would otherwise tell wasm-bindgen (from the standard
+#     library's objects) that reference types are on.
 #
 # wasm-pack runs in --mode no-install: it uses the wasm-bindgen that scripts/web-tools.sh installed
 # from crates.io at the Cargo.lock version and never downloads one. Its own wasm-opt download is
 # off (--no-opt, and wasm-opt = false in Cargo.toml); this script runs binaryen's wasm-opt itself
-# (Debian's, or $WASM_OPT) and keeps its output only if the module's exports survive. Debian 12's
-# binaryen 108 does not pass that check for this module (see same_exports): with it the release
-# .wasm stays as wasm-bindgen wrote it, and the script says so.
+# (Debian's, or $WASM_OPT; -O1, or $WASM_OPT_FLAGS) and keeps its output only if the module's
+# exports survive and the module is not larger gzipped. Without wasm-opt the build still works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +28,7 @@ profile=--release
 case "${1:-}" in
   "") ;;
   --dev) profile=--dev ;;
-  -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--dev]" >&2; exit 2 ;;
 esac
 
@@ -91,16 +101,25 @@ if a != b:
 PY
 }
 
-# wasm-opt -O3 on pkg/statscope_bg.wasm, kept only if its exports survive intact (see above);
+gz_size() {
+  gzip -9c "$1" | wc -c
+}
+
+# wasm-opt on pkg/statscope_bg.wasm, kept only if its exports survive intact (see above) and it is
+# not larger gzipped than before (on an opt-level "z" build, binaryen's -O2 and above inline and
+# reorder into a module that is smaller raw but ~8 % larger gzipped; -O1 gains a little);
 # otherwise, or without wasm-opt or python3, the unoptimized module stays and a note says why.
-# WASM_OPT=/path/to/wasm-opt picks another binaryen, e.g. npm's `binaryen` package (version 132
-# handles this module: `npm install binaryen` then WASM_OPT=$PWD/node_modules/.bin/wasm-opt).
+# WASM_OPT=/path/to/wasm-opt picks another binaryen, e.g. npm's `binaryen` package
+# (`npm install binaryen` then WASM_OPT=$PWD/node_modules/.bin/wasm-opt); WASM_OPT_FLAGS=-Oz
+# another optimization level.
 optimize() {
-  local wasm=pkg/statscope_bg.wasm opt="${WASM_OPT:-wasm-opt}" before
+  local wasm=pkg/statscope_bg.wasm opt="${WASM_OPT:-wasm-opt}" before before_gz after_gz
+  local flags
+  read -r -a flags <<< "${WASM_OPT_FLAGS:--O1}"
   # The features Rust's wasm32-unknown-unknown target (1.95) turns on by default, in binaryen's
-  # names. wasm-opt also reads them from the module's target_features section; naming them keeps
-  # it working if that section is ever stripped. (The target's bulk-memory-opt and
-  # call-indirect-overlong have no flag in binaryen 108 and need none.)
+  # names (the build's target_features section is stripped, so wasm-opt cannot read them there).
+  # Reference types stay enabled for binaryen: the standard library was compiled with them. (The
+  # target's bulk-memory-opt and call-indirect-overlong have no flag in binaryen 108 and need none.)
   local features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
                   --enable-mutable-globals --enable-reference-types --enable-multivalue)
   if ! command -v "$opt" >/dev/null; then
@@ -112,17 +131,22 @@ optimize() {
     return 0
   fi
   before=$(stat -c %s "$wasm")
-  echo "==> $("$opt" --version): wasm-opt -O3 ${features[*]} $wasm"
-  if ! "$opt" -O3 "${features[@]}" "$wasm" -o "$wasm.opt" 2> pkg/wasm-opt.log; then
+  echo "==> $("$opt" --version): wasm-opt ${flags[*]} ${features[*]} $wasm"
+  if ! "$opt" "${flags[@]}" "${features[@]}" "$wasm" -o "$wasm.opt" 2> pkg/wasm-opt.log; then
     echo "build-web: NOTE: wasm-opt could not process this module; $wasm left unoptimized ($before bytes):"
     head -n 5 pkg/wasm-opt.log | sed 's/^/    /'
   elif ! same_exports "$wasm" "$wasm.opt" > pkg/wasm-opt.log; then
     echo "build-web: NOTE: $("$opt" --version) changed the module's exports (binaryen 108 writes" \
       "every table export as table 0); $wasm left unoptimized ($before bytes):"
     sed 's/^/    /' pkg/wasm-opt.log
+  elif command -v gzip >/dev/null &&
+       before_gz=$(gz_size "$wasm") && after_gz=$(gz_size "$wasm.opt") &&
+       [ "$after_gz" -gt "$before_gz" ]; then
+    echo "build-web: NOTE: wasm-opt ${flags[*]} made $wasm larger gzipped ($before_gz -> $after_gz" \
+      "bytes); $wasm left unoptimized ($before bytes)"
   else
     mv "$wasm.opt" "$wasm"
-    echo "build-web: $wasm $before -> $(stat -c %s "$wasm") bytes"
+    echo "build-web: wasm-opt ${flags[*]}: $wasm $before -> $(stat -c %s "$wasm") bytes"
   fi
   rm -f "$wasm.opt" pkg/wasm-opt.log
 }
@@ -130,8 +154,20 @@ optimize() {
 bash scripts/web-tools.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-echo "==> wasm-pack build --target web $profile --out-dir pkg"
-wasm-pack build --target web "$profile" --out-dir pkg --mode no-install --no-opt -- --locked
+if [ "$profile" = --release ]; then
+  # See the header: the size profile, and no reference types for the wasm32 target only.
+  build=(--profile wasm-release)
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }-C target-feature=-reference-types"
+  if [ -n "${RUSTFLAGS:-}" ]; then
+    # Cargo would ignore the target's flags in favour of RUSTFLAGS.
+    export RUSTFLAGS="$RUSTFLAGS -C target-feature=-reference-types"
+  fi
+else
+  build=(--dev)
+fi
+
+echo "==> wasm-pack build --target web ${build[*]} --out-dir pkg"
+wasm-pack build --target web "${build[@]}" --out-dir pkg --mode no-install --no-opt -- --locked
 
 wasm=pkg/statscope_bg.wasm
 [ -f "$wasm" ] || { echo "build-web: $wasm was not produced" >&2; exit 1; }
@@ -142,3 +178,6 @@ fi
 
 echo "build-web: pkg/ ready:"
 ls -l pkg/statscope.js pkg/statscope.d.ts "$wasm"
+if command -v gzip >/dev/null; then
+  echo "build-web: gzip -9: $wasm $(gz_size "$wasm") bytes, pkg/statscope.js $(gz_size pkg/statscope.js) bytes"
+fi

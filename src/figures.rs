@@ -9,9 +9,8 @@
 //! Deliberate fidelity: the Windows CPU formula keeps the CLI's unguarded `uint64` subtraction, so a
 //! restart inside an open stream prints the same absurd value the CLI prints (the engine does not).
 
-use crate::model::{BlkioStats, CpuStats, MemoryStats, NetworkStats, OsType, Stats};
+use crate::model::{BlkioStats, CpuStats, MemoryStats, NetworkTotals, OsType, Stats};
 use crate::units::{bytes_size, format_fixed, human_size_with_precision};
-use std::collections::BTreeMap;
 
 /// The docker CLI formula for CPU % on Linux: Δcontainer / Δsystem × online CPUs × 100.
 ///
@@ -34,7 +33,7 @@ pub fn online_cpus(cpu: &CpuStats) -> u32 {
     if cpu.online_cpus != 0 {
         cpu.online_cpus
     } else {
-        u32::try_from(cpu.cpu_usage.percpu_usage.len()).unwrap_or(u32::MAX)
+        cpu.cpu_usage.percpu_usage_len
     }
 }
 
@@ -63,12 +62,12 @@ pub fn cpu_percent_windows(s: &Stats) -> f64 {
 /// cgroup v1 (`total_inactive_file` present) subtracts it when smaller than usage; otherwise falls
 /// through to the local `inactive_file` (cgroup v2's key; missing = 0) under the same guard.
 pub fn mem_usage_unix_no_cache(mem: &MemoryStats) -> f64 {
-    if let Some(&v) = mem.stats.get("total_inactive_file") {
+    if let Some(v) = mem.stats.total_inactive_file {
         if v < mem.usage {
             return (mem.usage - v) as f64;
         }
     }
-    let v = mem.stats.get("inactive_file").copied().unwrap_or(0);
+    let v = mem.stats.inactive_file.unwrap_or(0);
     if v < mem.usage {
         return (mem.usage - v) as f64;
     }
@@ -84,32 +83,21 @@ pub fn mem_percent(limit: f64, used: f64) -> f64 {
     }
 }
 
-/// Received and transmitted bytes summed over every interface, as `f64` like the CLI.
-pub fn network_bytes(networks: &BTreeMap<String, NetworkStats>) -> (f64, f64) {
-    networks.values().fold((0.0, 0.0), |(rx, tx), n| {
-        (rx + n.rx_bytes as f64, tx + n.tx_bytes as f64)
-    })
+/// Received and transmitted bytes summed over every interface, as `f64` like the CLI (each counter
+/// converted, then added; summed by the model while it read `networks`).
+pub fn network_bytes(networks: &NetworkTotals) -> (f64, f64) {
+    (networks.rx_bytes_f64, networks.tx_bytes_f64)
 }
 
 /// Network byte counters summed as integers (the engine differentiates these exactly).
-pub fn network_bytes_u64(networks: &BTreeMap<String, NetworkStats>) -> (u64, u64) {
-    networks.values().fold((0u64, 0u64), |(rx, tx), n| {
-        (rx.wrapping_add(n.rx_bytes), tx.wrapping_add(n.tx_bytes))
-    })
+pub fn network_bytes_u64(networks: &NetworkTotals) -> (u64, u64) {
+    (networks.rx_bytes, networks.tx_bytes)
 }
 
 /// Block read and write bytes: `io_service_bytes_recursive` entries whose `op` starts with `r`/`R`
-/// or `w`/`W`, over all devices; everything else is ignored.
+/// or `w`/`W`, over all devices; everything else is ignored (summed by the model while it read them).
 pub fn block_io_bytes(blkio: &BlkioStats) -> (u64, u64) {
-    let (mut read, mut write) = (0u64, 0u64);
-    for e in &blkio.io_service_bytes_recursive {
-        match e.op.as_bytes().first() {
-            Some(b'r' | b'R') => read = read.wrapping_add(e.value),
-            Some(b'w' | b'W') => write = write.wrapping_add(e.value),
-            _ => {}
-        }
-    }
-    (read, write)
+    (blkio.service_read_bytes, blkio.service_write_bytes)
 }
 
 /// What the docker CLI computes for one sample (its `StatsEntry`).
@@ -289,10 +277,10 @@ pub fn go_json_string(out: &mut String, text: &str) {
 mod tests {
     use super::*;
 
-    fn cpu(total: u64, system: u64, online: u32, percpu: usize) -> CpuStats {
+    fn cpu(total: u64, system: u64, online: u32, percpu: u32) -> CpuStats {
         let mut c = CpuStats::default();
         c.cpu_usage.total_usage = total;
-        c.cpu_usage.percpu_usage = vec![0; percpu];
+        c.cpu_usage.percpu_usage_len = percpu;
         c.system_cpu_usage = system;
         c.online_cpus = online;
         c
@@ -326,14 +314,14 @@ mod tests {
             ..MemoryStats::default()
         };
         assert_eq!(mem_usage_unix_no_cache(&m), 1000.0);
-        m.stats.insert("inactive_file".into(), 300);
+        m.stats.inactive_file = Some(300);
         assert_eq!(mem_usage_unix_no_cache(&m), 700.0);
-        m.stats.insert("total_inactive_file".into(), 100);
+        m.stats.total_inactive_file = Some(100);
         assert_eq!(mem_usage_unix_no_cache(&m), 900.0);
         // v1 guard fails: falls through to the local inactive_file.
-        m.stats.insert("total_inactive_file".into(), 5000);
+        m.stats.total_inactive_file = Some(5000);
         assert_eq!(mem_usage_unix_no_cache(&m), 700.0);
-        m.stats.insert("inactive_file".into(), 1000);
+        m.stats.inactive_file = Some(1000);
         assert_eq!(mem_usage_unix_no_cache(&m), 1000.0);
         assert_eq!(mem_percent(0.0, 5.0), 0.0);
         assert_eq!(mem_percent(200.0, 50.0), 25.0);

@@ -116,7 +116,43 @@ async function w1({ impl, containers = 100, ticks = 300, warm = 60, frames = "ob
     impl, frames, containers, ticks, samples: data.samples, bytesPerSample: data.bytes / data.samples,
     totalMs: total, usPerSample: (total * 1000) / data.samples,
     perTickMs: quantiles(perTick), digest: digest(snap), crossOriginIsolated,
+    copy: impl === "statscope" ? copyCosts(data) : undefined,
   };
+}
+
+/**
+ * W1 diagnostics (not a goal): what handing the frames' text to Wasm costs, per sample, on the same
+ * data. `charCodeAt` is the loop wasm-bindgen's `passStringToWasm0` runs for an ASCII string (what
+ * `ingest(&str)` pays today); `encodeInto` is `TextEncoder.encodeInto` into a reused buffer (what an
+ * `ingest_bytes` export fed by a JS shim would pay). Both copy into a JS-side buffer the size of the
+ * largest frame, as Wasm memory would be written.
+ */
+function copyCosts(data) {
+  let largest = 0;
+  for (const fs of data.ticks) for (const f of fs) largest = Math.max(largest, f.length);
+  const buf = new Uint8Array(largest * 3);
+  const encoder = new TextEncoder();
+  const run = (copy) => {
+    let best = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const t0 = now();
+      for (const fs of data.ticks) for (const f of fs) copy(f);
+      best = Math.min(best, now() - t0);
+    }
+    return (best * 1000) / data.samples;
+  };
+  const charCodeAt = (arg) => {
+    const len = arg.length;
+    let offset = 0;
+    for (; offset < len; offset++) {
+      const code = arg.charCodeAt(offset);
+      if (code > 0x7f) break;
+      buf[offset] = code;
+    }
+    return offset;
+  };
+  const encodeInto = (arg) => encoder.encodeInto(arg, buf).written;
+  return { charCodeAtUsPerSample: run(charCodeAt), encodeIntoUsPerSample: run(encodeInto) };
 }
 
 // ---------------------------------------------------------------------------------------------
