@@ -157,7 +157,7 @@ async function runW2() {
   for (const [containers, points] of sizes) {
     for (const dpr of [1, 2]) {
       const probe = await freshPage({ dpr });
-      const lineDevicePx = await probe.page.evaluate(() => window.bench.probeLineWidth());
+      const lineDevicePx = await probe.page.evaluate((n) => window.bench.probeLineWidth(n), containers);
       await probe.close();
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? ["statscope", "uplot"] : ["uplot", "statscope"];

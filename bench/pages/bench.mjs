@@ -161,20 +161,20 @@ function copyCosts(data) {
 const w2state = {};
 
 /**
- * The width statscope strokes its curves with at this DPR, in device px: the canvas context's
- * lineWidth after a redraw (series are stroked last). uPlot is given the same, so the comparison
- * follows chart.rs if its line width changes.
+ * The width statscope strokes its curves with at this DPR for `containers` curves, in device px, as
+ * its status() reports it (1.5 CSS px up to 12 curves, else one device pixel). uPlot is given the
+ * same, so the comparison follows chart.rs if its line width changes.
  */
-async function probeLineWidth() {
+async function probeLineWidth(containers = 3) {
   const { Dashboard } = await loadStatscope();
   const canvas = document.createElement("canvas");
   canvas.style.cssText = "display:block;width:800px;height:300px";
   document.getElementById("root").append(canvas);
   const d = new Dashboard(canvas, { connect: false, theme: "light" });
-  const fleet = new Fleet({ containers: 3, seed: 5 });
+  const fleet = new Fleet({ containers, seed: 5 });
   for (let k = 0; k < 5; k++) for (const t of fleet.tick()) d.ingest(t);
   d.redraw();
-  const width = canvas.getContext("2d").lineWidth;
+  const width = d.status().lineWidthDevicePx ?? canvas.getContext("2d").lineWidth;
   d.destroy();
   canvas.remove();
   return width;
