@@ -35,8 +35,6 @@ pub mod view;
 #[cfg(target_arch = "wasm32")]
 mod web;
 #[cfg(target_arch = "wasm32")]
-mod web_canvas;
-#[cfg(target_arch = "wasm32")]
 mod web_ui;
 
 pub use keyed::KeyedState;

@@ -29,7 +29,6 @@ use crate::chart::{self, PlotRect, Theme};
 use crate::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES, OPTION_KEYS};
 use crate::reconnect::{Action, FeedEvent, FeedState, Reconnect, ReconnectConfig};
 use crate::view::{CpuScale, Metric, SortBy};
-use crate::web_canvas::FastCanvas;
 use crate::web_ui::{self, Ui};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -984,12 +983,7 @@ pub(crate) fn render(i: &mut Inner) -> Result<(), JsValue> {
     let theme = theme(i);
     let backend = CanvasBackend::with_canvas_object(i.canvas.clone())
         .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;
-    let ctx: web_sys::CanvasRenderingContext2d = i
-        .canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?
-        .unchecked_into();
-    let root = FastCanvas::new(backend, ctx).into_drawing_area();
+    let root = backend.into_drawing_area();
     i.plot = chart::draw(&root, &view, &theme, dpr)
         .map_err(|e| JsValue::from_str(&format!("drawing: {e}")))?;
     i.plot_range = view.x_range;
