@@ -14,6 +14,7 @@
 //   BENCH_W5_CONTROL=1              also soak the bare-socket page (the browser's own memory drift)
 //   BENCH_TAG=name                  write results/<date>-name.* and leave BENCHMARKS.md alone
 //   CHROMIUM=/usr/lib/chromium/chromium   STATSCOPE_BIN=target/release/statscope
+//   BENCH_BUILD_DIR=bench/.build    where run.sh put the snapshot of the package (pkg/, build.json)
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -40,6 +41,11 @@ const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", QUICK ? 20 : 120);
 const CHROMIUM = env.CHROMIUM || "/usr/lib/chromium/chromium";
 const STATSCOPE_BIN = env.STATSCOPE_BIN || path.join(ROOT, "target/release/statscope");
 const DATA = path.join(BENCH, "data");
+// The snapshot of what is measured (bench/run.sh: bench/.build, or bench/.build/<tag> for a tagged
+// run); the bench page is told where its package is when it is not the default.
+const BUILD = path.resolve(ROOT, env.BENCH_BUILD_DIR || path.join("bench", ".build"));
+const PAGE_PKG = path.relative(path.join(BENCH, "pages"), path.join(BUILD, "pkg", "statscope.js")).split(path.sep).join("/");
+const PAGE_QUERY = PAGE_PKG === "../.build/pkg/statscope.js" ? "" : `?pkg=${encodeURIComponent(PAGE_PKG)}`;
 const RESULTS = path.join(BENCH, "results");
 const SEED = 1;
 
@@ -85,7 +91,7 @@ async function freshPage({ dpr = 1, width = 1280, height = 800 } = {}) {
   page.on("console", (m) => {
     if ((m.type() === "error" || m.type() === "warn") && !m.text().includes("willReadFrequently")) errors.push(`${m.type()}: ${m.text()}`);
   });
-  await page.goto(`${server.url}/bench/pages/bench.html`, { waitUntil: "load" });
+  await page.goto(`${server.url}/bench/pages/bench.html${PAGE_QUERY}`, { waitUntil: "load" });
   await page.waitForFunction(() => window.bench && window.bench.ready, { timeout: 30000 });
   const isolated = await page.evaluate(() => crossOriginIsolated);
   if (!isolated) throw new Error("the bench page is not cross-origin isolated (COOP/COEP headers missing?)");
@@ -444,7 +450,7 @@ async function plotFrames(results, file) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const pkgDir = path.join(BENCH, ".build", "pkg");
+  const pkgDir = path.join(BUILD, "pkg");
   if (!fs.existsSync(path.join(pkgDir, "statscope_bg.wasm"))) throw new Error(`${pkgDir} missing: run bench/run.sh`);
   fs.mkdirSync(RESULTS, { recursive: true });
   const started = new Date();
@@ -452,7 +458,7 @@ async function main() {
     date: started.toISOString(), quick: QUICK,
     machine: machine(),
     settings: { rounds: ROUNDS, w3Seconds: W3_SECONDS, w3Sizes: W3_SIZES, w4Seconds: W4_SECONDS, soakSeconds: SOAK_SECONDS, chromeArgs: CHROME_ARGS },
-    build: fs.existsSync(path.join(BENCH, ".build", "build.json")) ? JSON.parse(fs.readFileSync(path.join(BENCH, ".build", "build.json"), "utf8")) : null,
+    build: fs.existsSync(path.join(BUILD, "build.json")) ? JSON.parse(fs.readFileSync(path.join(BUILD, "build.json"), "utf8")) : null,
   };
   server = await serve({ root: ROOT });
   browser = await puppeteer.launch({

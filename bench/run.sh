@@ -45,7 +45,11 @@ fi
 export CHROMIUM
 
 # --- build -----------------------------------------------------------------------------------
-mkdir -p bench/.build
+# What is measured is snapshotted into bench/.build/ (a tagged run's into bench/.build/<tag>/, so
+# that runs with different tags do not share a snapshot).
+build_dir="bench/.build${BENCH_TAG:+/$BENCH_TAG}"
+export BENCH_BUILD_DIR="$build_dir"
+mkdir -p "$build_dir"
 only=",${BENCH_ONLY:-w1,w2,w3,w4,w5,w6},"
 need_bridge=false
 case "$only" in *,w3,* | *,w4,* | *,w5,*) need_bridge=true ;; esac
@@ -53,13 +57,13 @@ pkg_dir=pkg
 if [ -n "${BENCH_PKG:-}" ]; then
   pkg_dir="$BENCH_PKG"
   say "BENCH_PKG: measuring the Wasm package in $pkg_dir (not building pkg/)"
-  : > bench/.build/build-web.log
+  : > "$build_dir"/build-web.log
 elif [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   say "release Wasm: scripts/build-web.sh"
-  bash scripts/build-web.sh 2>&1 | tee bench/.build/build-web.log
+  bash scripts/build-web.sh 2>&1 | tee "$build_dir"/build-web.log
 else
   say "BENCH_SKIP_BUILD=1: measuring the pkg/ already built"
-  : > bench/.build/build-web.log
+  : > "$build_dir"/build-web.log
 fi
 if $need_bridge; then
   if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -71,14 +75,16 @@ fi
 [ -f "$pkg_dir/statscope_bg.wasm" ] || { echo "bench: $pkg_dir/statscope_bg.wasm missing (run scripts/build-web.sh)" >&2; exit 1; }
 
 # A snapshot of what is measured, so a rebuild of pkg/ by anyone else cannot change it mid-run.
-rm -rf bench/.build/pkg
-mkdir -p bench/.build/pkg
-cp "$pkg_dir"/statscope.js "$pkg_dir"/statscope_bg.wasm "$pkg_dir"/statscope.d.ts bench/.build/pkg/
+rm -rf "$build_dir"/pkg
+mkdir -p "$build_dir"/pkg
+cp "$pkg_dir"/statscope.js "$pkg_dir"/statscope_bg.wasm "$pkg_dir"/statscope.d.ts "$build_dir"/pkg/
+# inline_js snippets (src/web_canvas.rs) that statscope.js imports.
+if [ -d "$pkg_dir"/snippets ]; then cp -r "$pkg_dir"/snippets "$build_dir"/pkg/; fi
 wasm_opt=true
 note=""
-if grep -q "left unoptimized" bench/.build/build-web.log; then
+if grep -q "left unoptimized" "$build_dir"/build-web.log; then
   wasm_opt=false
-  note="$(grep -m1 -o 'NOTE: .*' bench/.build/build-web.log | sed 's/(.*//; s/"//g' | cut -c1-160)"
+  note="$(grep -m1 -o 'NOTE: .*' "$build_dir"/build-web.log | sed 's/(.*//; s/"//g' | cut -c1-160)"
 elif [ -n "${BENCH_PKG:-}" ]; then
   wasm_opt=false
   note="unknown: the package in $pkg_dir was not built by this run"
@@ -87,10 +93,10 @@ elif [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
   note="unknown: pkg/ was not built by this run"
 fi
 # How the package was built, as build-web.sh said it (e.g. "--profile wasm-release"), if it was here.
-profile="$(sed -n 's/^==> wasm-pack build --target web \(.*\) --out-dir.*/wasm-pack build \1/p' bench/.build/build-web.log | head -n 1)"
+profile="$(sed -n 's/^==> wasm-pack build --target web \(.*\) --out-dir.*/wasm-pack build \1/p' "$build_dir"/build-web.log | head -n 1)"
 [ -n "$profile" ] || profile="unknown (not built by this run)"
 dirty=$(git status --porcelain -- src bridge www index.html Cargo.toml 2>/dev/null | wc -l)
-cat > bench/.build/build.json <<EOF
+cat > "$build_dir"/build.json <<EOF
 {"git": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)", "dirty": $dirty,
  "pkg": "$pkg_dir", "profile": "$profile", "wasmOpt": $wasm_opt, "wasmOptNote": "$note", "rustc": "$(rustc --version)"}
 EOF
