@@ -16,7 +16,9 @@
 use plotters::style::RGBColor;
 use serde::{Deserialize, Serialize};
 
-use crate::chart::{clock_label, nice_max, parse_hex, ChartView, ColorSlots, Cursor, Mark, Series};
+use crate::chart::{
+    clock_label, nice_max, parse_hex, ChartView, ColorSlots, Cursor, Dash, Mark, Series,
+};
 use crate::lifecycle::{self, Lifecycle};
 use crate::model::{parse_frame_lenient, Stats, Timestamp};
 use crate::rates::{Container, EngineConfig, Flag, Point, RateEngine, Status};
@@ -980,10 +982,14 @@ impl DashboardCore {
         let y_max = nice_max(top / div, floor);
         self.last_axis = (y_max, div);
         let k = self.options.smooth;
+        // Dashes tell up to 12 curves apart (with their end labels); beyond that colours repeat
+        // anyway, and plotters strokes every dash as its own path (many times the cost).
+        let dashed = raws.len() <= 12;
         let series: Vec<Series> = raws
             .into_iter()
             .map(|r| {
                 let (color, dash) = self.colors.look(&r.id);
+                let dash = if dashed { dash } else { Dash::Solid };
                 let smooth = if k >= 2 {
                     r.runs
                         .iter()

@@ -553,6 +553,10 @@ fn the_chart_variants_draw_dashes_marks_bands_labels_and_the_cursor() {
     assert_eq!(view.series.len(), 20);
     assert!(!view.labels);
     assert_eq!(view.line_width, None);
+    assert!(
+        view.series.iter().all(|s| s.dash == Dash::Solid),
+        "no dashes beyond 12 curves (each dash is a path)"
+    );
     let hidpi = {
         let mut out = String::new();
         {
