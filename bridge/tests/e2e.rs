@@ -272,9 +272,14 @@ async fn a_dashboard_on_another_origin_embeds_the_chart_with_one_tag() {
     )
     .await;
     assert_eq!(got["status"]["source"], "demo");
-    let legend = b
-        .js("return document.querySelector('statscope-chart').shadowRoot.querySelectorAll('li').length;")
-        .await;
+    // The legend is drawn on the next redraw (at most 250 ms after new data): wait for it.
+    let legend = wait_for(
+        &b,
+        5,
+        "return document.querySelector('statscope-chart').shadowRoot.querySelectorAll('li').length;",
+        |v| v.as_f64().unwrap_or(0.0) >= 5.0,
+    )
+    .await;
     assert!(
         legend.as_f64().unwrap_or(0.0) >= 5.0,
         "the element's legend lists the containers"
