@@ -717,13 +717,14 @@ impl DashboardCore {
             .into_iter()
             .filter_map(|id| {
                 let c = self.engine.get(&id)?;
+                let limit = self.limit(&id);
                 let p = c
                     .points()
                     .iter()
                     .filter(|p| (p.t_ms() - t_ms).abs() <= tolerance)
-                    .filter(|p| self.value_of(&id, p).is_some())
+                    .filter(|p| self.value_of(limit, p).is_some())
                     .min_by(|a, b| (a.t_ms() - t_ms).abs().total_cmp(&(b.t_ms() - t_ms).abs()))?;
-                let v = self.value_of(&id, p)?;
+                let v = self.value_of(limit, p)?;
                 Some(((v - target).abs(), id))
             })
             .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -824,25 +825,22 @@ impl DashboardCore {
         self.lifecycle.info(id).and_then(|i| i.cpu_limit)
     }
 
-    /// The value of point `p` of container `id` for the metric and scale in use.
-    fn value_of(&self, id: &str, p: &Point) -> Option<f64> {
+    /// The value of point `p` for the metric and scale in use; `limit` is its container's CPU
+    /// limit ([`Self::limit`], looked up once per container, not per point).
+    fn value_of(&self, limit: Option<f64>, p: &Point) -> Option<f64> {
         if p.flag == Flag::Stopped {
             return None;
         }
-        view::value(
-            self.options.metric,
-            self.options.cpu_scale,
-            self.limit(id),
-            p,
-        )
+        view::value(self.options.metric, self.options.cpu_scale, limit, p)
     }
 
     /// The newest value, and the mean of the last 10 values (the top-N rank), of `id`.
     fn current(&self, id: &str, c: &Container) -> (Option<f64>, f64) {
         let mut newest = None;
         let (mut sum, mut n) = (0.0, 0);
+        let limit = self.limit(id);
         for p in c.points().iter().rev() {
-            if let Some(v) = self.value_of(id, p) {
+            if let Some(v) = self.value_of(limit, p) {
                 newest.get_or_insert(v);
                 sum += v;
                 n += 1;
@@ -1067,14 +1065,14 @@ impl DashboardCore {
         let mut out: Vec<Run> = Vec::new();
         let mut current: Option<Run> = None;
         let mut prev_t: Option<f64> = None;
+        let limit = self.limit(id);
         for p in c.points() {
             let t = p.t_ms();
             if p.flag.breaks_curve() {
                 out.extend(current.take());
             }
-            let value = self.value_of(id, p);
             if t >= lead && t <= x1 {
-                match value {
+                match self.value_of(limit, p) {
                     Some(v) => {
                         let run = current.get_or_insert_with(|| Run {
                             points: Vec::new(),
@@ -1117,7 +1115,7 @@ impl DashboardCore {
                 .min_by(|a, b| (a.t_ms() - t).abs().total_cmp(&(b.t_ms() - t).abs()));
             if let Some(p) = nearest_point {
                 let limit = self.limit(id);
-                let value = self.value_of(id, p);
+                let value = self.value_of(limit, p);
                 let cpu = view::value(Metric::Cpu, scale, limit, p);
                 rows.push(TooltipRow {
                     id: id.clone(),
@@ -1199,12 +1197,13 @@ impl DashboardCore {
             .into_iter()
             .filter(|(id, _, _)| self.selection.shows(id))
             .map(|(id, c, now)| {
+                let limit = self.limit(id);
                 let end = c.points().back().map_or(0.0, |p| p.t_ms());
                 let recent: Vec<(f64, f64)> = c
                     .points()
                     .iter()
                     .filter(|p| p.t_ms() >= end - 30_000.0)
-                    .filter_map(|p| Some((p.t_ms(), self.value_of(id, p)?)))
+                    .filter_map(|p| Some((p.t_ms(), self.value_of(limit, p)?)))
                     .collect();
                 TableRow {
                     name: c.name().to_string(),
