@@ -256,6 +256,8 @@ pub(crate) struct Inner {
     encoder: Utf8Encoder,
     /// The last frame's bytes; reused so a frame costs no allocation.
     frame_buf: Vec<u8>,
+    /// This module's `WebAssembly.Memory`, which `encode_frame` writes into.
+    memory: JsValue,
     /// This handle's own cell, for timers that call back into it.
     self_ref: Weak<RefCell<Inner>>,
     destroyed: bool,
@@ -387,6 +389,7 @@ impl Dashboard {
             plot_range: (0.0, 0.0),
             encoder: Utf8Encoder::new(),
             frame_buf: Vec::new(),
+            memory: wasm_bindgen::memory(),
             self_ref: Weak::new(),
             destroyed: false,
         }));
@@ -887,23 +890,56 @@ pub(crate) fn theme(i: &Inner) -> Theme {
 #[wasm_bindgen]
 extern "C" {
     /// The browser's `TextEncoder`, bound to take a JS string as it is: wasm-bindgen's own `&str`
-    /// passing copies a string into Wasm one `charCodeAt` at a time (about 4 µs for a 2 KB stats
-    /// object), `encode` does it natively.
+    /// passing copies a string into Wasm one `charCodeAt` at a time (about 3 µs for a 2 KB stats
+    /// object); `encodeInto` writes it natively.
     #[wasm_bindgen(js_name = TextEncoder)]
     type Utf8Encoder;
     #[wasm_bindgen(constructor, js_class = "TextEncoder")]
     fn new() -> Utf8Encoder;
-    #[wasm_bindgen(method, js_class = "TextEncoder")]
-    fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
 }
 
-/// Hands one frame to the core: a JS string (encoded to UTF-8 by the browser), an `ArrayBuffer` or
-/// a `Uint8Array` (UTF-8 JSON), copied once into a buffer reused from frame to frame. Anything else
-/// is counted as malformed.
+#[wasm_bindgen(inline_js = "export function encode_frame(encoder, text, memory, ptr, cap) {
+  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
+  return r.read === text.length ? r.written : -1;
+}")]
+extern "C" {
+    /// Encodes `text` as UTF-8 straight into Wasm memory at `ptr..ptr + cap` (one call, no copy
+    /// through a JS array): the bytes written, or -1 if `cap` was too small for all of it.
+    fn encode_frame(encoder: &Utf8Encoder, text: &JsValue, memory: &JsValue, ptr: u32, cap: u32)
+        -> i32;
+}
+
+/// Hands one frame to the core: a JS string (encoded to UTF-8 by the browser straight into a buffer
+/// in Wasm memory reused from frame to frame), an `ArrayBuffer` or a `Uint8Array` (UTF-8 JSON,
+/// copied once into that buffer). Anything else is counted as malformed.
 fn take_frame(i: &mut Inner, data: &JsValue) {
-    let bytes: js_sys::Uint8Array = if data.is_string() {
-        i.encoder.encode(data)
-    } else if !data.is_object() {
+    if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
+        // UTF-8 needs at least one byte per UTF-16 unit and at most three.
+        let units = text.length() as usize;
+        if units > MAX_FRAME_BYTES {
+            i.core.refuse_oversized(units);
+            return;
+        }
+        let mut buf = std::mem::take(&mut i.frame_buf);
+        if buf.len() < 3 * units {
+            buf.resize(3 * units, 0);
+        }
+        // The pointer escapes to JS, which writes the bytes into the buffer's initialized length.
+        let written = encode_frame(
+            &i.encoder,
+            data,
+            &i.memory,
+            buf.as_mut_ptr() as u32,
+            buf.len() as u32,
+        );
+        match usize::try_from(written) {
+            Ok(n) if n <= buf.len() => i.core.ingest_bytes(&buf[..n]),
+            _ => i.core.refuse("a text frame the browser could not encode as UTF-8"),
+        }
+        i.frame_buf = buf;
+        return;
+    }
+    let bytes: js_sys::Uint8Array = if !data.is_object() {
         i.core
             .refuse("not a frame: expected a string, ArrayBuffer or Uint8Array");
         return;
@@ -922,9 +958,11 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
         return;
     }
     let mut buf = std::mem::take(&mut i.frame_buf);
-    buf.resize(len, 0);
-    bytes.copy_to(&mut buf);
-    i.core.ingest_bytes(&buf);
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    bytes.copy_to(&mut buf[..len]);
+    i.core.ingest_bytes(&buf[..len]);
     i.frame_buf = buf;
 }
 
