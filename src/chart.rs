@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -294,6 +295,32 @@ pub fn clock_label(t_ms: f64, tz_offset_min: i32) -> String {
     format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
+/// A part of a chart, in drawing order: a chart with many curves can be drawn part by part over
+/// several animation frames (see [`draw_part`]), each part no longer than a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The background, grid and axes, and the smoothing bands.
+    Frame,
+    /// The curves of the series `start..end`.
+    Curves { start: usize, end: usize },
+    /// What lies over the curves: smoothed curves, marks, curve labels and the cursor.
+    Overlay,
+}
+
+/// Draws `view`: every [`Part`] in order (see [`draw_part`]).
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    view: &ChartView,
+    theme: &Theme,
+    scale: f64,
+) -> Result<PlotRect, DrawingAreaErrorKind<DB::ErrorType>> {
+    let rect = draw_part(root, view, theme, scale, Part::Frame)?;
+    let end = view.series.len();
+    draw_part(root, view, theme, scale, Part::Curves { start: 0, end })?;
+    draw_part(root, view, theme, scale, Part::Overlay)?;
+    Ok(rect)
+}
+
 /// Draws `view` on `root` (which the caller made from a canvas or an SVG backend) and returns where
 /// the plot area landed.
 ///
@@ -301,17 +328,23 @@ pub fn clock_label(t_ms: f64, tz_offset_min: i32) -> String {
 /// minutes and half-minutes of the clock. A view with no time range (no data yet) shows a short
 /// message instead of axes. Order: grid and axes, smoothing bands, curves, smoothed curves, marks,
 /// labels, cursor.
-pub fn draw<DB: DrawingBackend>(
+pub fn draw_part<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     view: &ChartView,
     theme: &Theme,
     scale: f64,
+    part: Part,
 ) -> Result<PlotRect, DrawingAreaErrorKind<DB::ErrorType>> {
     let px = |v: f64| (v * scale).round() as i32;
-    root.fill(&theme.background)?;
     let (x0, x1) = view.x_range;
     let has_range = matches!(x1.partial_cmp(&x0), Some(std::cmp::Ordering::Greater));
+    if part == Part::Frame {
+        root.fill(&theme.background)?;
+    }
     if !has_range {
+        if part != Part::Frame {
+            return Ok(PlotRect::default());
+        }
         let (w, h) = root.dim_in_pixel();
         let style = TextStyle::from((theme.font, 14.0 * scale).into_font())
             .color(&theme.text)
@@ -324,7 +357,6 @@ pub fn draw<DB: DrawingBackend>(
         root.present()?;
         return Ok(PlotRect::default());
     }
-    const MINUTE_MS: f64 = 60_000.0;
     let origin = (x0 / 3_600_000.0).floor() * 3_600_000.0;
     let to_x = move |t: f64| (t - origin) / MINUTE_MS;
     let label_w = if view.labels { 96.0 } else { 34.0 };
@@ -335,6 +367,41 @@ pub fn draw<DB: DrawingBackend>(
         .x_label_area_size(px(26.0))
         .y_label_area_size(px(y_label_w))
         .build_cartesian_2d(to_x(x0)..to_x(x1), 0.0..view.y_max)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let rect = PlotRect {
+        left: f64::from(xr.start),
+        top: f64::from(yr.start),
+        right: f64::from(xr.end),
+        bottom: f64::from(yr.end),
+    };
+
+    let smoothing = view.series.iter().any(|s| !s.smooth.is_empty());
+    let width = view
+        .line_width
+        .map_or(1, |w| ((w * scale).round() as u32).max(1));
+    match part {
+        Part::Frame => draw_frame(&mut chart, view, theme, origin, to_x, scale)?,
+        Part::Curves { start, end } => {
+            let end = end.min(view.series.len());
+            let series = view.series.get(start..end).unwrap_or_default();
+            draw_curves(&mut chart, series, to_x, smoothing, width, scale)?;
+        }
+        Part::Overlay => draw_overlay(root, &mut chart, view, theme, to_x, scale, rect, width)?,
+    }
+    root.present()?;
+    Ok(rect)
+}
+
+/// The background's grid, axes and their labels, and the smoothing bands.
+fn draw_frame<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    view: &ChartView,
+    theme: &Theme,
+    origin: f64,
+    to_x: impl Fn(f64) -> f64 + Copy,
+    scale: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round() as i32;
     let tz = view.tz_offset_min;
     let unit = view.y_unit.as_str();
     let x_fmt = move |m: &f64| clock_label(origin + m * MINUTE_MS, tz);
@@ -350,15 +417,6 @@ pub fn draw<DB: DrawingBackend>(
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .draw()?;
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let rect = PlotRect {
-        left: f64::from(xr.start),
-        top: f64::from(yr.start),
-        right: f64::from(xr.end),
-        bottom: f64::from(yr.end),
-    };
-
-    let smoothing = view.series.iter().any(|s| !s.smooth.is_empty());
     for s in view.series.iter().filter(|s| !s.smooth.is_empty()) {
         for run in s.smooth.iter().filter(|r| r.len() > 1) {
             let upper = run
@@ -374,10 +432,25 @@ pub fn draw<DB: DrawingBackend>(
             )))?;
         }
     }
+    Ok(())
+}
 
-    let width = view
-        .line_width
-        .map_or(1, |w| ((w * scale).round() as u32).max(1));
+/// The time axis's unit: minutes from an hour-aligned origin.
+const MINUTE_MS: f64 = 60_000.0;
+
+/// The plotters chart every part draws on.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The curves of `series`: a path per segment, a dot for a segment of one point.
+fn draw_curves<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    series: &[Series],
+    to_x: impl Fn(f64) -> f64 + Copy,
+    smoothing: bool,
+    width: u32,
+    scale: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round() as i32;
     let dot = px(2.0).max(1);
     // With smoothing on, the exact two-point curve stays visible but recedes.
     let alpha = if smoothing { 0.45 } else { 1.0 };
@@ -386,7 +459,7 @@ pub fn draw<DB: DrawingBackend>(
         px(4.0).max(2) as u32,
         px(2.0).max(1) as u32,
     );
-    for s in &view.series {
+    for s in series {
         let style = s.color.mix(alpha).stroke_width(width);
         for segment in &s.segments {
             if let [(t, v)] = segment.as_slice() {
@@ -412,6 +485,24 @@ pub fn draw<DB: DrawingBackend>(
             }
         }
     }
+    Ok(())
+}
+
+/// Over the curves: smoothed curves, marks, curve labels, the cursor.
+#[allow(clippy::too_many_arguments)]
+fn draw_overlay<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut Chart<'_, DB>,
+    view: &ChartView,
+    theme: &Theme,
+    to_x: impl Fn(f64) -> f64 + Copy,
+    scale: f64,
+    rect: PlotRect,
+    width: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round() as i32;
+    let (x0, x1) = view.x_range;
+    let r = px(4.0).max(2);
     for s in view.series.iter().filter(|s| !s.smooth.is_empty()) {
         let style = s.color.stroke_width(width.max(px(2.0).max(1) as u32));
         for run in s.smooth.iter().filter(|r| r.len() > 1) {
@@ -422,7 +513,6 @@ pub fn draw<DB: DrawingBackend>(
         }
     }
 
-    let r = px(4.0).max(2);
     for s in &view.series {
         for m in &s.marks {
             if m.t < x0 || m.t > x1 {
@@ -501,8 +591,7 @@ pub fn draw<DB: DrawingBackend>(
             }
         }
     }
-    root.present()?;
-    Ok(rect)
+    Ok(())
 }
 
 /// The OOM mark's colour: a red that reads on light and dark backgrounds.

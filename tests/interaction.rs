@@ -4,7 +4,7 @@
 //! screen-reader table, and the chart's variants drawn to SVG.
 
 use plotters::prelude::*;
-use statscope::chart::{draw, ChartView, Dash, MarkKind, Theme};
+use statscope::chart::{draw, draw_part, ChartView, Dash, MarkKind, Part, Theme};
 use statscope::dashboard::{DashboardCore, Options, OptionsError};
 use statscope::view::{CpuScale, Metric, SortBy};
 use statscope::Stats;
@@ -569,4 +569,67 @@ fn the_chart_variants_draw_dashes_marks_bands_labels_and_the_cursor() {
         hidpi.contains("stroke-width=\"1\""),
         "hairlines at DPR 2 too"
     );
+}
+
+/// The page draws a large chart part by part over several animation frames; the parts, in order
+/// and in any chunking of the curves, make exactly the picture of one whole draw.
+#[test]
+fn a_chart_drawn_part_by_part_is_the_chart_drawn_at_once() {
+    let mut d = fed(Options {
+        smooth: 5,
+        ..Options::default()
+    });
+    d.set_cursor(Some(d.window_ms().1 - 2_000.0));
+    let view = d.view(0);
+    let n = view.series.len();
+    assert!(n >= 4, "several curves: {n}");
+    let theme = Theme::dark();
+    let whole = svg(&view, &theme, 2.0);
+    for chunk in [1, 3, n] {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (800, 300)).into_drawing_area();
+            draw_part(&root, &view, &theme, 2.0, Part::Frame).expect("frame");
+            for start in (0..n).step_by(chunk) {
+                let end = (start + chunk).min(n);
+                draw_part(&root, &view, &theme, 2.0, Part::Curves { start, end }).expect("curves");
+            }
+            // Past the end: nothing, and no panic.
+            draw_part(
+                &root,
+                &view,
+                &theme,
+                2.0,
+                Part::Curves {
+                    start: n + 5,
+                    end: n + 9,
+                },
+            )
+            .expect("nothing");
+            draw_part(&root, &view, &theme, 2.0, Part::Overlay).expect("overlay");
+        }
+        assert_eq!(out, whole, "chunks of {chunk}");
+    }
+    // Each part draws only its own: together as many lines as the whole; text only in the frame
+    // (axis labels) and the overlay (curve labels).
+    let part = |p: Part| {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (800, 300)).into_drawing_area();
+            draw_part(&root, &view, &theme, 2.0, p).expect("part");
+        }
+        out
+    };
+    let lines = |svg: &str| svg.matches("<polyline").count();
+    let (frame, curves, overlay) = (
+        part(Part::Frame),
+        part(Part::Curves { start: 0, end: n }),
+        part(Part::Overlay),
+    );
+    assert_eq!(
+        lines(&frame) + lines(&curves) + lines(&overlay),
+        lines(&whole)
+    );
+    assert!(lines(&curves) >= n, "a line per curve at least");
+    assert!(frame.contains("<text") && !curves.contains("<text"));
 }
