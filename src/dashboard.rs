@@ -1002,23 +1002,29 @@ impl DashboardCore {
                 } else {
                     Vec::new()
                 };
+                // The runs' own vectors become the segments: no copy of the points.
+                let segments = r
+                    .runs
+                    .into_iter()
+                    .map(|run| {
+                        let mut points = run.points;
+                        let lead = points.partition_point(|p| p.0 < x0);
+                        points.drain(..lead);
+                        if div != 1.0 {
+                            for p in &mut points {
+                                p.1 /= div;
+                            }
+                        }
+                        points
+                    })
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 Series {
                     id: r.id,
                     name: r.name,
                     color,
                     dash,
-                    segments: r
-                        .runs
-                        .iter()
-                        .map(|run| {
-                            run.points
-                                .iter()
-                                .filter(|p| p.0 >= x0)
-                                .map(|&(t, v)| (t, v / div))
-                                .collect::<Vec<_>>()
-                        })
-                        .filter(|s| !s.is_empty())
-                        .collect(),
+                    segments,
                     smooth,
                     marks: r
                         .marks
