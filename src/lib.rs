@@ -35,6 +35,8 @@ pub mod view;
 #[cfg(target_arch = "wasm32")]
 mod web;
 #[cfg(target_arch = "wasm32")]
+mod web_paint;
+#[cfg(target_arch = "wasm32")]
 mod web_ui;
 
 pub use keyed::KeyedState;

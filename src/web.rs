@@ -29,6 +29,7 @@ use crate::chart::{self, PlotRect, Theme};
 use crate::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES, OPTION_KEYS};
 use crate::reconnect::{Action, FeedEvent, FeedState, Reconnect, ReconnectConfig};
 use crate::view::{CpuScale, Metric, SortBy};
+use crate::web_paint::{self, Painter};
 use crate::web_ui::{self, Ui};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -118,8 +119,15 @@ export interface DashboardStatus {
   paused: boolean;
   /** Zoomed or panned away from the live window. */
   zoomed: boolean;
-  /** Redraws so far (the chart redraws for new data at most 4 times a second). */
+  /** Redraws so far (the chart redraws for new data at most 4 times a second, and less often
+   *  when a redraw is costly: drawing for new data takes at most 10 % of the main thread). */
   redraws: number;
+  /** Main-thread time of the last live redraw, ms, and the animation frames it was spread over
+   *  (a large chart is drawn a few curves per frame, so no frame is held up). */
+  redrawMs: number;
+  redrawFrames: number;
+  /** The longest of those frames' share of it, ms. */
+  redrawLongestFrameMs: number;
   /** The curves' width at the last redraw, device px (1.5 CSS px up to 12 curves, else 1). */
   lineWidthDevicePx: number;
   /** Lifecycle events received from the bridge (kept: the last 2048). */
@@ -243,12 +251,14 @@ pub(crate) struct Inner {
     /// A timer that brings the next data redraw due under the redraw budget.
     redraw_timer: Option<(i32, Closure<dyn FnMut()>)>,
     /// When the chart was last drawn (`performance.now()`), for the redraw budget.
-    last_draw_ms: f64,
+    pub(crate) last_draw_ms: f64,
     /// The next draw answers the viewer (hover, keys, clicks): no budget.
     pub(crate) urgent: bool,
     pub(crate) redraws: u64,
     /// The curves' width in device px at the last draw.
-    line_px: f64,
+    pub(crate) line_px: f64,
+    /// Live redraws, drawn over several frames when large.
+    pub(crate) painter: Painter,
     /// Device px per CSS px of the last draw, and where its plot area landed.
     pub(crate) scale: f64,
     pub(crate) plot: PlotRect,
@@ -263,11 +273,6 @@ pub(crate) struct Inner {
     destroyed: bool,
 }
 
-/// New data redraws the chart at most this often (ms). Docker samples each container once a second:
-/// four redraws a second keep the curves moving smoothly without drawing the same pixels again and
-/// again. The viewer's actions redraw on the next animation frame.
-const DATA_REDRAW_MS: f64 = 250.0;
-
 pub(crate) fn window() -> Result<Window, JsValue> {
     web_sys::window()
         .ok_or_else(|| JsValue::from_str("no window: statscope runs in a browser page"))
@@ -279,7 +284,7 @@ pub(crate) fn document() -> Result<Document, JsValue> {
         .ok_or_else(|| JsValue::from_str("no document"))
 }
 
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or_else(js_sys::Date::now, |p| p.now())
@@ -384,6 +389,7 @@ impl Dashboard {
             urgent: true,
             redraws: 0,
             line_px: 1.0,
+            painter: Painter::default(),
             scale: 1.0,
             plot: PlotRect::default(),
             plot_range: (0.0, 0.0),
@@ -438,6 +444,12 @@ impl Dashboard {
         set("paused", i.core.is_paused().into())?;
         set("zoomed", i.core.is_zoomed().into())?;
         set("redraws", (i.redraws as f64).into())?;
+        set("redrawMs", i.painter.last_cost_ms().into())?;
+        set("redrawFrames", f64::from(i.painter.last_steps).into())?;
+        set(
+            "redrawLongestFrameMs",
+            i.painter.last_longest_step_ms.into(),
+        )?;
         set("lineWidthDevicePx", i.line_px.into())?;
         set("events", (i.core.lifecycle().event_count() as f64).into())?;
         set("attempt", attempt.into())?;
@@ -679,16 +691,32 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
             if i.destroyed {
                 return;
             }
-            if i.core.flush() {
+            let changed = i.core.flush();
+            let drawn = if i.painter.busy() {
+                web_paint::step(&mut i)
+            } else if changed {
                 let now = now_ms();
-                let due = i.last_draw_ms + DATA_REDRAW_MS;
+                let due = i.last_draw_ms + i.painter.data_interval_ms();
                 if i.urgent || now >= due {
-                    if let Err(e) = render(&mut i) {
-                        web_sys::console::warn_1(&e);
-                    }
+                    web_paint::start(&mut i)
                 } else {
                     redraw_at(&mut i, due - now);
+                    Ok(())
                 }
+            } else {
+                Ok(())
+            };
+            if let Err(e) = drawn {
+                i.painter.cancel();
+                web_sys::console::warn_1(&e);
+            }
+            // Data that came while a redraw was in progress, or the viewer's action.
+            let more = i.core.flush();
+            if i.painter.busy() || (more && i.urgent) {
+                schedule_frame(&mut i);
+            } else if more {
+                let due = i.last_draw_ms + i.painter.data_interval_ms();
+                redraw_at(&mut i, (due - now_ms()).max(0.0));
             }
             update_status(&mut i);
         })
@@ -898,15 +926,22 @@ extern "C" {
     fn new() -> Utf8Encoder;
 }
 
-#[wasm_bindgen(inline_js = "export function encode_frame(encoder, text, memory, ptr, cap) {
+#[wasm_bindgen(
+    inline_js = "export function encode_frame(encoder, text, memory, ptr, cap) {
   const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
   return r.read === text.length ? r.written : -1;
-}")]
+}"
+)]
 extern "C" {
     /// Encodes `text` as UTF-8 straight into Wasm memory at `ptr..ptr + cap` (one call, no copy
     /// through a JS array): the bytes written, or -1 if `cap` was too small for all of it.
-    fn encode_frame(encoder: &Utf8Encoder, text: &JsValue, memory: &JsValue, ptr: u32, cap: u32)
-        -> i32;
+    fn encode_frame(
+        encoder: &Utf8Encoder,
+        text: &JsValue,
+        memory: &JsValue,
+        ptr: u32,
+        cap: u32,
+    ) -> i32;
 }
 
 /// Hands one frame to the core: a JS string (encoded to UTF-8 by the browser straight into a buffer
@@ -934,7 +969,9 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
         );
         match usize::try_from(written) {
             Ok(n) if n <= buf.len() => i.core.ingest_bytes(&buf[..n]),
-            _ => i.core.refuse("a text frame the browser could not encode as UTF-8"),
+            _ => i
+                .core
+                .refuse("a text frame the browser could not encode as UTF-8"),
         }
         i.frame_buf = buf;
         return;
@@ -1006,13 +1043,10 @@ pub(crate) fn tz_offset() -> i32 {
 /// Sizes the canvas to its CSS box × devicePixelRatio, then draws the view, the legend and the
 /// tooltip.
 pub(crate) fn render(i: &mut Inner) -> Result<(), JsValue> {
-    let dpr = window()?.device_pixel_ratio().max(0.5);
-    let rect = i.canvas.get_bounding_client_rect();
-    let (css_w, css_h) = (rect.width(), rect.height());
-    if css_w < 1.0 || css_h < 1.0 {
+    i.painter.cancel();
+    let Some((dpr, w, h)) = web_paint::target_size(&i.canvas)? else {
         return Ok(()); // not displayed: nothing to draw
-    }
-    let (w, h) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    };
     if i.canvas.width() != w || i.canvas.height() != h {
         i.canvas.set_width(w);
         i.canvas.set_height(h);

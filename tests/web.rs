@@ -281,3 +281,96 @@ fn pause_and_destroy() {
         Some("stopped")
     );
 }
+
+/// The next animation frame (after the dashboard's own callback for it, registered earlier).
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// One second of `n` containers as a JSON array: minimal Docker stats objects whose CPU counters
+/// grow at a rate of their own.
+fn fleet_second(n: usize, second: u64) -> String {
+    let objects: Vec<String> = (0..n)
+        .map(|k| {
+            let cpu = |s: u64| s * 10_000_000 * (1 + k as u64 % 50);
+            let sys = |s: u64| s * 2_000_000_000;
+            format!(
+                r#"{{"read":"2024-05-01T10:{:02}:{:02}Z","preread":"2024-05-01T10:{:02}:{:02}Z","id":"{k:064x}","name":"/c{k}","cpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"precpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"memory_stats":{{}}}}"#,
+                second / 60,
+                second % 60,
+                (second - 1) / 60,
+                (second - 1) % 60,
+                cpu(second),
+                sys(second),
+                cpu(second - 1),
+                sys(second - 1),
+            )
+        })
+        .collect();
+    format!("[{}]", objects.join(","))
+}
+
+fn image(c: &HtmlCanvasElement) -> Vec<u8> {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data()
+        .to_vec()
+}
+
+/// A chart too large for one frame (1,500 curves) is drawn off screen over several animation
+/// frames and then shown whole: until then the page's canvas keeps the previous chart, never a
+/// partly drawn one, and the result is the picture a synchronous `redraw()` makes.
+#[wasm_bindgen_test]
+async fn a_large_chart_is_drawn_over_several_frames_then_shown_whole() {
+    let c = canvas();
+    let d = Dashboard::new(
+        c.clone(),
+        Some(options(
+            r#"{"connect": false, "theme": "light", "windowSeconds": 60}"#,
+            &[],
+        )),
+    )
+    .unwrap();
+    for second in 1..=30 {
+        d.ingest(&JsValue::from(fleet_second(1500, second)));
+    }
+    d.redraw().unwrap();
+    let before = image(&c);
+    let status = |d: &Dashboard| -> JsValue { d.status().unwrap().into() };
+    let drawn = number(&status(&d), "redraws");
+    assert_eq!(number(&status(&d), "containers"), 1500.0);
+
+    d.ingest(&JsValue::from(fleet_second(1500, 31)));
+    let mut frames_waited = 0;
+    while number(&status(&d), "redraws") == drawn {
+        assert!(frames_waited < 600, "the new second is drawn within 10 s");
+        assert!(
+            image(&c) == before,
+            "frame {frames_waited}: the canvas shows the previous chart until the new one is whole"
+        );
+        next_frame().await;
+        frames_waited += 1;
+    }
+    let live = image(&c);
+    assert!(live != before, "the new second is on the canvas");
+    let s = status(&d);
+    assert!(
+        number(&s, "redrawFrames") >= 2.0,
+        "1,500 curves take more than one frame: {}",
+        number(&s, "redrawFrames")
+    );
+    assert!(number(&s, "redrawMs") > 0.0);
+    d.redraw().unwrap();
+    assert!(
+        image(&c) == live,
+        "drawn over several frames, the chart is the one redraw() draws at once"
+    );
+    d.destroy();
+}

@@ -1,0 +1,232 @@
+//! Live redraws that never hold the main thread for more than a frame: the chart is drawn part by
+//! part ([`chart::Part`]) into a canvas outside the document over as many animation frames as it
+//! takes, then copied onto the page's canvas in one `drawImage`. Until then the page shows the
+//! previous chart, whole.
+//!
+//! Why: without a GPU, Chromium rasterizes a canvas's recorded commands on the main thread. A
+//! thousand curves of 300 points cost ~20 ms of drawing calls and ~30 ms of rasterization; drawn
+//! in one go that is a ~50 ms task, which drops frames and is what a "long task" is. Here each
+//! animation frame draws curves until [`STEP_BUDGET_MS`] is spent, then has the browser rasterize
+//! them at once (a one-pixel `getImageData`), so a step costs about twice its budget. Small charts
+//! finish in their first step, in the same frame.
+//!
+//! How often: new data starts a redraw at most every [`DATA_REDRAW_MS`], and no more often than
+//! keeps redrawing under [`REDRAW_SHARE`] of the main thread, by the last redraw's measured cost.
+//! The viewer's actions start one on the next frame (or when the one in progress is done).
+//!
+//! `Dashboard.redraw()` and the PNG export still draw at once, straight onto the page's canvas.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+use crate::chart::{self, ChartView, Part, PlotRect, Theme};
+use crate::web::{document, now_ms, theme, tz_offset, window, Inner};
+use crate::web_ui;
+
+/// New data redraws the chart at most this often (ms). Docker samples each container once a second:
+/// four redraws a second keep the curves moving smoothly without drawing the same pixels again and
+/// again.
+pub(crate) const DATA_REDRAW_MS: f64 = 250.0;
+
+/// Drawing for new data may take at most this share of the main thread (by the last redraw's cost).
+const REDRAW_SHARE: f64 = 0.1;
+
+/// Drawing calls per animation frame, ms; the rasterization they cause comes on top.
+const STEP_BUDGET_MS: f64 = 4.0;
+
+/// Curves drawn between two looks at the clock.
+const CURVES_PER_CHECK: usize = 24;
+
+/// The offscreen canvas and the redraw in progress.
+#[derive(Default)]
+pub(crate) struct Painter {
+    back: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
+    job: Option<Job>,
+    /// Main-thread ms the last finished redraw took, all its steps together.
+    last_cost_ms: f64,
+    /// Animation frames the last finished redraw took.
+    pub(crate) last_steps: u32,
+    /// The longest of them, main-thread ms.
+    pub(crate) last_longest_step_ms: f64,
+}
+
+struct Job {
+    view: ChartView,
+    theme: Theme,
+    dpr: f64,
+    size: (u32, u32),
+    /// The part to draw next; `None` once the overlay is drawn.
+    next: Option<Part>,
+    rect: PlotRect,
+    spent_ms: f64,
+    steps: u32,
+    longest_step_ms: f64,
+}
+
+impl Painter {
+    pub(crate) fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Drops the redraw in progress (a synchronous draw replaces it).
+    pub(crate) fn cancel(&mut self) {
+        self.job = None;
+    }
+
+    /// How long new data waits after the last redraw started.
+    pub(crate) fn data_interval_ms(&self) -> f64 {
+        DATA_REDRAW_MS.max(self.last_cost_ms / REDRAW_SHARE)
+    }
+
+    pub(crate) fn last_cost_ms(&self) -> f64 {
+        self.last_cost_ms
+    }
+}
+
+/// The canvas's backing store for its CSS box × `devicePixelRatio`: `(dpr, width, height)`, or
+/// `None` while it is not displayed.
+pub(crate) fn target_size(canvas: &HtmlCanvasElement) -> Result<Option<(f64, u32, u32)>, JsValue> {
+    let dpr = window()?.device_pixel_ratio().max(0.5);
+    let rect = canvas.get_bounding_client_rect();
+    let (css_w, css_h) = (rect.width(), rect.height());
+    if css_w < 1.0 || css_h < 1.0 {
+        return Ok(None);
+    }
+    Ok(Some((
+        dpr,
+        (css_w * dpr).round() as u32,
+        (css_h * dpr).round() as u32,
+    )))
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
+    canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("not a 2D context"))
+}
+
+/// Takes the view now (what the redraw will show) and draws its first step.
+pub(crate) fn start(i: &mut Inner) -> Result<(), JsValue> {
+    let Some((dpr, w, h)) = target_size(&i.canvas)? else {
+        i.core.mark_drawn();
+        return Ok(());
+    };
+    if i.painter.back.is_none() {
+        let canvas: HtmlCanvasElement = document()?.create_element("canvas")?.unchecked_into();
+        let ctx = context(&canvas)?;
+        i.painter.back = Some((canvas, ctx));
+    }
+    if let Some((back, _)) = &i.painter.back {
+        if back.width() != w || back.height() != h {
+            back.set_width(w);
+            back.set_height(h);
+        }
+    }
+    let started = now_ms();
+    let view = i.core.view(tz_offset());
+    i.core.mark_drawn();
+    i.urgent = false;
+    i.last_draw_ms = started;
+    i.painter.job = Some(Job {
+        view,
+        theme: theme(i),
+        dpr,
+        size: (w, h),
+        next: Some(Part::Frame),
+        rect: PlotRect::default(),
+        spent_ms: now_ms() - started,
+        steps: 0,
+        longest_step_ms: now_ms() - started,
+    });
+    if now_ms() - started < STEP_BUDGET_MS {
+        // Time left in this frame: the first step counts from the view's start.
+        if let Some(job) = i.painter.job.as_mut() {
+            job.spent_ms = 0.0;
+            job.longest_step_ms = 0.0;
+        }
+        return step_from(i, started);
+    }
+    Ok(())
+}
+
+/// Draws the redraw in progress for about [`STEP_BUDGET_MS`]; when it is complete, shows it.
+pub(crate) fn step(i: &mut Inner) -> Result<(), JsValue> {
+    step_from(i, now_ms())
+}
+
+/// [`step`], in a frame whose work began at `t0`.
+fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
+    let (Some(job), Some((back, back_ctx))) = (i.painter.job.as_mut(), i.painter.back.as_ref())
+    else {
+        return Ok(());
+    };
+    let backend = CanvasBackend::with_canvas_object(back.clone())
+        .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;
+    let root = backend.into_drawing_area();
+    let n = job.view.series.len();
+    let drawn = |e| JsValue::from_str(&format!("drawing: {e}"));
+    let mut drew = false;
+    while let Some(part) = job.next {
+        if part == Part::Overlay && drew {
+            break; // the overlay and the copy onto the page take the next frame
+        }
+        let (part, next) = match part {
+            Part::Frame => (part, Some(Part::Curves { start: 0, end: 0 })),
+            Part::Curves { start, .. } => {
+                let end = (start + CURVES_PER_CHECK).min(n);
+                let next = if end >= n {
+                    Part::Overlay
+                } else {
+                    Part::Curves { start: end, end }
+                };
+                (Part::Curves { start, end }, Some(next))
+            }
+            Part::Overlay => (part, None),
+        };
+        let rect = chart::draw_part(&root, &job.view, &job.theme, job.dpr, part).map_err(drawn)?;
+        if part == Part::Frame {
+            job.rect = rect;
+        }
+        job.next = next;
+        drew = true;
+        if now_ms() - t0 >= STEP_BUDGET_MS {
+            break;
+        }
+    }
+    job.steps += 1;
+    if job.next.is_some() {
+        // Rasterize this step's commands now, inside this frame's budget, not all at the end.
+        back_ctx.get_image_data(0.0, 0.0, 1.0, 1.0)?;
+        job.spent_ms += now_ms() - t0;
+        job.longest_step_ms = job.longest_step_ms.max(now_ms() - t0);
+        return Ok(());
+    }
+    let Some(job) = i.painter.job.take() else {
+        return Ok(());
+    };
+    let (w, h) = job.size;
+    if i.canvas.width() != w || i.canvas.height() != h {
+        i.canvas.set_width(w);
+        i.canvas.set_height(h);
+    }
+    context(&i.canvas)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
+    i.plot = job.rect;
+    i.plot_range = job.view.x_range;
+    i.line_px = job
+        .view
+        .line_width
+        .map_or(1.0, |w| (w * job.dpr).round().max(1.0));
+    i.scale = job.dpr;
+    i.redraws += 1;
+    let result = web_ui::after_draw(i, &job.theme);
+    let last = now_ms() - t0;
+    i.painter.last_longest_step_ms = job.longest_step_ms.max(last);
+    i.painter.last_cost_ms = job.spent_ms + last;
+    i.painter.last_steps = job.steps;
+    result
+}
