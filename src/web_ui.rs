@@ -25,6 +25,9 @@ use crate::web::{document, request_redraw, tz_offset, Inner, Listener};
 /// The screen-reader table is refreshed every this many 1 s ticks.
 const TABLE_EVERY_TICKS: u32 = 10;
 
+/// The screen-reader table lists at most this many containers.
+const TABLE_MAX_ROWS: usize = 50;
+
 /// Visually hidden, still read by screen readers.
 const SR_ONLY: &str = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;\
     overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
@@ -714,13 +717,18 @@ fn mark_glyph(kind: &str) -> &'static str {
     }
 }
 
-/// The screen-reader table: container, current value, trend; rewritten only when it changed.
+/// The screen-reader table: container, current value, trend; rewritten only when it changed. It
+/// holds the first [`TABLE_MAX_ROWS`] containers in the legend's order: a live region of a thousand
+/// rows would be read to no one's benefit (and costs the page hundreds of ms to rebuild).
 fn update_table(i: &mut Inner) -> Result<(), JsValue> {
-    let rows = i.core.table();
-    let key: Vec<(String, String, &'static str)> = rows
+    let mut rows = i.core.table();
+    let total = rows.len();
+    rows.truncate(TABLE_MAX_ROWS);
+    let mut key: Vec<(String, String, &'static str)> = rows
         .iter()
         .map(|r| (r.name.clone(), r.value.clone(), r.trend))
         .collect();
+    key.push((String::new(), total.to_string(), ""));
     if key == i.ui.last_table {
         return Ok(());
     }
@@ -731,10 +739,18 @@ fn update_table(i: &mut Inner) -> Result<(), JsValue> {
     let caption = text_el(
         &doc,
         "caption",
-        &format!(
-            "{} per container, refreshed every {TABLE_EVERY_TICKS} seconds",
-            metric.title()
-        ),
+        &if total > rows.len() {
+            format!(
+                "{} per container, refreshed every {TABLE_EVERY_TICKS} seconds: the first {} of {total}, in the legend's order",
+                metric.title(),
+                rows.len()
+            )
+        } else {
+            format!(
+                "{} per container, refreshed every {TABLE_EVERY_TICKS} seconds",
+                metric.title()
+            )
+        },
     )?;
     table.append_child(&caption)?;
     let head = doc.create_element("tr")?;
