@@ -375,14 +375,6 @@ async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, win
       legend: document.getElementById("statscope-legend"),
     });
     live.dashboard = d;
-    // Count statscope's redraws: chart::draw starts with one fillRect (the background) per redraw.
-    const canvas = document.getElementById("statscope-canvas");
-    const fillRect = CanvasRenderingContext2D.prototype.fillRect;
-    live.redraws = 0;
-    CanvasRenderingContext2D.prototype.fillRect = function (...a) {
-      if (this.canvas === canvas) live.redraws++;
-      return fillRect.apply(this, a);
-    };
     if (prefillTicks > 0) {
       const fleet = new Fleet({ containers, seed });
       for (let k = 0; k < prefillTicks; k++) {
@@ -447,7 +439,11 @@ function liveRecord({ seconds = 600 } = {}) {
         for (const e of l.getEntries()) {
           if (e.startTime < t0) continue;
           t.count++; t.totalMs += e.duration; t.max = Math.max(t.max, e.duration);
-          if (t.first.length < 500) t.first.push([e.startTime - t0, e.duration, e.blockingDuration ?? null]);
+          if (t.first.length < 500) {
+            // For long animation frames, what ran in them (invoker and ms), to tell what a long one was.
+            const scripts = e.scripts ? e.scripts.map((x) => `${x.invokerType}:${x.invoker}:${x.duration.toFixed(0)}ms`) : undefined;
+            t.first.push([e.startTime - t0, e.duration, e.blockingDuration ?? null, ...(scripts ? [scripts, e.renderStart ? e.startTime + e.duration - e.renderStart : null] : [])]);
+          }
         }
       });
       o.observe({ type, buffered: false });
@@ -456,7 +452,7 @@ function liveRecord({ seconds = 600 } = {}) {
   }
   const tick = () => {
     const s = live.status();
-    live.timeline.push({ t: now() - t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: live.redraws });
+    live.timeline.push({ t: now() - t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames });
   };
   tick();
   live.timer = setInterval(tick, 1000);
@@ -467,7 +463,7 @@ function liveStop() {
   live.recording = false;
   clearInterval(live.timer);
   const s = live.status();
-  live.timeline.push({ t: now() - live.t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: live.redraws });
+  live.timeline.push({ t: now() - live.t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames });
   for (const o of live.obs) o.disconnect();
   const first = live.timeline[0], last = live.timeline[live.timeline.length - 1];
   const secs = (last.t - first.t) / 1000;
@@ -483,7 +479,7 @@ function liveStop() {
     longAnimationFrames: live.loaf,
     timeline: live.timeline,
     status: s,
-    redrawsPerSecond: live.redraws === undefined ? null : (last.redraws - first.redraws) / secs,
+    redrawsPerSecond: last.redraws === undefined ? null : (last.redraws - first.redraws) / secs,
     framesPerSecondIn: (last.frames - first.frames) / secs,
   };
 }
