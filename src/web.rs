@@ -668,6 +668,7 @@ impl Dashboard {
             }
         }
         i.ui.destroy();
+        i.painter = Painter::default();
         if let Some((observer, _)) = i.resize.take() {
             observer.disconnect();
         }
