@@ -8,7 +8,8 @@
 //! in one go that is a ~50 ms task, which drops frames and is what a "long task" is. Here each
 //! animation frame draws curves until [`STEP_BUDGET_MS`] is spent, then has the browser rasterize
 //! them at once (a one-pixel `getImageData`), so a step costs about twice its budget. Small charts
-//! finish in their first step, in the same frame.
+//! finish in their first step, in the same frame; a large one shows its legend and tooltip on the
+//! frame after the one that shows the chart.
 //!
 //! How often: new data starts a redraw at most every [`DATA_REDRAW_MS`], and no more often than
 //! keeps redrawing under [`REDRAW_SHARE`] of the main thread, by the last redraw's measured cost.
@@ -40,17 +41,28 @@ const STEP_BUDGET_MS: f64 = 4.0;
 /// Curves drawn between two looks at the clock.
 const CURVES_PER_CHECK: usize = 24;
 
+/// A redraw expected to take less than this (ms, drawing and rasterizing) is drawn in one frame.
+const WHOLE_FRAME_MS: f64 = 8.0;
+
+/// What a point of a curve costs to draw and rasterize before any redraw was measured, ms: ~60 ms
+/// for 1,000 curves of 300 points on a 1248×496 canvas here (no GPU).
+const FIRST_GUESS_MS_PER_POINT: f64 = 0.0002;
+
 /// The offscreen canvas and the redraw in progress.
 #[derive(Default)]
 pub(crate) struct Painter {
     back: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     job: Option<Job>,
+    /// A redraw shown on the last frame whose legend and tooltip are still to update (next frame).
+    after: Option<Theme>,
     /// Main-thread ms the last finished redraw took, all its steps together.
     last_cost_ms: f64,
     /// Animation frames the last finished redraw took.
     pub(crate) last_steps: u32,
     /// The longest of them, main-thread ms.
     pub(crate) last_longest_step_ms: f64,
+    /// What a curve's point cost in the last redraw drawn over several frames, ms.
+    ms_per_point: Option<f64>,
 }
 
 struct Job {
@@ -64,16 +76,21 @@ struct Job {
     spent_ms: f64,
     steps: u32,
     longest_step_ms: f64,
+    /// Points on the curves, for the cost per point.
+    points: usize,
+    /// Drawing time per frame, ms (infinite: all in one frame).
+    budget_ms: f64,
 }
 
 impl Painter {
     pub(crate) fn busy(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.after.is_some()
     }
 
     /// Drops the redraw in progress (a synchronous draw replaces it).
     pub(crate) fn cancel(&mut self) {
         self.job = None;
+        self.after = None;
     }
 
     /// How long new data waits after the last redraw started.
@@ -132,6 +149,18 @@ pub(crate) fn start(i: &mut Inner) -> Result<(), JsValue> {
     i.core.mark_drawn();
     i.urgent = false;
     i.last_draw_ms = started;
+    let points: usize = view
+        .series
+        .iter()
+        .flat_map(|s| &s.segments)
+        .map(Vec::len)
+        .sum();
+    let per_point = i.painter.ms_per_point.unwrap_or(FIRST_GUESS_MS_PER_POINT);
+    let budget_ms = if points as f64 * per_point < WHOLE_FRAME_MS {
+        f64::INFINITY
+    } else {
+        STEP_BUDGET_MS
+    };
     i.painter.job = Some(Job {
         view,
         theme: theme(i),
@@ -140,14 +169,17 @@ pub(crate) fn start(i: &mut Inner) -> Result<(), JsValue> {
         next: Some(Part::Frame),
         rect: PlotRect::default(),
         spent_ms: now_ms() - started,
-        steps: 0,
+        steps: 1,
         longest_step_ms: now_ms() - started,
+        points,
+        budget_ms,
     });
-    if now_ms() - started < STEP_BUDGET_MS {
+    if now_ms() - started < budget_ms {
         // Time left in this frame: the first step counts from the view's start.
         if let Some(job) = i.painter.job.as_mut() {
             job.spent_ms = 0.0;
             job.longest_step_ms = 0.0;
+            job.steps = 0;
         }
         return step_from(i, started);
     }
@@ -156,6 +188,19 @@ pub(crate) fn start(i: &mut Inner) -> Result<(), JsValue> {
 
 /// Draws the redraw in progress for about [`STEP_BUDGET_MS`]; when it is complete, shows it.
 pub(crate) fn step(i: &mut Inner) -> Result<(), JsValue> {
+    if i.painter.job.is_none() {
+        // The frame after a redraw was shown: its legend, tooltip and table.
+        let Some(theme) = i.painter.after.take() else {
+            return Ok(());
+        };
+        let t0 = now_ms();
+        let result = web_ui::after_draw(i, &theme);
+        let spent = now_ms() - t0;
+        i.painter.last_cost_ms += spent;
+        i.painter.last_longest_step_ms = i.painter.last_longest_step_ms.max(spent);
+        i.painter.last_steps += 1;
+        return result;
+    }
     step_from(i, now_ms())
 }
 
@@ -172,7 +217,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
     let drawn = |e| JsValue::from_str(&format!("drawing: {e}"));
     let mut drew = false;
     while let Some(part) = job.next {
-        if part == Part::Overlay && drew {
+        if part == Part::Overlay && drew && now_ms() - t0 >= job.budget_ms / 2.0 {
             break; // the overlay and the copy onto the page take the next frame
         }
         let (part, next) = match part {
@@ -194,7 +239,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
         }
         job.next = next;
         drew = true;
-        if now_ms() - t0 >= STEP_BUDGET_MS {
+        if now_ms() - t0 >= job.budget_ms {
             break;
         }
     }
@@ -223,10 +268,22 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
         .map_or(1.0, |w| (w * job.dpr).round().max(1.0));
     i.scale = job.dpr;
     i.redraws += 1;
-    let result = web_ui::after_draw(i, &job.theme);
+    i.painter.last_steps = job.steps;
+    let mut result = Ok(());
+    if now_ms() - t0 < job.budget_ms / 2.0 {
+        result = web_ui::after_draw(i, &job.theme);
+    } else {
+        i.painter.after = Some(job.theme);
+    }
     let last = now_ms() - t0;
     i.painter.last_longest_step_ms = job.longest_step_ms.max(last);
     i.painter.last_cost_ms = job.spent_ms + last;
-    i.painter.last_steps = job.steps;
+    if job.steps > 1 && job.points > 0 {
+        // Drawn over several frames, so each step's rasterization was measured with it.
+        i.painter.ms_per_point = Some(i.painter.last_cost_ms / job.points as f64);
+    } else if job.points >= 5_000 {
+        // In one frame the browser rasterizes after this task: count it as much again.
+        i.painter.ms_per_point = Some(2.0 * i.painter.last_cost_ms / job.points as f64);
+    }
     result
 }
