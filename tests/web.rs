@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod web_support;
-use web_support::{document, get, pixels_of, sleep, swatch_hex};
+use web_support::{document, frame, get, pixels_of, sleep, swatch_hex};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -282,17 +282,6 @@ fn pause_and_destroy() {
     );
 }
 
-/// The next animation frame (after the dashboard's own callback for it, registered earlier).
-async fn next_frame() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .request_animation_frame(&resolve)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 /// One second of `n` containers as two JSON arrays (frames stay under the 1 MiB limit): minimal
 /// Docker stats objects whose CPU counters grow at a rate of their own.
 fn fleet_second(n: usize, second: u64) -> [String; 2] {
@@ -361,7 +350,7 @@ async fn a_large_chart_is_drawn_over_several_frames_then_shown_whole() {
             image(&c) == before,
             "frame {frames_waited}: the canvas shows the previous chart until the new one is whole"
         );
-        next_frame().await;
+        frame().await;
         frames_waited += 1;
     }
     let live = image(&c);

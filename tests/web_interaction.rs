@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod web_support;
-use web_support::{document, get, pixels_of, sleep, swatch_hex};
+use web_support::{document, frame, get, pixels_of, sleep, swatch_hex};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -70,16 +70,6 @@ fn at(canvas: &HtmlCanvasElement, class: &str, kind: &str, fx: f64, fy: f64, mor
                bubbles: true, cancelable: true, pointerId: 1, button: 0 {more} }}));"
         ),
     );
-}
-
-async fn frame() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .request_animation_frame(&resolve)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 fn tooltip_el(canvas: &HtmlCanvasElement) -> Option<HtmlElement> {

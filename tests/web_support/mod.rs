@@ -23,6 +23,17 @@ pub async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// The next animation frame (after the dashboard's own callback for it, registered earlier).
+pub async fn frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 /// Pixels of the canvas close to a `#rrggbb` colour.
 pub fn pixels_of(c: &HtmlCanvasElement, hex: &str) -> usize {
     let v = u32::from_str_radix(&hex[1..], 16).unwrap();
