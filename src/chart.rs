@@ -227,10 +227,14 @@ impl ColorSlots {
         let slot = match self.taken.get(id) {
             Some(&slot) => slot,
             None => {
-                let used: std::collections::BTreeSet<usize> =
-                    self.taken.values().copied().collect();
+                let mut used = vec![false; 3 * n];
+                for &s in self.taken.values() {
+                    if let Some(u) = used.get_mut(s) {
+                        *u = true;
+                    }
+                }
                 let slot = (0..3 * n)
-                    .find(|s| !used.contains(s))
+                    .find(|&s| !used[s])
                     .unwrap_or_else(|| fnv(id) as usize % (3 * n));
                 self.taken.insert(id.to_string(), slot);
                 slot
@@ -476,7 +480,7 @@ pub fn draw<DB: DrawingBackend>(
                 Some((f64::from(y), s.color, s.name.as_str()))
             })
             .collect();
-        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::sorting::sort_by(&mut labels, |a, b| a.0.total_cmp(&b.0));
         spread_apart(&mut labels, height, rect.top, rect.bottom);
         let x = rect.right as i32 + px(6.0);
         for (y, color, name) in labels {

@@ -23,6 +23,7 @@ use crate::lifecycle::{self, Lifecycle};
 use crate::model::{parse_frame_lenient, Stats, Timestamp};
 use crate::rates::{Container, EngineConfig, Flag, Point, RateEngine, Status};
 use crate::report::{csv_point_row, CSV_HEADER};
+use crate::sorting::sort_by;
 use crate::view::{self, CpuScale, Metric, Selection, SortBy, Unit};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -671,7 +672,7 @@ impl DashboardCore {
             .flat_map(|c| c.points().iter().map(|p| p.t_ms()))
             .filter(|t| (x0..=x1).contains(t))
             .collect();
-        times.sort_by(f64::total_cmp);
+        sort_by(&mut times, f64::total_cmp);
         times.dedup_by(|a, b| (*a - *b).abs() < 1.0);
         let next = match (self.cursor_ms, dir.signum()) {
             (None, _) => times.last().copied(),
@@ -871,12 +872,14 @@ impl DashboardCore {
             .collect();
         let matching = all.len();
         if let Some(n) = self.options.top_n {
-            all.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
+            sort_by(&mut all, |a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
             all.truncate(n);
         }
         match self.options.sort {
-            SortBy::Name => all.sort_by(|a, b| a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))),
-            SortBy::Value => all.sort_by(|a, b| {
+            SortBy::Name => sort_by(&mut all, |a, b| {
+                a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))
+            }),
+            SortBy::Value => sort_by(&mut all, |a, b| {
                 let v = |x: Option<f64>| x.unwrap_or(f64::NEG_INFINITY);
                 v(b.2).total_cmp(&v(a.2)).then(a.1.name().cmp(b.1.name()))
             }),
@@ -1165,7 +1168,9 @@ impl DashboardCore {
                 });
             }
         }
-        rows.sort_by(|a, b| b.raw.total_cmp(&a.raw).then(a.name.cmp(&b.name)));
+        sort_by(&mut rows, |a, b| {
+            b.raw.total_cmp(&a.raw).then(a.name.cmp(&b.name))
+        });
         // Keep the focused row even when it would fall off the end.
         if let Some(i) = rows.iter().position(|r| r.focused) {
             if i >= TOOLTIP_ROWS {
@@ -1175,7 +1180,7 @@ impl DashboardCore {
         }
         let more = rows.len().saturating_sub(TOOLTIP_ROWS);
         rows.truncate(TOOLTIP_ROWS);
-        marks.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+        sort_by(&mut marks, |a, b| a.t_ms.total_cmp(&b.t_ms));
         if rows.is_empty() && marks.is_empty() {
             return None;
         }
@@ -1234,7 +1239,7 @@ impl DashboardCore {
                 }
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        sort_by(&mut rows, |a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
         let mut out = String::with_capacity(rows.len() * 120 + 200);
         out.push_str(CSV_HEADER);
         out.push('\n');
@@ -1255,7 +1260,9 @@ impl DashboardCore {
     pub fn snapshot(&self) -> Snapshot {
         let (x0, x1) = self.window_ms();
         let mut all: Vec<_> = self.engine.containers().collect();
-        all.sort_by(|a, b| a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0)));
+        sort_by(&mut all, |a, b| {
+            a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))
+        });
         Snapshot {
             containers: all
                 .into_iter()

@@ -15,6 +15,7 @@
 //! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view, legend,
 //!   tooltip, export.
 //! - [`reconnect`]: when to (re)connect the feed, as a pure state machine.
+//! - `sorting`: one small stable sort shared by every call site (a smaller WebAssembly binary).
 //!
 //! The browser layer (`web`: the `Dashboard` handle, WebSocket, canvas, timers) is compiled only for
 //! `wasm32` and is the only module that touches `web-sys`.
@@ -29,6 +30,7 @@ pub mod rates;
 pub mod reconnect;
 pub mod report;
 pub mod seed;
+mod sorting;
 pub mod units;
 pub mod view;
 

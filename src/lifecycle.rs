@@ -254,7 +254,7 @@ impl Lifecycle {
                 kind: MarkKind::Late,
             }));
         }
-        marks.sort_by(|a, b| a.t.total_cmp(&b.t));
+        crate::sorting::sort_by(&mut marks, |a, b| a.t.total_cmp(&b.t));
         marks
     }
 }

@@ -16,6 +16,7 @@ const PURE_MODULES: &[&str] = &[
     "src/reconnect.rs",
     "src/view.rs",
     "src/lifecycle.rs",
+    "src/sorting.rs",
 ];
 
 const FORBIDDEN: &[&str] = &[
