@@ -225,8 +225,6 @@ struct Control {
     source: Option<String>,
     describe: Option<String>,
     frames: Option<u64>,
-    #[serde(flatten)]
-    rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One legend entry.
@@ -427,7 +425,7 @@ impl DashboardCore {
         self.counts.frames += 1;
         if text.trim_start().starts_with("{\"type\"") {
             if let Ok(control) = serde_json::from_str::<Control>(text) {
-                if let Err(e) = self.on_control(control) {
+                if let Err(e) = self.on_control(control, text) {
                     self.malformed(1, e);
                 }
                 return;
@@ -481,10 +479,17 @@ impl DashboardCore {
         self.counts.last_error = Some(message);
     }
 
-    fn on_control(&mut self, c: Control) -> Result<(), String> {
+    /// A control message `c`, read from `json`; a lifecycle message is read from `json` again.
+    fn on_control(&mut self, c: Control, json: &str) -> Result<(), String> {
         let message = || {
-            serde_json::from_value::<lifecycle::Message>(serde_json::Value::Object(c.rest.clone()))
-                .map_err(|e| format!("{}: {e}", c.kind))
+            serde_json::from_str::<lifecycle::Message>(json).map_err(|e| {
+                // `json` is known to be well-formed: only a field can be wrong. Its error without
+                // " at line … column …", as when the fields were read from a `serde_json::Value`.
+                let text = e.to_string();
+                let at = format!(" at line {} column {}", e.line(), e.column());
+                let what = text.strip_suffix(&at).unwrap_or(&text);
+                format!("{}: {what}", c.kind)
+            })
         };
         match c.kind.as_str() {
             "statscope.hello" => {

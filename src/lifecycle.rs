@@ -4,7 +4,9 @@
 //! together with the engine's own flags (first sample, counter reset, gap, stopped, late).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::chart::{Mark, MarkKind};
@@ -68,9 +70,10 @@ impl LifecycleEvent {
     }
 }
 
-/// The wire form of both messages (unknown fields are ignored: the protocol may grow).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The wire form of both messages (unknown fields are ignored: the protocol may grow). Read from
+/// the whole control object (its `type`, `source`… are unknown fields here); a key given twice
+/// keeps its last value.
+#[derive(Default)]
 pub(crate) struct Message {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -81,6 +84,42 @@ pub(crate) struct Message {
     pub action: Option<String>,
     pub time: Option<String>,
     pub exit_code: Option<i64>,
+}
+
+// By hand rather than derived: a derive refuses a key given twice, and the page used to read these
+// fields out of a `serde_json::Map`, where the last one wins. (It used to, via `#[serde(flatten)]`
+// into a `serde_json::Value`: ~20 KB of WebAssembly for one message.)
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Message;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct Message")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+                let mut m = Message::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match &*key {
+                        "id" => m.id = map.next_value()?,
+                        "name" => m.name = map.next_value()?,
+                        "image" => m.image = map.next_value()?,
+                        "cpuLimit" => m.cpu_limit = map.next_value()?,
+                        "cpuLimitFrom" => m.cpu_limit_from = map.next_value()?,
+                        "memoryLimitBytes" => m.memory_limit_bytes = map.next_value()?,
+                        "action" => m.action = map.next_value()?,
+                        "time" => m.time = map.next_value()?,
+                        "exitCode" => m.exit_code = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// Do two IDs name the same container (one may be the short form of the other)?
