@@ -10,7 +10,7 @@
 //! reset, gap, stopped), so a restart or a silence is a visible gap, never a line through it.
 //! A segment of a single point is drawn as a dot.
 
-use std::collections::BTreeMap;
+use crate::idmap::IdMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -198,7 +198,7 @@ pub const PALETTE: [RGBColor; 10] = [
 #[derive(Clone, Debug)]
 pub struct ColorSlots {
     palette: Vec<RGBColor>,
-    taken: BTreeMap<String, usize>,
+    taken: IdMap<usize>,
 }
 
 impl ColorSlots {
@@ -210,7 +210,7 @@ impl ColorSlots {
         };
         ColorSlots {
             palette,
-            taken: BTreeMap::new(),
+            taken: IdMap::new(),
         }
     }
 

@@ -3,13 +3,14 @@
 //! die, restart, OOM kill …), kept with bounded memory, and turned into marks on the curves
 //! together with the engine's own flags (first sample, counter reset, gap, stopped, late).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::chart::{Mark, MarkKind};
+use crate::idmap::IdMap;
 use crate::model::Timestamp;
 use crate::rates::{Container, Flag};
 
@@ -130,13 +131,13 @@ pub fn same_container(a: &str, b: &str) -> bool {
 /// Infos, events and late samples, bounded.
 #[derive(Clone, Debug, Default)]
 pub struct Lifecycle {
-    infos: BTreeMap<String, ContainerInfo>,
+    infos: IdMap<ContainerInfo>,
     info_order: VecDeque<String>,
     /// Events by container ID (a redraw asks per container), and the IDs in arrival order, to
     /// forget the oldest event first.
-    events: BTreeMap<String, VecDeque<LifecycleEvent>>,
+    events: IdMap<VecDeque<LifecycleEvent>>,
     event_order: VecDeque<String>,
-    late: BTreeMap<String, VecDeque<f64>>,
+    late: IdMap<VecDeque<f64>>,
 }
 
 impl Lifecycle {
@@ -176,16 +177,13 @@ impl Lifecycle {
             self.info_order.retain(|i| i != &id);
         }
         self.event_order.push_back(id.clone());
-        self.events
-            .entry(id.clone())
-            .or_default()
-            .push_back(LifecycleEvent {
-                id,
-                name: m.name.unwrap_or_default(),
-                action,
-                t_ms: t.unix_ms(),
-                exit_code: m.exit_code,
-            });
+        self.events.get_or_default(&id).push_back(LifecycleEvent {
+            id,
+            name: m.name.unwrap_or_default(),
+            action,
+            t_ms: t.unix_ms(),
+            exit_code: m.exit_code,
+        });
         while self.event_order.len() > MAX_EVENTS {
             let Some(oldest) = self.event_order.pop_front() else {
                 break;
@@ -202,7 +200,7 @@ impl Lifecycle {
 
     /// Remembers a late sample of `id` at `t_ms`.
     pub fn on_late(&mut self, id: &str, t_ms: f64) {
-        let list = self.late.entry(id.to_string()).or_default();
+        let list = self.late.get_or_default(id);
         list.push_back(t_ms);
         while list.len() > MAX_LATE {
             list.pop_front();

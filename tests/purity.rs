@@ -17,6 +17,7 @@ const PURE_MODULES: &[&str] = &[
     "src/view.rs",
     "src/lifecycle.rs",
     "src/sorting.rs",
+    "src/idmap.rs",
 ];
 
 const FORBIDDEN: &[&str] = &[
