@@ -16,9 +16,10 @@
 //! the updater by value); updaters in this crate do not panic.
 
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::mem;
+
+use crate::sorting::sort_by;
 
 /// Per-key state updated by micro-batches with `updateStateByKey` semantics (see the module docs).
 ///
@@ -79,14 +80,29 @@ impl<K: Ord + Clone, S> KeyedState<K, S> {
         I: IntoIterator<Item = (K, V)>,
         F: FnMut(&K, &[V], Option<S>) -> Option<S>,
     {
-        let mut grouped: BTreeMap<K, Vec<V>> = BTreeMap::new();
+        // The batch grouped by key: sorted by key (stably, so a key's values keep their arrival
+        // order), then each key once with the end of its run in `values`.
+        let mut batch: Vec<(K, V)> = batch.into_iter().collect();
+        sort_by(&mut batch, |a, b| a.0.cmp(&b.0));
+        let mut grouped: Vec<(K, usize)> = Vec::new();
+        let mut values: Vec<V> = Vec::with_capacity(batch.len());
         for (key, value) in batch {
-            grouped.entry(key).or_default().push(value);
+            values.push(value);
+            match grouped.last_mut() {
+                Some((last, end)) if K::cmp(last, &key).is_eq() => *end = values.len(),
+                _ => grouped.push((key, values.len())),
+            }
         }
+        let mut start = 0;
+        let runs = grouped.into_iter().map(|(key, end)| {
+            let run = &values[start..end];
+            start = end;
+            (key, run)
+        });
 
         // Merge-join the two sorted key sequences, so each key is visited once, in ascending order.
         let mut old = mem::take(&mut self.states).into_iter().peekable();
-        let mut new = grouped.into_iter().peekable();
+        let mut new = runs.peekable();
         let mut next: Vec<(K, S)> = Vec::with_capacity(old.len().max(new.len()));
         let mut keep = |key: K, state: Option<S>| {
             if let Some(state) = state {
@@ -109,13 +125,13 @@ impl<K: Ord + Clone, S> KeyedState<K, S> {
                 }
                 std::cmp::Ordering::Greater => {
                     if let Some((key, values)) = new.next() {
-                        let s = updater(&key, &values, None);
+                        let s = updater(&key, values, None);
                         keep(key, s);
                     }
                 }
                 std::cmp::Ordering::Equal => {
                     if let (Some((key, state)), Some((_, values))) = (old.next(), new.next()) {
-                        let s = updater(&key, &values, Some(state));
+                        let s = updater(&key, values, Some(state));
                         keep(key, s);
                     }
                 }
