@@ -10,6 +10,7 @@
 #     `strip = true`, which drops the name section, and the dependencies at opt-level "z"
 #     (statscope's own code stays at 3: the page's ingest is ~1.7× slower at "z"). Native builds and
 #     `cargo bench` keep the release profile; only this script selects wasm-release.
+#   - statscope.js without comments and indentation (see slim_js).
 #   - reference types off for this build (-C target-feature=-reference-types, wasm32 only): then
 #     wasm-bindgen keeps JS objects in a JS-side table instead of exporting an externref table, the
 #     one export Debian 12's binaryen 108 rewrites wrongly (see same_exports). `strip = true` also
@@ -28,7 +29,7 @@ profile=--release
 case "${1:-}" in
   "") ;;
   --dev) profile=--dev ;;
-  -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--dev]" >&2; exit 2 ;;
 esac
 
@@ -151,6 +152,44 @@ optimize() {
   rm -f "$wasm.opt" pkg/wasm-opt.log
 }
 
+# The release build's pkg/statscope.js without its comments and indentation (~2.3 KB smaller
+# gzipped; the same docs are in statscope.d.ts). Only whole-line comments and leading whitespace go,
+# which never changes what the module means; a line with an odd number of backticks or ending in a
+# backslash (a string or template spanning lines) leaves the file as it is, and so does a module
+# that node (when installed) cannot parse afterwards.
+slim_js() {
+  local js=pkg/statscope.js
+  if ! command -v python3 >/dev/null; then
+    echo "build-web: NOTE: no python3: $js left as wasm-bindgen wrote it"
+    return 0
+  fi
+  if ! python3 - "$js" "$js.slim" <<'PY'; then
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+if any(l.count("`") % 2 or l.endswith("\\") for l in src.splitlines()):
+    sys.exit("a string or template literal spans lines")
+out = re.sub(r"^[ \t]*/\*\*(?:(?!\*/).)*?\*/[ \t]*\n", "", src, flags=re.M | re.S)  # /** docs */
+out = re.sub(r"^[ \t]*//[^\n]*\n", "", out, flags=re.M)                          # // lines
+out = re.sub(r"^[ \t]+", "", out, flags=re.M)                                    # indentation
+open(sys.argv[2], "w", encoding="utf-8").write(out)
+PY
+    echo "build-web: NOTE: $js left as wasm-bindgen wrote it"
+    rm -f "$js.slim"
+    return 0
+  fi
+  if command -v node >/dev/null; then
+    cp "$js.slim" pkg/slim-check.mjs
+    if ! node --check pkg/slim-check.mjs 2>/dev/null; then
+      echo "build-web: NOTE: $js without comments does not parse; left as wasm-bindgen wrote it"
+      rm -f "$js.slim" pkg/slim-check.mjs
+      return 0
+    fi
+    rm -f pkg/slim-check.mjs
+  fi
+  echo "build-web: $js without comments and indentation: $(stat -c %s "$js") -> $(stat -c %s "$js.slim") bytes"
+  mv "$js.slim" "$js"
+}
+
 bash scripts/web-tools.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
@@ -174,6 +213,7 @@ wasm=pkg/statscope_bg.wasm
 
 if [ "$profile" = --release ]; then
   optimize
+  slim_js
 fi
 
 echo "build-web: pkg/ ready:"

@@ -10,7 +10,7 @@
 //! reset, gap, stopped), so a restart or a silence is a visible gap, never a line through it.
 //! A segment of a single point is drawn as a dot.
 
-use std::collections::BTreeMap;
+use crate::idmap::IdMap;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -199,7 +199,7 @@ pub const PALETTE: [RGBColor; 10] = [
 #[derive(Clone, Debug)]
 pub struct ColorSlots {
     palette: Vec<RGBColor>,
-    taken: BTreeMap<String, usize>,
+    taken: IdMap<usize>,
 }
 
 impl ColorSlots {
@@ -211,7 +211,7 @@ impl ColorSlots {
         };
         ColorSlots {
             palette,
-            taken: BTreeMap::new(),
+            taken: IdMap::new(),
         }
     }
 
@@ -228,10 +228,14 @@ impl ColorSlots {
         let slot = match self.taken.get(id) {
             Some(&slot) => slot,
             None => {
-                let used: std::collections::BTreeSet<usize> =
-                    self.taken.values().copied().collect();
+                let mut used = vec![false; 3 * n];
+                for &s in self.taken.values() {
+                    if let Some(u) = used.get_mut(s) {
+                        *u = true;
+                    }
+                }
                 let slot = (0..3 * n)
-                    .find(|s| !used.contains(s))
+                    .find(|&s| !used[s])
                     .unwrap_or_else(|| fnv(id) as usize % (3 * n));
                 self.taken.insert(id.to_string(), slot);
                 slot
@@ -566,7 +570,7 @@ fn draw_overlay<DB: DrawingBackend>(
                 Some((f64::from(y), s.color, s.name.as_str()))
             })
             .collect();
-        labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::sorting::sort_by(&mut labels, |a, b| a.0.total_cmp(&b.0));
         spread_apart(&mut labels, height, rect.top, rect.bottom);
         let x = rect.right as i32 + px(6.0);
         for (y, color, name) in labels {

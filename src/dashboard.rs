@@ -23,6 +23,7 @@ use crate::lifecycle::{self, Lifecycle};
 use crate::model::{parse_frame_lenient, Stats, Timestamp};
 use crate::rates::{Container, EngineConfig, Flag, Point, RateEngine, Status};
 use crate::report::{csv_point_row, CSV_HEADER};
+use crate::sorting::sort_by;
 use crate::view::{self, CpuScale, Metric, Selection, SortBy, Unit};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -224,8 +225,6 @@ struct Control {
     source: Option<String>,
     describe: Option<String>,
     frames: Option<u64>,
-    #[serde(flatten)]
-    rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One legend entry.
@@ -426,7 +425,7 @@ impl DashboardCore {
         self.counts.frames += 1;
         if text.trim_start().starts_with("{\"type\"") {
             if let Ok(control) = serde_json::from_str::<Control>(text) {
-                if let Err(e) = self.on_control(control) {
+                if let Err(e) = self.on_control(control, text) {
                     self.malformed(1, e);
                 }
                 return;
@@ -480,10 +479,17 @@ impl DashboardCore {
         self.counts.last_error = Some(message);
     }
 
-    fn on_control(&mut self, c: Control) -> Result<(), String> {
+    /// A control message `c`, read from `json`; a lifecycle message is read from `json` again.
+    fn on_control(&mut self, c: Control, json: &str) -> Result<(), String> {
         let message = || {
-            serde_json::from_value::<lifecycle::Message>(serde_json::Value::Object(c.rest.clone()))
-                .map_err(|e| format!("{}: {e}", c.kind))
+            serde_json::from_str::<lifecycle::Message>(json).map_err(|e| {
+                // `json` is known to be well-formed: only a field can be wrong. Its error without
+                // " at line … column …", as when the fields were read from a `serde_json::Value`.
+                let text = e.to_string();
+                let at = format!(" at line {} column {}", e.line(), e.column());
+                let what = text.strip_suffix(&at).unwrap_or(&text);
+                format!("{}: {what}", c.kind)
+            })
         };
         match c.kind.as_str() {
             "statscope.hello" => {
@@ -671,7 +677,7 @@ impl DashboardCore {
             .flat_map(|c| c.points().iter().map(|p| p.t_ms()))
             .filter(|t| (x0..=x1).contains(t))
             .collect();
-        times.sort_by(f64::total_cmp);
+        sort_by(&mut times, f64::total_cmp);
         times.dedup_by(|a, b| (*a - *b).abs() < 1.0);
         let next = match (self.cursor_ms, dir.signum()) {
             (None, _) => times.last().copied(),
@@ -871,12 +877,14 @@ impl DashboardCore {
             .collect();
         let matching = all.len();
         if let Some(n) = self.options.top_n {
-            all.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
+            sort_by(&mut all, |a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
             all.truncate(n);
         }
         match self.options.sort {
-            SortBy::Name => all.sort_by(|a, b| a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))),
-            SortBy::Value => all.sort_by(|a, b| {
+            SortBy::Name => sort_by(&mut all, |a, b| {
+                a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))
+            }),
+            SortBy::Value => sort_by(&mut all, |a, b| {
                 let v = |x: Option<f64>| x.unwrap_or(f64::NEG_INFINITY);
                 v(b.2).total_cmp(&v(a.2)).then(a.1.name().cmp(b.1.name()))
             }),
@@ -1171,7 +1179,9 @@ impl DashboardCore {
                 });
             }
         }
-        rows.sort_by(|a, b| b.raw.total_cmp(&a.raw).then(a.name.cmp(&b.name)));
+        sort_by(&mut rows, |a, b| {
+            b.raw.total_cmp(&a.raw).then(a.name.cmp(&b.name))
+        });
         // Keep the focused row even when it would fall off the end.
         if let Some(i) = rows.iter().position(|r| r.focused) {
             if i >= TOOLTIP_ROWS {
@@ -1181,7 +1191,7 @@ impl DashboardCore {
         }
         let more = rows.len().saturating_sub(TOOLTIP_ROWS);
         rows.truncate(TOOLTIP_ROWS);
-        marks.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+        sort_by(&mut marks, |a, b| a.t_ms.total_cmp(&b.t_ms));
         if rows.is_empty() && marks.is_empty() {
             return None;
         }
@@ -1240,7 +1250,7 @@ impl DashboardCore {
                 }
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        sort_by(&mut rows, |a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
         let mut out = String::with_capacity(rows.len() * 120 + 200);
         out.push_str(CSV_HEADER);
         out.push('\n');
@@ -1261,7 +1271,9 @@ impl DashboardCore {
     pub fn snapshot(&self) -> Snapshot {
         let (x0, x1) = self.window_ms();
         let mut all: Vec<_> = self.engine.containers().collect();
-        all.sort_by(|a, b| a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0)));
+        sort_by(&mut all, |a, b| {
+            a.1.name().cmp(b.1.name()).then(a.0.cmp(b.0))
+        });
         Snapshot {
             containers: all
                 .into_iter()

@@ -15,13 +15,42 @@
 //! If an updater panics, the batch's keys not yet visited are lost with it (the state is moved through
 //! the updater by value); updaters in this crate do not panic.
 
-use std::collections::btree_map::{self, BTreeMap, Entry};
+use std::borrow::Borrow;
+use std::fmt;
 use std::mem;
 
+use crate::sorting::sort_by;
+
 /// Per-key state updated by micro-batches with `updateStateByKey` semantics (see the module docs).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The states are a `Vec` sorted by key (unique keys), looked up by binary search: a batch's
+/// merge-join produces the next states already in that order, so nothing is rebuilt, and the
+/// WebAssembly build carries no `BTreeMap` code for them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyedState<K, S> {
-    states: BTreeMap<K, S>,
+    states: Vec<(K, S)>,
+}
+
+// As the derive printed it when the states were a `BTreeMap`: `KeyedState { states: {k: s, …} }`.
+impl<K: fmt::Debug, S: fmt::Debug> fmt::Debug for KeyedState<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct AsMap<'a, K, S>(&'a [(K, S)]);
+        impl<K: fmt::Debug, S: fmt::Debug> fmt::Debug for AsMap<'_, K, S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map().entries(self.0.iter().map(as_pair)).finish()
+            }
+        }
+        f.debug_struct("KeyedState")
+            .field("states", &AsMap(&self.states))
+            .finish()
+    }
+}
+
+/// `(&key, &state)` of one entry.
+type Pair<'a, K, S> = (&'a K, &'a S);
+
+fn as_pair<K, S>((k, s): &(K, S)) -> Pair<'_, K, S> {
+    (k, s)
 }
 
 impl<K: Ord + Clone, S> Default for KeyedState<K, S> {
@@ -33,9 +62,7 @@ impl<K: Ord + Clone, S> Default for KeyedState<K, S> {
 impl<K: Ord + Clone, S> KeyedState<K, S> {
     /// An empty state: no keys.
     pub fn new() -> Self {
-        KeyedState {
-            states: BTreeMap::new(),
-        }
+        KeyedState { states: Vec::new() }
     }
 
     /// Applies one micro-batch: `updater(new_values, old_state)` for every key with new values or state.
@@ -53,14 +80,29 @@ impl<K: Ord + Clone, S> KeyedState<K, S> {
         I: IntoIterator<Item = (K, V)>,
         F: FnMut(&K, &[V], Option<S>) -> Option<S>,
     {
-        let mut grouped: BTreeMap<K, Vec<V>> = BTreeMap::new();
+        // The batch grouped by key: sorted by key (stably, so a key's values keep their arrival
+        // order), then each key once with the end of its run in `values`.
+        let mut batch: Vec<(K, V)> = batch.into_iter().collect();
+        sort_by(&mut batch, |a, b| a.0.cmp(&b.0));
+        let mut grouped: Vec<(K, usize)> = Vec::new();
+        let mut values: Vec<V> = Vec::with_capacity(batch.len());
         for (key, value) in batch {
-            grouped.entry(key).or_default().push(value);
+            values.push(value);
+            match grouped.last_mut() {
+                Some((last, end)) if K::cmp(last, &key).is_eq() => *end = values.len(),
+                _ => grouped.push((key, values.len())),
+            }
         }
+        let mut start = 0;
+        let runs = grouped.into_iter().map(|(key, end)| {
+            let run = &values[start..end];
+            start = end;
+            (key, run)
+        });
 
         // Merge-join the two sorted key sequences, so each key is visited once, in ascending order.
         let mut old = mem::take(&mut self.states).into_iter().peekable();
-        let mut new = grouped.into_iter().peekable();
+        let mut new = runs.peekable();
         let mut next: Vec<(K, S)> = Vec::with_capacity(old.len().max(new.len()));
         let mut keep = |key: K, state: Option<S>| {
             if let Some(state) = state {
@@ -83,35 +125,52 @@ impl<K: Ord + Clone, S> KeyedState<K, S> {
                 }
                 std::cmp::Ordering::Greater => {
                     if let Some((key, values)) = new.next() {
-                        let s = updater(&key, &values, None);
+                        let s = updater(&key, values, None);
                         keep(key, s);
                     }
                 }
                 std::cmp::Ordering::Equal => {
                     if let (Some((key, state)), Some((_, values))) = (old.next(), new.next()) {
-                        let s = updater(&key, &values, Some(state));
+                        let s = updater(&key, values, Some(state));
                         keep(key, s);
                     }
                 }
             }
         }
-        // `next` is sorted by key, so this is a linear bulk build.
-        self.states = next.into_iter().collect();
+        // `next` is sorted by key, with unique keys: it is the new state as it is.
+        self.states = next;
+    }
+
+    /// Where `key` is (`Ok`) or would go (`Err`).
+    fn search<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.states.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
     /// The state of `key`, if it has one.
     pub fn get(&self, key: &K) -> Option<&S> {
-        self.states.get(key)
+        self.get_by(key)
+    }
+
+    /// The state of the key that borrows as `key` (a `&str` for a `String` key), if it has one.
+    pub fn get_by<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&S>
+    where
+        K: Borrow<Q>,
+    {
+        self.search(key).ok().map(|i| &self.states[i].1)
     }
 
     /// Mutable access to the state of `key`, outside any batch.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut S> {
-        self.states.get_mut(key)
+        let i = self.search(key).ok()?;
+        Some(&mut self.states[i].1)
     }
 
     /// Does `key` have state?
     pub fn contains_key(&self, key: &K) -> bool {
-        self.states.contains_key(key)
+        self.search(key).is_ok()
     }
 
     /// The number of keys with state.
@@ -125,53 +184,58 @@ impl<K: Ord + Clone, S> KeyedState<K, S> {
     }
 
     /// `(&key, &state)` in ascending key order.
-    pub fn iter(&self) -> btree_map::Iter<'_, K, S> {
-        self.states.iter()
+    pub fn iter(&self) -> Iter<'_, K, S> {
+        self.states.iter().map(as_pair)
     }
 
     /// The keys with state, ascending.
-    pub fn keys(&self) -> btree_map::Keys<'_, K, S> {
-        self.states.keys()
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + '_ {
+        self.states.iter().map(|(k, _)| k)
     }
 
     /// Removes one key now, returning its state.
     pub fn remove(&mut self, key: &K) -> Option<S> {
-        self.states.remove(key)
+        let i = self.search(key).ok()?;
+        Some(self.states.remove(i).1)
     }
 
     /// Keeps only the keys for which `keep` says so (eviction outside a batch).
     pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut S) -> bool) {
-        self.states.retain(|k, s| keep(k, s));
+        self.states.retain_mut(|(k, s)| keep(k, s));
     }
 
     /// Sets a key's state directly, returning the old one.
     pub fn insert(&mut self, key: K, state: S) -> Option<S> {
-        match self.states.entry(key) {
-            Entry::Occupied(mut e) => Some(mem::replace(e.get_mut(), state)),
-            Entry::Vacant(e) => {
-                e.insert(state);
+        match self.search(&key) {
+            Ok(i) => Some(mem::replace(&mut self.states[i].1, state)),
+            Err(i) => {
+                self.states.insert(i, (key, state));
                 None
             }
         }
     }
 
     /// Removes every key, returning the states in ascending key order.
-    pub fn drain(&mut self) -> btree_map::IntoIter<K, S> {
+    pub fn drain(&mut self) -> std::vec::IntoIter<(K, S)> {
         mem::take(&mut self.states).into_iter()
     }
 }
 
-impl<'a, K, S> IntoIterator for &'a KeyedState<K, S> {
+/// [`KeyedState::iter`]: `(&key, &state)` in ascending key order.
+pub type Iter<'a, K, S> =
+    std::iter::Map<std::slice::Iter<'a, (K, S)>, fn(&'a (K, S)) -> Pair<'a, K, S>>;
+
+impl<'a, K: Ord + Clone, S> IntoIterator for &'a KeyedState<K, S> {
     type Item = (&'a K, &'a S);
-    type IntoIter = btree_map::Iter<'a, K, S>;
+    type IntoIter = Iter<'a, K, S>;
     fn into_iter(self) -> Self::IntoIter {
-        self.states.iter()
+        self.iter()
     }
 }
 
 impl<K, S> IntoIterator for KeyedState<K, S> {
     type Item = (K, S);
-    type IntoIter = btree_map::IntoIter<K, S>;
+    type IntoIter = std::vec::IntoIter<(K, S)>;
     fn into_iter(self) -> Self::IntoIter {
         self.states.into_iter()
     }
@@ -229,6 +293,8 @@ mod tests {
         *st.get_mut(&"y".into()).unwrap() += 1;
         st.retain(|_, s| *s > 2);
         assert_eq!(st.iter().collect::<Vec<_>>(), [(&"y".to_string(), &4)]);
+        assert_eq!(format!("{st:?}"), r#"KeyedState { states: {"y": 4} }"#);
+        assert_eq!(st.get_by("y"), Some(&4));
         assert_eq!(st.drain().collect::<Vec<_>>(), [("y".to_string(), 4)]);
         assert_eq!(st.len(), 0);
     }

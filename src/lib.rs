@@ -7,6 +7,7 @@
 //! - [`figures`]: the docker CLI's per-sample formulas and its printed strings (`docker stats`).
 //! - [`rates`]: the derivative engine: counters → rates per container with bounded memory.
 //! - [`report`]: the CSV rows of `statscope stats --format csv` (and of the page's export).
+//! - [`idmap`]: [`idmap::IdMap`] and [`idmap::IdSet`], sorted `Vec`s keyed by container ID.
 //! - [`units`]: Go's `%g` and go-units' byte sizes, so strings match the docker CLI to the letter.
 //! - [`seed`]: the blog post's two updaters that started the project, with their meaning kept.
 //! - [`chart`]: what the chart shows and how it is drawn, generic over plotters' `DrawingBackend`.
@@ -15,6 +16,7 @@
 //! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view, legend,
 //!   tooltip, export.
 //! - [`reconnect`]: when to (re)connect the feed, as a pure state machine.
+//! - `sorting`: one small stable sort shared by every call site (a smaller WebAssembly binary).
 //!
 //! The browser layer (`web`: the `Dashboard` handle, WebSocket, canvas, timers) is compiled only for
 //! `wasm32` and is the only module that touches `web-sys`.
@@ -22,6 +24,7 @@
 pub mod chart;
 pub mod dashboard;
 pub mod figures;
+pub mod idmap;
 pub mod keyed;
 pub mod lifecycle;
 pub mod model;
@@ -29,6 +32,7 @@ pub mod rates;
 pub mod reconnect;
 pub mod report;
 pub mod seed;
+mod sorting;
 pub mod units;
 pub mod view;
 

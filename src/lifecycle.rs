@@ -3,11 +3,14 @@
 //! die, restart, OOM kill …), kept with bounded memory, and turned into marks on the curves
 //! together with the engine's own flags (first sample, counter reset, gap, stopped, late).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+use std::fmt;
 
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::chart::{Mark, MarkKind};
+use crate::idmap::IdMap;
 use crate::model::Timestamp;
 use crate::rates::{Container, Flag};
 
@@ -68,9 +71,10 @@ impl LifecycleEvent {
     }
 }
 
-/// The wire form of both messages (unknown fields are ignored: the protocol may grow).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The wire form of both messages (unknown fields are ignored: the protocol may grow). Read from
+/// the whole control object (its `type`, `source`… are unknown fields here); a key given twice
+/// keeps its last value.
+#[derive(Default)]
 pub(crate) struct Message {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -83,6 +87,42 @@ pub(crate) struct Message {
     pub exit_code: Option<i64>,
 }
 
+// By hand rather than derived: a derive refuses a key given twice, and the page used to read these
+// fields out of a `serde_json::Map`, where the last one wins. (It used to, via `#[serde(flatten)]`
+// into a `serde_json::Value`: ~20 KB of WebAssembly for one message.)
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Message;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct Message")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+                let mut m = Message::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match &*key {
+                        "id" => m.id = map.next_value()?,
+                        "name" => m.name = map.next_value()?,
+                        "image" => m.image = map.next_value()?,
+                        "cpuLimit" => m.cpu_limit = map.next_value()?,
+                        "cpuLimitFrom" => m.cpu_limit_from = map.next_value()?,
+                        "memoryLimitBytes" => m.memory_limit_bytes = map.next_value()?,
+                        "action" => m.action = map.next_value()?,
+                        "time" => m.time = map.next_value()?,
+                        "exitCode" => m.exit_code = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// Do two IDs name the same container (one may be the short form of the other)?
 pub fn same_container(a: &str, b: &str) -> bool {
     a == b || (a.len().min(b.len()) >= 12 && (a.starts_with(b) || b.starts_with(a)))
@@ -91,13 +131,13 @@ pub fn same_container(a: &str, b: &str) -> bool {
 /// Infos, events and late samples, bounded.
 #[derive(Clone, Debug, Default)]
 pub struct Lifecycle {
-    infos: BTreeMap<String, ContainerInfo>,
+    infos: IdMap<ContainerInfo>,
     info_order: VecDeque<String>,
     /// Events by container ID (a redraw asks per container), and the IDs in arrival order, to
     /// forget the oldest event first.
-    events: BTreeMap<String, VecDeque<LifecycleEvent>>,
+    events: IdMap<VecDeque<LifecycleEvent>>,
     event_order: VecDeque<String>,
-    late: BTreeMap<String, VecDeque<f64>>,
+    late: IdMap<VecDeque<f64>>,
 }
 
 impl Lifecycle {
@@ -137,16 +177,13 @@ impl Lifecycle {
             self.info_order.retain(|i| i != &id);
         }
         self.event_order.push_back(id.clone());
-        self.events
-            .entry(id.clone())
-            .or_default()
-            .push_back(LifecycleEvent {
-                id,
-                name: m.name.unwrap_or_default(),
-                action,
-                t_ms: t.unix_ms(),
-                exit_code: m.exit_code,
-            });
+        self.events.get_or_default(&id).push_back(LifecycleEvent {
+            id,
+            name: m.name.unwrap_or_default(),
+            action,
+            t_ms: t.unix_ms(),
+            exit_code: m.exit_code,
+        });
         while self.event_order.len() > MAX_EVENTS {
             let Some(oldest) = self.event_order.pop_front() else {
                 break;
@@ -163,7 +200,7 @@ impl Lifecycle {
 
     /// Remembers a late sample of `id` at `t_ms`.
     pub fn on_late(&mut self, id: &str, t_ms: f64) {
-        let list = self.late.entry(id.to_string()).or_default();
+        let list = self.late.get_or_default(id);
         list.push_back(t_ms);
         while list.len() > MAX_LATE {
             list.pop_front();
@@ -254,7 +291,7 @@ impl Lifecycle {
                 kind: MarkKind::Late,
             }));
         }
-        marks.sort_by(|a, b| a.t.total_cmp(&b.t));
+        crate::sorting::sort_by(&mut marks, |a, b| a.t.total_cmp(&b.t));
         marks
     }
 }

@@ -626,8 +626,9 @@ impl<'de> Deserialize<'de> for NetworkTotals {
                         more.insert(0, first);
                         // Name order; of the entries of one name, the last one counts.
                         let name = |i: usize| &*more[i].0 .0;
-                        let mut order: Vec<usize> = (0..more.len()).collect();
-                        order.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+                        // (Stable: entries of one name stay in arrival order.)
+                        let order =
+                            crate::sorting::order(more.len(), &mut |a, b| name(a).cmp(name(b)));
                         for (k, &i) in order.iter().enumerate() {
                             if order.get(k + 1).is_none_or(|&next| name(next) != name(i)) {
                                 out.add(more[i].1, more[i].2);

@@ -546,7 +546,7 @@ impl RateEngine {
 
     /// The container with this ID.
     pub fn get(&self, id: &str) -> Option<&Container> {
-        self.state.get(&id.to_owned())
+        self.state.get_by(id)
     }
     /// `(id, container)` in ascending ID order.
     pub fn containers(&self) -> impl Iterator<Item = (&String, &Container)> {

@@ -10,10 +10,9 @@
 //! - [`smooth`]: a least-squares rate over the last `k` samples with a band of ±1 standard deviation
 //!   of the exact two-point rates it summarizes.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
+use crate::idmap::IdSet;
 use crate::rates::{Basis, Point};
 
 /// The quantity plotted.
@@ -217,15 +216,15 @@ impl Unit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
     /// All, except these IDs.
-    All { hidden: BTreeSet<String> },
+    All { hidden: IdSet },
     /// Only these IDs.
-    Only(BTreeSet<String>),
+    Only(IdSet),
 }
 
 impl Default for Selection {
     fn default() -> Self {
         Selection::All {
-            hidden: BTreeSet::new(),
+            hidden: IdSet::new(),
         }
     }
 }
@@ -242,7 +241,7 @@ impl Selection {
     pub fn isolate(&mut self, id: &str) {
         *self = match self {
             Selection::Only(ids) if ids.len() == 1 && ids.contains(id) => Selection::default(),
-            _ => Selection::Only(BTreeSet::from([id.to_string()])),
+            _ => Selection::Only(IdSet::of(id)),
         };
     }
 
@@ -263,9 +262,9 @@ impl Selection {
     /// Forgets IDs no longer present (so an isolated container that left does not blank the chart).
     pub fn retain(&mut self, mut present: impl FnMut(&str) -> bool) {
         match self {
-            Selection::All { hidden } => hidden.retain(|id| present(id)),
+            Selection::All { hidden } => hidden.retain(&mut present),
             Selection::Only(ids) => {
-                ids.retain(|id| present(id));
+                ids.retain(&mut present);
                 if ids.is_empty() {
                     *self = Selection::default();
                 }

@@ -16,6 +16,8 @@ const PURE_MODULES: &[&str] = &[
     "src/reconnect.rs",
     "src/view.rs",
     "src/lifecycle.rs",
+    "src/sorting.rs",
+    "src/idmap.rs",
 ];
 
 const FORBIDDEN: &[&str] = &[
