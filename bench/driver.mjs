@@ -406,7 +406,14 @@ async function runW5(impl = "statscope") {
 // W6 size
 
 function runW6(pkgDir) {
+  // The module, its glue, and the glue's inline_js snippets (statscope.js imports them).
   const files = ["statscope_bg.wasm", "statscope.js"];
+  const snippets = path.join(pkgDir, "snippets");
+  if (fs.existsSync(snippets)) {
+    for (const e of fs.readdirSync(snippets, { recursive: true })) {
+      if (e.endsWith(".js")) files.push(path.join("snippets", e));
+    }
+  }
   const out = { files: {} };
   let raw = 0, gz = 0, br = 0;
   for (const f of files) {
