@@ -2,6 +2,7 @@
 //! Chromium through chromedriver, and "skip unless CI" for what needs root or system packages.
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 pub const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts");
@@ -166,6 +167,8 @@ impl Browser {
             .port();
         let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
+            // Its own process group, which the Chromium it starts joins: see Drop.
+            .process_group(0)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -238,7 +241,11 @@ fn chromium_binary() -> &'static str {
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and every Chromium process it started (killing chromedriver alone leaves
+    /// the browser running, orphaned, for as long as the machine runs).
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
