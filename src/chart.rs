@@ -155,8 +155,11 @@ pub struct Theme {
     pub text: RGBColor,
     pub grid: RGBColor,
     pub axis: RGBColor,
-    pub font: &'static str,
 }
+
+/// The chart's type: the browser's sans-serif (as plotters' enum: naming it as a string costs the
+/// WebAssembly build Unicode's case tables, which plotters consults to read the name).
+const FONT: FontFamily<'static> = FontFamily::SansSerif;
 
 impl Theme {
     pub fn light() -> Theme {
@@ -165,7 +168,6 @@ impl Theme {
             text: RGBColor(60, 60, 67),
             grid: RGBColor(232, 232, 236),
             axis: RGBColor(160, 160, 168),
-            font: "sans-serif",
         }
     }
     pub fn dark() -> Theme {
@@ -174,7 +176,6 @@ impl Theme {
             text: RGBColor(214, 214, 220),
             grid: RGBColor(48, 48, 56),
             axis: RGBColor(110, 110, 122),
-            font: "sans-serif",
         }
     }
 }
@@ -350,7 +351,7 @@ pub fn draw_part<DB: DrawingBackend>(
             return Ok(PlotRect::default());
         }
         let (w, h) = root.dim_in_pixel();
-        let style = TextStyle::from((theme.font, 14.0 * scale).into_font())
+        let style = TextStyle::from((FONT, 14.0 * scale).into_font())
             .color(&theme.text)
             .pos(Pos::new(HPos::Center, VPos::Center));
         root.draw_text(
@@ -415,7 +416,7 @@ fn draw_frame<DB: DrawingBackend>(
         .bold_line_style(theme.grid.stroke_width(px(1.0).max(1) as u32))
         .light_line_style(theme.background)
         .axis_style(theme.axis)
-        .label_style((theme.font, 12.0 * scale).into_font().color(&theme.text))
+        .label_style((FONT, 12.0 * scale).into_font().color(&theme.text))
         .x_labels(7)
         .y_labels(6)
         .x_label_formatter(&x_fmt)
@@ -559,7 +560,7 @@ fn draw_overlay<DB: DrawingBackend>(
     }
 
     if view.labels {
-        let font = (theme.font, 12.0 * scale).into_font();
+        let font = (FONT, 12.0 * scale).into_font();
         let height = 13.0 * scale;
         let mut labels: Vec<(f64, RGBColor, &str)> = view
             .series

@@ -861,14 +861,22 @@ impl DashboardCore {
     /// The legend's containers, in order: those matching the filter, the `topN` busiest of them if
     /// set, sorted by name or value. Returns them and how many matched the filter.
     fn listed(&self) -> (Vec<Listed<'_>>, usize) {
-        let filter = self.options.filter.to_lowercase();
+        // Docker names and IDs are ASCII ([a-zA-Z0-9][a-zA-Z0-9_.-]*, hex), so ASCII case folding
+        // is the whole of it (and keeps Unicode's case tables out of the WebAssembly build).
+        let filter = self.options.filter.as_bytes();
         let mut all: Vec<(&String, &Container, Option<f64>, f64)> = self
             .engine
             .containers()
             .filter(|(id, c)| {
                 filter.is_empty()
-                    || c.name().to_lowercase().contains(&filter)
-                    || id.to_lowercase().starts_with(&filter)
+                    || c.name()
+                        .as_bytes()
+                        .windows(filter.len())
+                        .any(|w| w.eq_ignore_ascii_case(filter))
+                    || id
+                        .as_bytes()
+                        .get(..filter.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(filter))
             })
             .map(|(id, c)| {
                 let (now, rank) = self.current(id, c);
