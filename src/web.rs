@@ -927,15 +927,18 @@ extern "C" {
     fn new() -> Utf8Encoder;
 }
 
-#[wasm_bindgen(
-    inline_js = "export function encode_frame(encoder, text, memory, ptr, cap) {
-  const r = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr, cap));
+#[wasm_bindgen(inline_js = "let view = null;
+export function encode_frame(encoder, text, memory, ptr, cap) {
+  if (view === null || view.buffer !== memory.buffer || view.byteOffset !== ptr || view.length !== cap) {
+    view = new Uint8Array(memory.buffer, ptr, cap);
+  }
+  const r = encoder.encodeInto(text, view);
   return r.read === text.length ? r.written : -1;
-}"
-)]
+}")]
 extern "C" {
     /// Encodes `text` as UTF-8 straight into Wasm memory at `ptr..ptr + cap` (one call, no copy
-    /// through a JS array): the bytes written, or -1 if `cap` was too small for all of it.
+    /// through a JS array; the view on that memory is kept while the buffer stays where it is): the
+    /// bytes written, or -1 if `cap` was too small for all of it.
     fn encode_frame(
         encoder: &Utf8Encoder,
         text: &JsValue,
