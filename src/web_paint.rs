@@ -35,6 +35,10 @@ pub(crate) const DATA_REDRAW_MS: f64 = 250.0;
 /// Drawing for new data may take at most this share of the main thread (by the last redraw's cost).
 const REDRAW_SHARE: f64 = 0.1;
 
+/// New data is drawn at least this often (ms), however costly the last redraw was (a slow one may
+/// have been a hiccup of the machine).
+const DATA_REDRAW_MAX_MS: f64 = 2000.0;
+
 /// Drawing calls per animation frame, ms; the rasterization they cause comes on top.
 const STEP_BUDGET_MS: f64 = 4.0;
 
@@ -95,7 +99,7 @@ impl Painter {
 
     /// How long new data waits after the last redraw started.
     pub(crate) fn data_interval_ms(&self) -> f64 {
-        DATA_REDRAW_MS.max(self.last_cost_ms / REDRAW_SHARE)
+        (self.last_cost_ms / REDRAW_SHARE).clamp(DATA_REDRAW_MS, DATA_REDRAW_MAX_MS)
     }
 
     pub(crate) fn last_cost_ms(&self) -> f64 {
