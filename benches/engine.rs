@@ -85,7 +85,7 @@ mod native {
     fn view(c: &mut Criterion) {
         let mut g = c.benchmark_group("view");
         g.sample_size(20);
-        for (containers, points) in [(100usize, 600usize), (1000, 300)] {
+        for (containers, points) in [(100usize, 600usize), (1000, 300), (100, 14_400)] {
             let mut d = DashboardCore::new(Options {
                 window_seconds: points as f64,
                 history_points: Some(points + 10),
@@ -103,6 +103,14 @@ mod native {
             g.bench_function(
                 BenchmarkId::new("DashboardCore::view", format!("{containers}x{points}")),
                 |b| b.iter(|| black_box(d.view(0))),
+            );
+            // The page's call: decimated to its canvas (the bench page's 1248 px), M4.
+            g.bench_function(
+                BenchmarkId::new(
+                    "DashboardCore::view_at_width/1248",
+                    format!("{containers}x{points}"),
+                ),
+                |b| b.iter(|| black_box(d.view_at_width(0, 1248))),
             );
         }
         g.finish();

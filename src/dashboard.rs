@@ -957,8 +957,15 @@ impl DashboardCore {
         }
     }
 
-    /// What to draw now.
+    /// What to draw now, every point.
     pub fn view(&mut self, tz_offset_min: i32) -> ChartView {
+        self.view_at_width(tz_offset_min, 0)
+    }
+
+    /// What to draw now on a plot `columns` pixels wide: curves with more than four points per
+    /// column are decimated to four ([`view::m4`]), which draws the same pixels. 0: every
+    /// point.
+    pub fn view_at_width(&mut self, tz_offset_min: i32, columns: usize) -> ChartView {
         let (x0, x1) = self.window_ms();
         let metric = self.options.metric;
         let shown = self.shown_ids();
@@ -1062,6 +1069,20 @@ impl DashboardCore {
                 .collect();
             Cursor { t, dots }
         });
+        let series = if columns > 0 {
+            series
+                .into_iter()
+                .map(|mut s| {
+                    s.segments = std::mem::take(&mut s.segments)
+                        .into_iter()
+                        .map(|seg| view::m4(seg, (x0, x1), columns))
+                        .collect();
+                    s
+                })
+                .collect()
+        } else {
+            series
+        };
         ChartView {
             x_range: (x0, x1),
             y_max,

@@ -434,6 +434,50 @@ fn trim(v: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// M4 decimation of one run of `(t, v)` points, sorted by `t`, for a plot `columns` pixels wide
+/// over `[x0, x1]`: per pixel column it keeps the first, the lowest, the highest and the last point
+/// (each once, in time order). Lines through what remains cover the same pixels as lines through
+/// every point, so a long window draws at most ~4 points per column, however many it holds.
+/// Runs with no more than `4 × columns` points (nothing to gain) come back as they are.
+pub fn m4(points: Vec<(f64, f64)>, (x0, x1): (f64, f64), columns: usize) -> Vec<(f64, f64)> {
+    let span = x1 - x0;
+    if columns == 0
+        || points.len() <= 4 * columns
+        || span.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+    {
+        return points;
+    }
+    // Truncation is the floor for points in range (and merges anything before x0 into column 0).
+    let per_ms = columns as f64 / span;
+    let column = |t: f64| ((t - x0) * per_ms) as i64;
+    let mut out = Vec::with_capacity(4 * columns + 4);
+    let mut start = 0;
+    while start < points.len() {
+        let c = column(points[start].0);
+        let mut end = start + 1;
+        let (mut lo, mut hi) = (start, start);
+        while end < points.len() && column(points[end].0) == c {
+            if points[end].1 < points[lo].1 {
+                lo = end;
+            }
+            if points[end].1 > points[hi].1 {
+                hi = end;
+            }
+            end += 1;
+        }
+        let keep = [start, lo.min(hi), lo.max(hi), end - 1];
+        let mut last = None;
+        for k in keep {
+            if last != Some(k) {
+                out.push(points[k]);
+                last = Some(k);
+            }
+        }
+        start = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,5 +571,40 @@ mod tests {
         assert_eq!(group(1234567.0), "1,234,567");
         assert_eq!(group(12.0), "12");
         assert_eq!(group(-1000.0), "-1,000");
+    }
+
+    #[test]
+    fn m4_keeps_first_last_and_extremes_of_every_column() {
+        // 10,000 points of a wavy signal over 100 columns.
+        let points: Vec<(f64, f64)> = (0..10_000)
+            .map(|i| {
+                (
+                    f64::from(i),
+                    (f64::from(i) * 0.37).sin() * 50.0 + f64::from(i % 7),
+                )
+            })
+            .collect();
+        let range = (0.0, 10_000.0);
+        let kept = m4(points.clone(), range, 100);
+        assert!(kept.len() <= 400 && kept.len() >= 200, "{}", kept.len());
+        assert!(
+            kept.windows(2).all(|w| w[0].0 < w[1].0),
+            "in time order, no repeats"
+        );
+        assert_eq!(kept.first(), points.first());
+        assert_eq!(kept.last(), points.last());
+        for c in 0..100 {
+            let inside = |p: &&(f64, f64)| (p.0 / 100.0).floor() as i32 == c;
+            let all: Vec<f64> = points.iter().filter(inside).map(|p| p.1).collect();
+            let some: Vec<f64> = kept.iter().filter(inside).map(|p| p.1).collect();
+            let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+            let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+            assert_eq!(max(&some), max(&all), "column {c}");
+            assert_eq!(min(&some), min(&all), "column {c}");
+        }
+        // Four points per column or fewer: untouched.
+        let few: Vec<(f64, f64)> = points.iter().step_by(25).copied().collect();
+        assert_eq!(m4(few.clone(), range, 100), few);
+        assert_eq!(m4(points.clone(), range, 0), points);
     }
 }

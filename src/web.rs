@@ -1055,7 +1055,7 @@ pub(crate) fn render(i: &mut Inner) -> Result<(), JsValue> {
         i.canvas.set_width(w);
         i.canvas.set_height(h);
     }
-    let view = i.core.view(tz_offset());
+    let view = i.core.view_at_width(tz_offset(), w as usize);
     let theme = theme(i);
     let backend = CanvasBackend::with_canvas_object(i.canvas.clone())
         .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;

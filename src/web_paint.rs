@@ -149,7 +149,7 @@ pub(crate) fn start(i: &mut Inner) -> Result<(), JsValue> {
         }
     }
     let started = now_ms();
-    let view = i.core.view(tz_offset());
+    let view = i.core.view_at_width(tz_offset(), w as usize);
     i.core.mark_drawn();
     i.urgent = false;
     i.last_draw_ms = started;

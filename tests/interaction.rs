@@ -633,3 +633,62 @@ fn a_chart_drawn_part_by_part_is_the_chart_drawn_at_once() {
     assert!(lines(&curves) >= n, "a line per curve at least");
     assert!(frame.contains("<text") && !curves.contains("<text"));
 }
+
+/// A minimal stats object of container `k` at second `s` (CPU counters growing unevenly).
+fn tiny_sample(k: usize, s: u64) -> String {
+    let cpu = |s: u64| s * 10_000_000 * (1 + k as u64) + (s * s * 7_919) % 9_000_000;
+    let sys = |s: u64| s * 2_000_000_000;
+    let at = |s: u64| {
+        format!(
+            "2024-05-01T{:02}:{:02}:{:02}Z",
+            10 + s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
+    };
+    format!(
+        r#"{{"read":"{}","preread":"{}","id":"{k:064x}","name":"/c{k}","cpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"precpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}}}}"#,
+        at(s),
+        at(s - 1),
+        cpu(s),
+        sys(s),
+        cpu(s - 1),
+        sys(s - 1)
+    )
+}
+
+/// An hour at 1 Hz on a plot 200 px wide: at most four points per pixel column reach the drawing
+/// (the first, lowest, highest and last of each), so the curves cover the same pixels; the cursor
+/// still snaps to every sample.
+#[test]
+fn a_long_window_is_decimated_to_four_points_per_pixel_column() {
+    let mut d = DashboardCore::new(Options {
+        window_seconds: 3600.0,
+        ..Options::default()
+    })
+    .expect("options");
+    for s in 1..=3000 {
+        for k in 0..3 {
+            d.ingest(&tiny_sample(k, s));
+        }
+    }
+    d.flush();
+    let full = d.view(0);
+    let thin = d.view_at_width(0, 200);
+    assert_eq!(full.series.len(), 3);
+    assert_eq!((full.y_max, full.x_range), (thin.y_max, thin.x_range));
+    for (a, b) in full.series.iter().zip(&thin.series) {
+        let all: Vec<(f64, f64)> = a.segments.iter().flatten().copied().collect();
+        let kept: Vec<(f64, f64)> = b.segments.iter().flatten().copied().collect();
+        assert!(all.len() > 2900, "{}", all.len());
+        assert!(kept.len() <= 4 * 200 + 4, "{} points kept", kept.len());
+        assert_eq!(kept.first(), all.first());
+        assert_eq!(kept.last(), all.last());
+        let peak = |v: &[(f64, f64)]| v.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        assert_eq!(peak(&kept), peak(&all), "the highest point survives");
+        assert!(kept.iter().all(|p| all.contains(p)), "only real samples");
+    }
+    // Few points per column: nothing is dropped.
+    let wide = d.view_at_width(0, 4000);
+    assert_eq!(wide.series, full.series);
+}
