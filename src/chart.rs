@@ -308,8 +308,10 @@ pub enum Part {
     Frame,
     /// The curves of the series `start..end`.
     Curves { start: usize, end: usize },
-    /// What lies over the curves: smoothed curves, marks, curve labels and the cursor.
+    /// What lies over the curves: smoothed curves, marks and curve labels.
     Overlay,
+    /// The cursor, last: the page draws it alone over the rest when only the cursor moved.
+    Cursor,
 }
 
 /// Draws `view`: every [`Part`] in order (see [`draw_part`]).
@@ -323,6 +325,7 @@ pub fn draw<DB: DrawingBackend>(
     let end = view.series.len();
     draw_part(root, view, theme, scale, Part::Curves { start: 0, end })?;
     draw_part(root, view, theme, scale, Part::Overlay)?;
+    draw_part(root, view, theme, scale, Part::Cursor)?;
     Ok(rect)
 }
 
@@ -392,6 +395,7 @@ pub fn draw_part<DB: DrawingBackend>(
             draw_curves(&mut chart, series, to_x, smoothing, width, scale)?;
         }
         Part::Overlay => draw_overlay(root, &mut chart, view, theme, to_x, scale, rect, width)?,
+        Part::Cursor => draw_cursor(&mut chart, view, theme, to_x, scale)?,
     }
     root.present()?;
     Ok(rect)
@@ -493,7 +497,7 @@ fn draw_curves<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Over the curves: smoothed curves, marks, curve labels, the cursor.
+/// Over the curves: smoothed curves, marks, curve labels.
 #[allow(clippy::too_many_arguments)]
 fn draw_overlay<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -582,6 +586,20 @@ fn draw_overlay<DB: DrawingBackend>(
         }
     }
 
+    Ok(())
+}
+
+/// The cursor: a vertical line at its time and a ringed dot on each curve's point there.
+fn draw_cursor<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    view: &ChartView,
+    theme: &Theme,
+    to_x: impl Fn(f64) -> f64 + Copy,
+    scale: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round() as i32;
+    let (x0, x1) = view.x_range;
+    let r = px(4.0).max(2);
     if let Some(Cursor { t, dots }) = &view.cursor {
         if (x0..=x1).contains(t) {
             chart.draw_series(std::iter::once(PathElement::new(

@@ -378,6 +378,8 @@ pub struct DashboardCore {
     /// The last view's y axis: its top (scaled) and the unit's divisor.
     last_axis: (f64, f64),
     changed: bool,
+    /// Only the cursor or the focus moved since the last draw (the chart under them did not).
+    cursor_moved: bool,
 }
 
 impl DashboardCore {
@@ -409,6 +411,7 @@ impl DashboardCore {
             focus: None,
             last_axis: (1.0, 1.0),
             changed: true,
+            cursor_moved: false,
         })
     }
 
@@ -542,9 +545,21 @@ impl DashboardCore {
         self.changed
     }
 
-    /// Marks the view as drawn.
+    /// Marks the view as drawn (the cursor with it).
     pub fn mark_drawn(&mut self) {
         self.changed = false;
+        self.cursor_moved = false;
+    }
+
+    /// Whether only the cursor or the focus moved since the last draw: the chart can stay, with
+    /// the cursor drawn anew over it ([`Self::cursor_on`]) and the tooltip updated.
+    pub fn cursor_moved(&self) -> bool {
+        self.cursor_moved && !self.changed
+    }
+
+    /// Marks the cursor as drawn.
+    pub fn mark_cursor_drawn(&mut self) {
+        self.cursor_moved = false;
     }
 
     /// Forces a redraw (resize, theme change).
@@ -658,7 +673,7 @@ impl DashboardCore {
     pub fn set_cursor(&mut self, t_ms: Option<f64>) {
         if self.cursor_ms != t_ms {
             self.cursor_ms = t_ms;
-            self.changed = true;
+            self.cursor_moved = true;
         }
     }
 
@@ -708,7 +723,7 @@ impl DashboardCore {
             .map_or(if dir > 0 { -1 } else { 0 }, |i| i as i32);
         let next = (at + dir.signum()).rem_euclid(n) as usize;
         self.focus = Some(tip.rows[next].id.clone());
-        self.changed = true;
+        self.cursor_moved = true;
     }
 
     /// A click on the chart at time `t_ms`, `y_frac` of the way up the y axis: focuses the shown
@@ -741,13 +756,13 @@ impl DashboardCore {
             best
         };
         self.cursor_ms = Some(t_ms);
-        self.changed = true;
+        self.cursor_moved = true;
     }
 
     /// Focuses container `id` (its explanation expands in the tooltip); `None` clears.
     pub fn set_focus(&mut self, id: Option<&str>) {
         self.focus = id.map(str::to_string);
-        self.changed = true;
+        self.cursor_moved = true;
     }
 
     // The viewer's choices.
@@ -1058,17 +1073,7 @@ impl DashboardCore {
             })
             .collect();
         let few = series.len() <= 12;
-        let cursor = self.cursor_ms.filter(|_| self.options.tooltip).map(|t| {
-            let tolerance = self.snap_tolerance((x0, x1));
-            let dots = series
-                .iter()
-                .filter_map(|s| {
-                    let &(pt, v) = nearest(s.segments.iter().flatten(), t, tolerance)?;
-                    Some((pt, v, s.color))
-                })
-                .collect();
-            Cursor { t, dots }
-        });
+        let cursor = self.cursor_on(&series, (x0, x1));
         let series = if columns > 0 {
             series
                 .into_iter()
@@ -1093,6 +1098,21 @@ impl DashboardCore {
             labels: self.options.labels && few,
             cursor,
         }
+    }
+
+    /// The cursor over curves `series` drawn for the window `x_range`: its time and the point of
+    /// each curve nearest to it (within the snap tolerance), if there is a cursor.
+    pub fn cursor_on(&self, series: &[Series], x_range: (f64, f64)) -> Option<Cursor> {
+        let t = self.cursor_ms.filter(|_| self.options.tooltip)?;
+        let tolerance = self.snap_tolerance(x_range);
+        let dots = series
+            .iter()
+            .filter_map(|s| {
+                let &(pt, v) = nearest(s.segments.iter().flatten(), t, tolerance)?;
+                Some((pt, v, s.color))
+            })
+            .collect();
+        Some(Cursor { t, dots })
     }
 
     /// How far from the cursor a point may be and still be "at" it: a few seconds, or 2 % of the

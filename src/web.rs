@@ -693,17 +693,14 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
                 return;
             }
             let changed = i.core.flush();
+            let due = i.last_draw_ms + i.painter.data_interval_ms();
             let drawn = if i.painter.busy() {
                 web_paint::step(&mut i)
-            } else if changed {
-                let now = now_ms();
-                let due = i.last_draw_ms + i.painter.data_interval_ms();
-                if i.urgent || now >= due {
-                    web_paint::start(&mut i)
-                } else {
-                    redraw_at(&mut i, due - now);
-                    Ok(())
-                }
+            } else if changed && (i.urgent || now_ms() >= due) {
+                web_paint::start(&mut i)
+            } else if i.core.cursor_moved() {
+                // Only the cursor answers at once; new data waits for its slot.
+                web_paint::cursor(&mut i)
             } else {
                 Ok(())
             };
@@ -713,7 +710,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), JsValue> {
             }
             // Data that came while a redraw was in progress, or the viewer's action.
             let more = i.core.flush();
-            if i.painter.busy() || (more && i.urgent) {
+            if i.painter.busy() || (more && i.urgent) || i.core.cursor_moved() {
                 schedule_frame(&mut i);
             } else if more {
                 let due = i.last_draw_ms + i.painter.data_interval_ms();
@@ -1005,6 +1002,12 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
     bytes.copy_to(&mut buf[..len]);
     i.core.ingest_bytes(&buf[..len]);
     i.frame_buf = buf;
+}
+
+/// Asks for the cursor (and tooltip) to be drawn anew on the next animation frame: only the
+/// cursor or the focus moved, the chart under it stays.
+pub(crate) fn request_cursor_redraw(i: &mut Inner) {
+    schedule_frame(i);
 }
 
 /// Asks for a redraw on the next animation frame, without the data budget (the viewer acted).

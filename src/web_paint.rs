@@ -67,6 +67,16 @@ pub(crate) struct Painter {
     pub(crate) last_longest_step_ms: f64,
     /// What a curve's point cost in the last redraw drawn over several frames, ms.
     ms_per_point: Option<f64>,
+    /// The chart on the page, as the offscreen canvas holds it without the cursor: when only the
+    /// cursor moves, it is copied back and the cursor drawn anew over it.
+    shown: Option<Shown>,
+}
+
+struct Shown {
+    view: ChartView,
+    theme: Theme,
+    dpr: f64,
+    size: (u32, u32),
 }
 
 struct Job {
@@ -95,6 +105,7 @@ impl Painter {
     pub(crate) fn cancel(&mut self) {
         self.job = None;
         self.after = None;
+        self.shown = None;
     }
 
     /// How long new data waits after the last redraw started.
@@ -235,7 +246,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
                 };
                 (Part::Curves { start, end }, Some(next))
             }
-            Part::Overlay => (part, None),
+            Part::Overlay | Part::Cursor => (Part::Overlay, None),
         };
         let rect = chart::draw_part(&root, &job.view, &job.theme, job.dpr, part).map_err(drawn)?;
         if part == Part::Frame {
@@ -255,7 +266,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
         job.longest_step_ms = job.longest_step_ms.max(now_ms() - t0);
         return Ok(());
     }
-    let Some(job) = i.painter.job.take() else {
+    let Some(mut job) = i.painter.job.take() else {
         return Ok(());
     };
     let (w, h) = job.size;
@@ -264,6 +275,10 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
         i.canvas.set_height(h);
     }
     context(&i.canvas)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
+    // The cursor where it is now (it may have moved while this was drawn), on the page only.
+    job.view.cursor = i.core.cursor_on(&job.view.series, job.view.x_range);
+    i.core.mark_cursor_drawn();
+    draw_cursor(i, &job.view, &job.theme, job.dpr)?;
     i.plot = job.rect;
     i.plot_range = job.view.x_range;
     i.line_px = job
@@ -277,7 +292,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
     if now_ms() - t0 < job.budget_ms / 2.0 {
         result = web_ui::after_draw(i, &job.theme);
     } else {
-        i.painter.after = Some(job.theme);
+        i.painter.after = Some(job.theme.clone());
     }
     let last = now_ms() - t0;
     i.painter.last_longest_step_ms = job.longest_step_ms.max(last);
@@ -289,5 +304,55 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
         // In one frame the browser rasterizes after this task: count it as much again.
         i.painter.ms_per_point = Some(2.0 * i.painter.last_cost_ms / job.points as f64);
     }
+    i.painter.shown = Some(Shown {
+        view: job.view,
+        theme: job.theme,
+        dpr: job.dpr,
+        size: job.size,
+    });
     result
+}
+
+/// Draws `view`'s cursor onto the page's canvas.
+fn draw_cursor(i: &Inner, view: &ChartView, theme: &Theme, dpr: f64) -> Result<(), JsValue> {
+    if view.cursor.is_none() {
+        return Ok(());
+    }
+    let backend = CanvasBackend::with_canvas_object(i.canvas.clone())
+        .ok_or_else(|| JsValue::from_str("the canvas has no 2D context"))?;
+    let root = backend.into_drawing_area();
+    chart::draw_part(&root, view, theme, dpr, Part::Cursor)
+        .map_err(|e| JsValue::from_str(&format!("drawing: {e}")))?;
+    Ok(())
+}
+
+/// Only the cursor (or the focus) moved: the chart on the page is copied back from the offscreen
+/// canvas, the cursor drawn over it and the tooltip updated, in a fraction of a redraw. Without a
+/// chart to copy (none drawn yet, or a redraw in progress), a redraw starts instead.
+pub(crate) fn cursor(i: &mut Inner) -> Result<(), JsValue> {
+    let fits = match (&i.painter.shown, &i.painter.back) {
+        (Some(shown), Some(_)) => {
+            i.canvas.width() == shown.size.0 && i.canvas.height() == shown.size.1
+        }
+        _ => false,
+    };
+    if i.painter.busy() {
+        return Ok(()); // the redraw in progress draws the cursor where it is when it is done
+    }
+    if !fits {
+        return start(i);
+    }
+    let (Some(shown), Some((back, _))) = (i.painter.shown.as_mut(), i.painter.back.as_ref()) else {
+        return Ok(());
+    };
+    context(&i.canvas)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
+    shown.view.cursor = i.core.cursor_on(&shown.view.series, shown.view.x_range);
+    i.core.mark_cursor_drawn();
+    let Some(shown) = i.painter.shown.take() else {
+        return Ok(());
+    };
+    let drawn = draw_cursor(i, &shown.view, &shown.theme, shown.dpr);
+    let after = web_ui::after_draw(i, &shown.theme);
+    i.painter.shown = Some(shown);
+    drawn.and(after)
 }

@@ -20,7 +20,7 @@ use web_sys::{Element, Event, HtmlCanvasElement, HtmlElement, KeyboardEvent, Mou
 use crate::chart::Theme;
 use crate::dashboard::{Legend, Tooltip};
 use crate::view::{CpuScale, Metric};
-use crate::web::{document, request_redraw, tz_offset, Inner, Listener};
+use crate::web::{document, request_cursor_redraw, request_redraw, tz_offset, Inner, Listener};
 
 /// The screen-reader table is refreshed every this many 1 s ticks.
 const TABLE_EVERY_TICKS: u32 = 10;
@@ -209,14 +209,18 @@ fn pointer_move(i: &mut Inner, e: Event) {
     } else {
         i.core.set_cursor(None);
     }
-    request_redraw(i);
+    if i.ui.drag.is_some_and(|(_, moved)| moved) {
+        request_redraw(i); // panned
+    } else {
+        request_cursor_redraw(i);
+    }
 }
 
 fn pointer_leave(i: &mut Inner, _e: Event) {
     i.ui.pointer = None;
     i.ui.drag = None;
     i.core.set_cursor(None);
-    request_redraw(i);
+    request_cursor_redraw(i);
 }
 
 fn pointer_down(i: &mut Inner, e: Event) {
@@ -255,7 +259,7 @@ fn click(i: &mut Inner, e: Event) {
     let t = i.plot.time_at(x, i.plot_range);
     let frac = ((i.plot.bottom - y) / (i.plot.bottom - i.plot.top).max(1.0)).clamp(0.0, 1.0);
     i.core.focus_at(t, frac);
-    request_redraw(i);
+    request_cursor_redraw(i);
 }
 
 fn double_click(i: &mut Inner, e: Event) {
@@ -294,33 +298,65 @@ fn key(i: &mut Inner, e: Event) {
     }
     let (x0, x1) = i.core.window_ms();
     let middle = i.core.cursor().unwrap_or((x0 + x1) / 2.0);
-    match k.key().as_str() {
-        " " | "Spacebar" => i.core.toggle_pause(),
-        "ArrowLeft" if k.shift_key() => i.core.pan(-(x1 - x0) * 0.1),
-        "ArrowRight" if k.shift_key() => i.core.pan((x1 - x0) * 0.1),
-        "ArrowLeft" => i.core.step_cursor(-1),
-        "ArrowRight" => i.core.step_cursor(1),
+    // Whether only the cursor or the focus moves (the chart under them stays).
+    let cursor_only = match k.key().as_str() {
+        " " | "Spacebar" => {
+            i.core.toggle_pause();
+            false
+        }
+        "ArrowLeft" if k.shift_key() => {
+            i.core.pan(-(x1 - x0) * 0.1);
+            false
+        }
+        "ArrowRight" if k.shift_key() => {
+            i.core.pan((x1 - x0) * 0.1);
+            false
+        }
+        "ArrowLeft" => {
+            i.core.step_cursor(-1);
+            true
+        }
+        "ArrowRight" => {
+            i.core.step_cursor(1);
+            true
+        }
         "ArrowUp" => {
             ensure_cursor(i);
             i.core.step_focus(-1, tz_offset());
+            true
         }
         "ArrowDown" => {
             ensure_cursor(i);
             i.core.step_focus(1, tz_offset());
+            true
         }
-        "+" | "=" => i.core.zoom(0.5, middle),
-        "-" | "_" => i.core.zoom(2.0, middle),
-        "Home" | "l" | "L" => i.core.resume(),
+        "+" | "=" => {
+            i.core.zoom(0.5, middle);
+            false
+        }
+        "-" | "_" => {
+            i.core.zoom(2.0, middle);
+            false
+        }
+        "Home" | "l" | "L" => {
+            i.core.resume();
+            false
+        }
         "Escape" => {
             i.core.set_cursor(None);
             i.core.set_focus(None);
+            true
         }
         _ => return,
-    }
+    };
     e.prevent_default();
     // The keyboard's tooltip sits at the cursor, not at a pointer.
     i.ui.pointer = None;
-    request_redraw(i);
+    if cursor_only {
+        request_cursor_redraw(i);
+    } else {
+        request_redraw(i);
+    }
 }
 
 fn ensure_cursor(i: &mut Inner) {
@@ -332,7 +368,7 @@ fn ensure_cursor(i: &mut Inner) {
 fn blur(i: &mut Inner, _e: Event) {
     if i.ui.pointer.is_none() {
         i.core.set_cursor(None);
-        request_redraw(i);
+        request_cursor_redraw(i);
     }
 }
 

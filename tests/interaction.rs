@@ -607,6 +607,7 @@ fn a_chart_drawn_part_by_part_is_the_chart_drawn_at_once() {
             )
             .expect("nothing");
             draw_part(&root, &view, &theme, 2.0, Part::Overlay).expect("overlay");
+            draw_part(&root, &view, &theme, 2.0, Part::Cursor).expect("cursor");
         }
         assert_eq!(out, whole, "chunks of {chunk}");
     }
@@ -621,15 +622,17 @@ fn a_chart_drawn_part_by_part_is_the_chart_drawn_at_once() {
         out
     };
     let lines = |svg: &str| svg.matches("<polyline").count();
-    let (frame, curves, overlay) = (
+    let (frame, curves, overlay, cursor) = (
         part(Part::Frame),
         part(Part::Curves { start: 0, end: n }),
         part(Part::Overlay),
+        part(Part::Cursor),
     );
     assert_eq!(
-        lines(&frame) + lines(&curves) + lines(&overlay),
+        lines(&frame) + lines(&curves) + lines(&overlay) + lines(&cursor),
         lines(&whole)
     );
+    assert_eq!(lines(&cursor), 1, "the cursor's line, alone in its part");
     assert!(lines(&curves) >= n, "a line per curve at least");
     assert!(frame.contains("<text") && !curves.contains("<text"));
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod web_support;
-use web_support::{document, frame, get, pixels_of, sleep, swatch_hex};
+use web_support::{document, frame, get, image, pixels_of, sleep, swatch_hex};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -304,14 +304,6 @@ fn fleet_second(n: usize, second: u64) -> [String; 2] {
         .collect();
     let (a, b) = objects.split_at(n / 2);
     [format!("[{}]", a.join(",")), format!("[{}]", b.join(","))]
-}
-
-fn image(c: &HtmlCanvasElement) -> Vec<u8> {
-    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
-    ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
-        .unwrap()
-        .data()
-        .to_vec()
 }
 
 /// A chart too large for one frame (2,000 curves) is drawn off screen over several animation

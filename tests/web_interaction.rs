@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod web_support;
-use web_support::{document, frame, get, pixels_of, sleep, swatch_hex};
+use web_support::{document, frame, get, image, pixels_of, sleep, swatch_hex};
 use web_sys::{Element, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -447,4 +447,48 @@ fn frames_arrive_as_strings_array_buffers_or_bytes() {
         "refused before copying"
     );
     assert_eq!(get(&status, "frames").as_f64(), Some(6.0));
+}
+
+/// When only the cursor moves, the chart is not redrawn: the picture under the cursor is copied
+/// back from the offscreen canvas and the cursor drawn anew, so hovering stays cheap with
+/// hundreds of curves. Without the cursor the page shows exactly what a whole redraw draws.
+#[wasm_bindgen_test]
+async fn moving_the_cursor_redraws_only_the_cursor() {
+    let (d, canvas, _) = fixture("");
+    let redraws = |d: &Dashboard| {
+        get(&d.status().unwrap().into(), "redraws")
+            .as_f64()
+            .unwrap()
+    };
+    // The first hover after the fixture's synchronous redraw() draws the chart once more (it
+    // keeps nothing to copy back); from then on the chart stays.
+    at(&canvas, "PointerEvent", "pointermove", 0.6, 0.5, "");
+    sleep(300).await; // and whatever else was due (the resize observer's first call)
+    let drawn = redraws(&d);
+    let first = image(&canvas);
+    let t_first = get(&d.tooltip().unwrap().into(), "tMs").as_f64().unwrap();
+
+    at(&canvas, "PointerEvent", "pointermove", 0.3, 0.5, "");
+    frame().await;
+    frame().await;
+    assert_eq!(redraws(&d), drawn, "no redraw of the chart for the cursor");
+    assert!(tooltip_visible(&canvas));
+    let t_second = get(&d.tooltip().unwrap().into(), "tMs").as_f64().unwrap();
+    assert!(t_second < t_first, "the tooltip follows the pointer left");
+    let second = image(&canvas);
+    assert!(second != first, "the cursor moved on the canvas");
+
+    at(&canvas, "PointerEvent", "pointerleave", 0.3, 0.5, "");
+    frame().await;
+    frame().await;
+    assert_eq!(redraws(&d), drawn);
+    assert!(!tooltip_visible(&canvas));
+    let bare = image(&canvas);
+    assert!(bare != second, "the cursor is gone");
+    d.redraw().unwrap();
+    assert!(
+        image(&canvas) == bare,
+        "what stays under the cursor is the chart a whole redraw draws"
+    );
+    d.destroy();
 }

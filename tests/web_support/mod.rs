@@ -74,3 +74,12 @@ pub fn swatch_hex(item: &Element) -> String {
         .collect();
     format!("#{:02x}{:02x}{:02x}", parts[0], parts[1], parts[2])
 }
+
+/// The canvas's pixels, RGBA.
+pub fn image(c: &HtmlCanvasElement) -> Vec<u8> {
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+        .unwrap()
+        .data()
+        .to_vec()
+}
