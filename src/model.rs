@@ -1070,7 +1070,7 @@ mod fast {
             u32::try_from(self.counter()?).ok()
         }
 
-        /// `{ "key": value, … }`, each value read by `field` (which refuses what it does not know).
+        /// `{ "key": value, … }`, each value read by `field`.
         fn object(
             &mut self,
             mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
@@ -1120,6 +1120,61 @@ mod fast {
             } else {
                 read(self)
             }
+        }
+
+        /// A value no figure reads (an unknown key's): checked as serde_json checks what it ignores
+        /// (strings without escapes here, and at most a few levels deep), not kept.
+        fn skip(&mut self) -> Option<()> {
+            self.skip_nested(8)
+        }
+
+        fn skip_nested(&mut self, depth: u32) -> Option<()> {
+            match self.peek()? {
+                b'"' => self.str().map(drop),
+                b'{' => self.object(|p, _| p.skip_nested(depth.checked_sub(1)?)),
+                b'[' => self.array(|p| p.skip_nested(depth.checked_sub(1)?)),
+                b'n' => self.literal(b"null"),
+                b't' => self.literal(b"true"),
+                b'f' => self.literal(b"false"),
+                _ => self.number(),
+            }
+        }
+
+        fn literal(&mut self, word: &[u8]) -> Option<()> {
+            self.bytes()[self.at..]
+                .starts_with(word)
+                .then(|| self.at += word.len())
+        }
+
+        /// Any JSON number: `-`, an integer part without leading zeros, a fraction, an exponent.
+        fn number(&mut self) -> Option<()> {
+            let digits = |p: &mut Self| {
+                let start = p.at;
+                while p.bytes().get(p.at).is_some_and(u8::is_ascii_digit) {
+                    p.at += 1;
+                }
+                (p.at > start).then_some(())
+            };
+            if self.bytes().get(self.at) == Some(&b'-') {
+                self.at += 1;
+            }
+            match self.bytes().get(self.at)? {
+                b'0' => self.at += 1,
+                b'1'..=b'9' => digits(self)?,
+                _ => return None,
+            }
+            if self.bytes().get(self.at) == Some(&b'.') {
+                self.at += 1;
+                digits(self)?;
+            }
+            if matches!(self.bytes().get(self.at), Some(b'e' | b'E')) {
+                self.at += 1;
+                if matches!(self.bytes().get(self.at), Some(b'+' | b'-')) {
+                    self.at += 1;
+                }
+                digits(self)?;
+            }
+            Some(())
         }
 
         fn timestamp(&mut self) -> Option<Timestamp> {
@@ -1189,7 +1244,7 @@ mod fast {
                             let (bit, slot) = match key {
                                 "current" => (0, &mut o.current),
                                 "limit" => (1, &mut o.limit),
-                                _ => return None,
+                                _ => return p.skip(),
                             };
                             seen.first(bit)?;
                             *slot = p.counter()?;
@@ -1220,7 +1275,7 @@ mod fast {
                                 "read_size_bytes" => (1, &mut o.read_size_bytes),
                                 "write_count_normalized" => (2, &mut o.write_count_normalized),
                                 "write_size_bytes" => (3, &mut o.write_size_bytes),
-                                _ => return None,
+                                _ => return p.skip(),
                             };
                             seen.first(bit)?;
                             *slot = p.counter()?;
@@ -1230,7 +1285,7 @@ mod fast {
                     })?;
                     Some(())
                 }
-                _ => None,
+                _ => p.skip(),
             })?;
             Some(s)
         }
@@ -1264,7 +1319,7 @@ mod fast {
                                 "periods" => (0, &mut t.periods),
                                 "throttled_periods" => (1, &mut t.throttled_periods),
                                 "throttled_time" => (2, &mut t.throttled_time),
-                                _ => return None,
+                                _ => return p.skip(),
                             };
                             seen.first(bit)?;
                             *slot = p.counter()?;
@@ -1274,7 +1329,7 @@ mod fast {
                     })?;
                     Some(())
                 }
-                _ => None,
+                _ => p.skip(),
             })?;
             Some(c)
         }
@@ -1300,7 +1355,7 @@ mod fast {
                     "total_usage" => (0, &mut u.total_usage),
                     "usage_in_kernelmode" => (1, &mut u.usage_in_kernelmode),
                     "usage_in_usermode" => (2, &mut u.usage_in_usermode),
-                    _ => return None,
+                    _ => return p.skip(),
                 };
                 seen.first(bit)?;
                 *slot = p.counter()?;
@@ -1338,7 +1393,7 @@ mod fast {
                     "commitbytes" => (4, &mut m.commitbytes),
                     "commitpeakbytes" => (5, &mut m.commitpeakbytes),
                     "privateworkingset" => (6, &mut m.privateworkingset),
-                    _ => return None,
+                    _ => return p.skip(),
                 };
                 seen.first(bit)?;
                 *slot = p.counter()?;
@@ -1363,7 +1418,7 @@ mod fast {
                         "tx_packets" => 5,
                         "tx_errors" => 6,
                         "tx_dropped" => 7,
-                        _ => return None,
+                        _ => return p.skip(),
                     };
                     seen.first(bit)?;
                     let v = p.counter()?;
@@ -1398,7 +1453,7 @@ mod fast {
                     "io_merged_recursive" => 5,
                     "io_time_recursive" => 6,
                     "sectors_recursive" => 7,
-                    _ => return None,
+                    _ => return p.skip(),
                 };
                 seen.first(bit)?;
                 let (mut read, mut write) = (0u64, 0u64);
@@ -1446,7 +1501,7 @@ mod fast {
                     value = p.counter()?;
                     Some(())
                 }
-                _ => None,
+                _ => p.skip(),
             })?;
             Some((op, value))
         }
