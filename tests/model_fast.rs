@@ -24,7 +24,13 @@ fn agree(text: &str) -> bool {
     fast.is_some()
 }
 
-fn fixture_objects() -> Vec<String> {
+/// Every object of the fixtures (read once).
+fn fixture_objects() -> &'static [String] {
+    static OBJECTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    OBJECTS.get_or_init(read_fixture_objects)
+}
+
+fn read_fixture_objects() -> Vec<String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -75,7 +81,7 @@ fn every_fixture_object_reads_the_same_both_ways() {
     // The fixtures are Docker's output: the fast path reads all but the one whose name has escapes
     // (`\u003c`…) and the hand-made one that is meant to be refused.
     assert_eq!(fast + 2, objects.len());
-    for t in &objects {
+    for t in objects {
         let fast = agree(t);
         assert_eq!(agree(&spaced(t, " \n\t\r")), fast);
         assert_eq!(agree(&format!(" \n{t}\t ")), fast);
@@ -120,14 +126,12 @@ fn prefixes_and_one_byte_changes_never_pass_where_serde_fails() {
         "18446744073709551616",
         "1.0",
     ];
-    for (k, t) in objects.iter().enumerate().step_by(7) {
+    for (k, t) in objects.iter().enumerate().step_by(11) {
         let cuts: Vec<usize> = (0..=t.len()).filter(|&i| t.is_char_boundary(i)).collect();
-        for &i in &cuts {
-            agree(&t[..i]);
-        }
-        // One-byte changes at every position of a few objects, at some positions of the rest.
-        let step = if k % 35 == 0 { 1 } else { 13 };
+        // Every position of the first object, some positions of the rest.
+        let step = if k == 0 { 1 } else { 17 };
         for &i in cuts.iter().step_by(step) {
+            agree(&t[..i]);
             let next = cuts.iter().find(|&&j| j > i).copied().unwrap_or(t.len());
             for r in replacements {
                 let changed = format!("{}{}{}", &t[..i], r, &t[next..]);
