@@ -988,7 +988,8 @@ mod fast {
         fn peek(&mut self) -> Option<u8> {
             let b = self.bytes();
             while let Some(&c) = b.get(self.at) {
-                if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                // Compact JSON: the usual next byte is above the space, no whitespace to skip.
+                if c > b' ' || !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                     return Some(c);
                 }
                 self.at += 1;
