@@ -583,6 +583,15 @@ fn stats_text() -> BoxedStrategy<String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
 
+    /// The fast path (`fast` in `src/model.rs`) and the serde model agree on the same objects.
+    #[test]
+    fn the_fast_path_agrees_with_the_serde_model(text in stats_text()) {
+        let (fast, serde) = statscope::model::parse_object_paths(&text);
+        if let Some(fast) = fast {
+            prop_assert_eq!(Ok(fast), serde, "{}", text);
+        }
+    }
+
     #[test]
     fn the_lean_model_accepts_and_keeps_what_the_full_one_did(text in stats_text()) {
         let lean = Stats::from_json(&text);
