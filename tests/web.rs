@@ -361,3 +361,32 @@ async fn a_large_chart_is_drawn_over_several_frames_then_shown_whole() {
     );
     d.destroy();
 }
+
+/// The page asks its feed for binary frames (the bridge then sends the same UTF-8 JSON as binary
+/// messages, which Wasm takes without a decode and an encode), keeping the URL's other parameters;
+/// a URL that says `frames=` keeps what it says.
+#[wasm_bindgen_test]
+fn the_page_asks_for_binary_frames_unless_the_url_says_otherwise() {
+    let feed_of = |url: &str| {
+        let d = Dashboard::new(
+            canvas(),
+            Some(options(&format!(r#"{{"feed": "{url}"}}"#), &[])),
+        )
+        .unwrap();
+        let feed = get(&d.status().unwrap().into(), "feed")
+            .as_string()
+            .unwrap();
+        d.destroy();
+        feed
+    };
+    let feed = feed_of("ws://127.0.0.1:9/ws?token=a%20b");
+    assert!(
+        feed.contains("token=a") && feed.contains("frames=binary"),
+        "{feed}"
+    );
+    let feed = feed_of("ws://127.0.0.1:9/ws?frames=text");
+    assert!(
+        feed.contains("frames=text") && !feed.contains("binary"),
+        "{feed}"
+    );
+}

@@ -141,6 +141,9 @@ fn router(state: Arc<AppState>) -> Router {
 #[derive(Deserialize)]
 struct WsQuery {
     token: Option<String>,
+    /// `binary`: every frame as a binary WebSocket message holding the same UTF-8 JSON (a page
+    /// then skips decoding it into a JS string); `text` (the default): text messages.
+    frames: Option<String>,
 }
 
 async fn ws_upgrade(
@@ -159,11 +162,19 @@ async fn ws_upgrade(
             return (StatusCode::UNAUTHORIZED, "a valid token is required").into_response();
         }
     }
+    let binary = match query.frames.as_deref() {
+        None | Some("text") => false,
+        Some("binary") => true,
+        Some(other) => {
+            let why = format!("frames={other:?}: expected frames=text or frames=binary");
+            return (StatusCode::BAD_REQUEST, why).into_response();
+        }
+    };
     // Both limits: a frame's declared length is checked before its payload is buffered, so a client
     // cannot make the server reserve the default 16 MiB per connection.
     ws.max_message_size(64 << 10)
         .max_frame_size(64 << 10)
-        .on_upgrade(move |socket| client(socket, state))
+        .on_upgrade(move |socket| client(socket, state, binary))
 }
 
 /// `Ok` for no `Origin`, the server's own origin (same host and port as `Host`), or an allowed one.
@@ -229,7 +240,15 @@ pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -
 
 /// One WebSocket client: hello, what a late viewer must know, then frames as they come, pings, and
 /// a note when frames were dropped.
-async fn client(mut socket: WebSocket, state: Arc<AppState>) {
+async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
+    // The same UTF-8 JSON either way; as a binary message it is passed on without a copy.
+    let message = |frame: Utf8Bytes| {
+        if binary {
+            Message::Binary(frame.into())
+        } else {
+            Message::Text(frame)
+        }
+    };
     let (mut frames, retained) = state.hub.subscribe_with_state();
     let config = &state.config;
     let mut dropped: u64 = 0;
@@ -237,7 +256,7 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
     heartbeat.tick().await; // the first tick is immediate
     if send(
         &mut socket,
-        Message::Text(state.hello.clone()),
+        message(state.hello.clone()),
         config.send_timeout,
     )
     .await
@@ -247,7 +266,7 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
     }
     // Container info and recent events from before this client subscribed; later ones come live.
     for frame in retained {
-        if send(&mut socket, Message::Text(frame), config.send_timeout)
+        if send(&mut socket, message(frame), config.send_timeout)
             .await
             .is_err()
         {
@@ -255,19 +274,19 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
         }
     }
     loop {
-        let message = tokio::select! {
+        let next = tokio::select! {
             _ = state.shutdown.cancelled() => {
                 let _ = send(&mut socket, Message::Close(None), config.send_timeout).await;
                 return;
             }
             frame = frames.recv() => match frame {
-                Ok(frame) => Message::Text(frame),
+                Ok(frame) => message(frame),
                 Err(RecvError::Lagged(n)) => {
                     dropped += n;
                     state.hub.counts().client_drops.fetch_add(n, Ordering::Relaxed);
                     tracing::debug!(frames = n, total = dropped, "a slow client dropped its oldest frames");
                     let note = serde_json::json!({"type": "statscope.dropped", "frames": n, "total": dropped});
-                    Message::Text(note.to_string().into())
+                    message(note.to_string().into())
                 }
                 Err(RecvError::Closed) => return,
             },
@@ -277,7 +296,7 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
                 if send(&mut socket, Message::Ping(Default::default()), config.send_timeout).await.is_err() {
                     return;
                 }
-                Message::Text(Utf8Bytes::from_static(r#"{"type":"statscope.heartbeat"}"#))
+                message(Utf8Bytes::from_static(r#"{"type":"statscope.heartbeat"}"#))
             }
             incoming = socket.recv() => match incoming {
                 // Clients have nothing to say; anything they send is discarded.
@@ -285,10 +304,7 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>) {
                 Some(Ok(_)) => continue,
             },
         };
-        if send(&mut socket, message, config.send_timeout)
-            .await
-            .is_err()
-        {
+        if send(&mut socket, next, config.send_timeout).await.is_err() {
             return;
         }
     }

@@ -125,6 +125,24 @@ async fn next_text(ws: &mut Ws) -> String {
     }
 }
 
+/// The next binary message as text, skipping pings; panics after 5 s or on a text message.
+async fn next_binary(ws: &mut Ws) -> String {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket is open")
+            .expect("a valid message");
+        match message {
+            Message::Binary(bytes) => {
+                return String::from_utf8(bytes.to_vec()).expect("UTF-8 JSON")
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected a binary frame, got {other:?}"),
+        }
+    }
+}
+
 /// Splits a frame into its objects' exact texts.
 fn objects(frame: &str) -> Vec<String> {
     if frame.starts_with('[') {
@@ -170,6 +188,31 @@ async fn frames_carry_docker_objects_byte_for_byte_after_a_hello() {
         got.extend(objects(&frame));
     }
     assert_eq!(got, sent);
+    s.shutdown.cancel();
+}
+
+/// `?frames=binary`: the same frames, byte for byte, as binary messages; a text client on the same
+/// feed still gets text; an unknown `frames` value is refused.
+#[tokio::test]
+async fn binary_frames_carry_the_same_bytes_when_asked() {
+    let s = start(ServerConfig::default()).await;
+    let mut text = connect(s.addr, "", &[]).await.expect("connects");
+    let mut binary = connect(s.addr, "?frames=binary", &[])
+        .await
+        .expect("connects");
+    let hello = next_binary(&mut binary).await;
+    assert!(hello.starts_with(r#"{"type":"statscope.hello""#), "{hello}");
+    assert_eq!(next_text(&mut text).await, hello, "the same hello as text");
+    let one = stats("a", 1);
+    s.feed.send(format!("{one}\n")).await.expect("feed");
+    assert_eq!(next_binary(&mut binary).await, one);
+    assert_eq!(next_text(&mut text).await, one);
+
+    let refused = connect(s.addr, "?frames=json", &[]).await;
+    match refused {
+        Err(WsError::Http(response)) => assert_eq!(response.status(), 400),
+        other => panic!("frames=json must be refused, got {other:?}"),
+    }
     s.shutdown.cancel();
 }
 
