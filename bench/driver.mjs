@@ -115,7 +115,7 @@ async function freshPage({ dpr = 1, width = 1280, height = 800 } = {}) {
 
 async function runW1() {
   const out = { rounds: [], config: { containers: 100, ticks: QUICK ? 60 : 300, warm: QUICK ? 10 : 60 } };
-  for (const frames of ["object", "array"]) {
+  for (const frames of ["object", "array", "object-binary", "array-binary"]) {
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? ["statscope", "js"] : ["js", "statscope"];
       for (const impl of order) {
@@ -132,7 +132,7 @@ async function runW1() {
     }
   }
   out.summary = {};
-  for (const frames of ["object", "array"]) {
+  for (const frames of ["object", "array", "object-binary", "array-binary"]) {
     const med = (impl) => median(out.rounds.filter((x) => x.impl === impl && x.frames === frames).map((x) => x.usPerSample));
     const s = med("statscope"), j = med("js");
     const copy = (k) => median(out.rounds.filter((x) => x.copy && x.frames === frames).map((x) => x.copy[k]));

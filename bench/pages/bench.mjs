@@ -62,7 +62,12 @@ async function makeEngine(impl, options) {
     return { ingest: (t) => d.ingest(t), flush: () => d.flush(), snapshot: () => d.snapshot(), destroy: () => d.destroy() };
   }
   const e = new JsEngine(options);
-  return { ingest: (t) => e.ingest(t), flush: () => e.flush(), snapshot: () => e.snapshot(), destroy: () => {} };
+  // A binary frame's bytes become text first, as a JS client of a binary feed must.
+  const decoder = new TextDecoder();
+  return {
+    ingest: (t) => e.ingest(typeof t === "string" ? t : decoder.decode(t)),
+    flush: () => e.flush(), snapshot: () => e.snapshot(), destroy: () => {},
+  };
 }
 
 // Texts built by concatenation are V8 "cons" strings (ropes) until flattened; WebSocket frames arrive
@@ -78,9 +83,10 @@ function generate(containers, ticks, seed, frames) {
   for (let k = 0; k < ticks; k++) {
     const texts = fleet.tick();
     samples += texts.length;
-    const fs = (frames === "array" ? hubFrames(fleet, texts, k) : texts).map(flat);
+    const fs = (frames.startsWith("array") ? hubFrames(fleet, texts, k) : texts).map(flat);
     for (const f of fs) bytes += f.length;
-    out.push(fs);
+    // Binary frames: the UTF-8 bytes a binary WebSocket message delivers (an ArrayBuffer's view).
+    out.push(frames.endsWith("-binary") ? fs.map((f) => utf8.enc.encode(f)) : fs);
   }
   return { ticks: out, samples, bytes };
 }
@@ -116,7 +122,7 @@ async function w1({ impl, containers = 100, ticks = 300, warm = 60, frames = "ob
     impl, frames, containers, ticks, samples: data.samples, bytesPerSample: data.bytes / data.samples,
     totalMs: total, usPerSample: (total * 1000) / data.samples,
     perTickMs: quantiles(perTick), digest: digest(snap), crossOriginIsolated,
-    copy: impl === "statscope" ? copyCosts(data) : undefined,
+    copy: impl === "statscope" && !frames.endsWith("-binary") ? copyCosts(data) : undefined,
   };
 }
 
