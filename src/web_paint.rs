@@ -13,7 +13,9 @@
 //!
 //! How often: new data starts a redraw at most every [`DATA_REDRAW_MS`], and no more often than
 //! keeps redrawing under [`REDRAW_SHARE`] of the main thread, by the last redraw's measured cost.
-//! The viewer's actions start one on the next frame (or when the one in progress is done).
+//! The viewer's actions start one on the next frame (or when the one in progress is done). When
+//! only the cursor moves, [`cursor`] copies the chart back from the offscreen canvas (which holds it
+//! without the cursor) and draws the cursor over it: no redraw.
 //!
 //! `Dashboard.redraw()` and the PNG export still draw at once, straight onto the page's canvas.
 
