@@ -41,15 +41,29 @@ export function renderTables(r, file) {
     out.push("### W1 ingest: parse + engine update per sample (100 containers, 300 ticks)", "");
     out.push(row(["frames", "statscope (Wasm)", "JS port", "ratio", "goal ≤ 0.7×"]));
     out.push(row(["---", "---:", "---:", "---:", "---"]));
+    const labels = {
+      object: "one object per frame, text",
+      array: "hub frames (arrays of ~14 objects), text",
+      "object-binary": "one object per frame, binary",
+      "array-binary": "hub frames, binary",
+    };
     for (const [k, s] of Object.entries(r.w1.summary)) {
-      const label = {
-        object: "one object per frame (text)",
-        array: "hub frames: arrays of ~14 objects (text)",
-        "object-binary": "one object per frame, binary",
-        "array-binary": "hub frames, binary (what the page asks the bridge for)",
-      }[k] || k;
+      const label = labels[k] || k;
       out.push(row([label, `${f(s.statscopeUsPerSample)} µs`, `${f(s.jsUsPerSample)} µs`, `${f(s.ratio)}×`, yes(s.ratio <= 0.7)]));
-      goals.push([`W1 ingest (${label})`, `${f(s.ratio)}× the JS port`, "≤ 0.7×", s.ratio <= 0.7]);
+      // Binary against binary makes the JS port pay a TextDecoder it would not choose: a goal row
+      // only for text against text and for each side's best frames (below).
+      const short = k.startsWith("object") ? "one object per frame" : "hub frames";
+      if (!k.endsWith("-binary")) goals.push([`W1 ingest, ${short}: text frames on both sides`, `${f(s.ratio)}× the JS port`, "≤ 0.7×", s.ratio <= 0.7]);
+    }
+    for (const k of ["object", "array"]) {
+      const text = r.w1.summary[k], bin = r.w1.summary[`${k}-binary`];
+      if (!text || !bin) continue;
+      const best = (a, b) => Math.min(a, b);
+      const s = best(text.statscopeUsPerSample, bin.statscopeUsPerSample), j = best(text.jsUsPerSample, bin.jsUsPerSample);
+      const label = `${k === "object" ? "one object per frame" : "hub frames"}, each side's faster frames`;
+      out.push(row([`**${label}**`, `${f(s)} µs`, `${f(j)} µs`, `${f(s / j)}×`, yes(s / j <= 0.7)]));
+      const short = k === "object" ? "one object per frame" : "hub frames";
+      goals.push([`W1 ingest, ${short}: each side's faster frames (statscope ${s === bin.statscopeUsPerSample ? "binary" : "text"}, JS port ${j === text.jsUsPerSample ? "text" : "binary"})`, `${f(s / j)}× the JS port`, "≤ 0.7×", s / j <= 0.7]);
     }
     const a = r.w1.agreement;
     out.push("", `Medians of ${r.settings.rounds} rounds; ~${f(r.w1.rounds[0].bytesPerSample, 0)} bytes per sample. ` +
@@ -132,8 +146,9 @@ export function renderTables(r, file) {
     out.push(row(["JS heap (used, after GC)", mib(s.heapFull), mib(s.heapEnd), mib(s.heapDelta), ...(levels ? [rng(s.heapRange)] : []), yes(Math.abs(s.heapDelta) <= 2 ** 20)]));
     if (levels) {
       out.push("", `"Full" and "end" are medians of the probes in the first and the last ${f(s.spanS, 0)} s after the window is full ` +
-        `(${s.probesFull} and ${s.probesEnd} probes): the JS heap also holds the feed's frames in flight (~2 MB of text a second at 10×), ` +
-        "so one probe swings by about a megabyte either way; the change of level is what tells growth.");
+        `(${s.probesFull} and ${s.probesEnd} probes): the JS heap also holds the feed's frames in flight (~2 MB a second at 10×: ` +
+        "strings for text frames, `ArrayBuffer`s for the binary frames the page now asks for), so single probes swing, and the " +
+        "last one, taken after the feed stopped, falls (the range includes it); the change of level is what tells growth.");
     }
     goals.push([`W5 memory (${s.soakSeconds} s soak)`, `Wasm ${mib(s.wasmDelta)}, JS heap ${mib(s.heapDelta)}`, "± 1 MB", s.flat]);
     out.push("", "Probes every 5 s after a forced GC: " + r.w5.memory.map((x) => `${f(x.t / 1000, 0)} s: ${f(x.wasmBytes / 2 ** 20, 1)}/${f(x.jsHeapUsed / 2 ** 20, 1)}`).join(", ") + " (MiB Wasm/JS).", "");
