@@ -109,37 +109,33 @@ async fn connect(
         .map(|(ws, _)| ws)
 }
 
-/// The next text message, skipping pings; panics after 5 s.
-async fn next_text(ws: &mut Ws) -> String {
+/// The next message that is not a ping or a pong; panics after 5 s.
+async fn next_message(ws: &mut Ws) -> Message {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
             .await
             .expect("a message within 5 s")
             .expect("the socket is open")
             .expect("a valid message");
-        match message {
-            Message::Text(text) => return text.to_string(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected {other:?}"),
+        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
+            return message;
         }
     }
 }
 
-/// The next binary message as text, skipping pings; panics after 5 s or on a text message.
+/// The next text message, skipping pings; panics after 5 s or on any other kind.
+async fn next_text(ws: &mut Ws) -> String {
+    match next_message(ws).await {
+        Message::Text(text) => text.to_string(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// The next binary message as text, skipping pings; panics after 5 s or on any other kind.
 async fn next_binary(ws: &mut Ws) -> String {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("the socket is open")
-            .expect("a valid message");
-        match message {
-            Message::Binary(bytes) => {
-                return String::from_utf8(bytes.to_vec()).expect("UTF-8 JSON")
-            }
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected a binary frame, got {other:?}"),
-        }
+    match next_message(ws).await {
+        Message::Binary(bytes) => String::from_utf8(bytes.to_vec()).expect("UTF-8 JSON"),
+        other => panic!("expected a binary frame, got {other:?}"),
     }
 }
 
