@@ -969,10 +969,7 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
             i.core.refuse_oversized(units);
             return;
         }
-        let mut buf = std::mem::take(&mut i.frame_buf);
-        if buf.len() < 3 * units {
-            buf.resize(3 * units, 0);
-        }
+        let mut buf = frame_buf(i, 3 * units);
         // The pointer escapes to JS, which writes the bytes into the buffer's initialized length.
         let written = encode_frame(
             &i.encoder,
@@ -990,17 +987,13 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
         i.frame_buf = buf;
         return;
     }
-    let bytes: js_sys::Uint8Array = if !data.is_object() {
-        i.core
-            .refuse("not a frame: expected a string, ArrayBuffer or Uint8Array");
-        return;
-    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+    let bytes: js_sys::Uint8Array = if data.is_instance_of::<js_sys::ArrayBuffer>() {
         js_sys::Uint8Array::new(data)
     } else if data.is_instance_of::<js_sys::Uint8Array>() {
         data.clone().unchecked_into()
     } else {
         i.core
-            .ingest_bytes(b"<not a frame: expected a string, ArrayBuffer or Uint8Array>");
+            .refuse("not a frame: expected a string, ArrayBuffer or Uint8Array");
         return;
     };
     let len = bytes.length() as usize;
@@ -1008,13 +1001,20 @@ fn take_frame(i: &mut Inner, data: &JsValue) {
         i.core.refuse_oversized(len);
         return;
     }
+    let mut buf = frame_buf(i, len);
+    bytes.copy_to(&mut buf[..len]);
+    i.core.ingest_bytes(&buf[..len]);
+    i.frame_buf = buf;
+}
+
+/// The buffer reused from frame to frame, taken out of `i` with at least `len` bytes (zeroed only
+/// where it grows); the caller puts it back.
+fn frame_buf(i: &mut Inner, len: usize) -> Vec<u8> {
     let mut buf = std::mem::take(&mut i.frame_buf);
     if buf.len() < len {
         buf.resize(len, 0);
     }
-    bytes.copy_to(&mut buf[..len]);
-    i.core.ingest_bytes(&buf[..len]);
-    i.frame_buf = buf;
+    buf
 }
 
 /// Asks for the cursor (and tooltip) to be drawn anew on the next animation frame: only the

@@ -248,6 +248,7 @@ fn step_from(i: &mut Inner, t0: f64) -> Result<(), JsValue> {
                 };
                 (Part::Curves { start, end }, Some(next))
             }
+            // The cursor is never a step: it goes onto the page's canvas (see `draw_cursor`).
             Part::Overlay | Part::Cursor => (Part::Overlay, None),
         };
         let rect = chart::draw_part(&root, &job.view, &job.theme, job.dpr, part).map_err(drawn)?;
@@ -332,27 +333,19 @@ fn draw_cursor(i: &Inner, view: &ChartView, theme: &Theme, dpr: f64) -> Result<(
 /// canvas, the cursor drawn over it and the tooltip updated, in a fraction of a redraw. Without a
 /// chart to copy (none drawn yet, or a redraw in progress), a redraw starts instead.
 pub(crate) fn cursor(i: &mut Inner) -> Result<(), JsValue> {
-    let fits = match (&i.painter.shown, &i.painter.back) {
-        (Some(shown), Some(_)) => {
-            i.canvas.width() == shown.size.0 && i.canvas.height() == shown.size.1
-        }
-        _ => false,
-    };
     if i.painter.busy() {
         return Ok(()); // the redraw in progress draws the cursor where it is when it is done
     }
-    if !fits {
+    let size = (i.canvas.width(), i.canvas.height());
+    let Some(mut shown) = i.painter.shown.take().filter(|s| s.size == size) else {
         return start(i);
-    }
-    let (Some(shown), Some((back, _))) = (i.painter.shown.as_mut(), i.painter.back.as_ref()) else {
-        return Ok(());
+    };
+    let Some((back, _)) = i.painter.back.as_ref() else {
+        return start(i);
     };
     context(&i.canvas)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
     shown.view.cursor = i.core.cursor_on(&shown.view.series, shown.view.x_range);
     i.core.mark_cursor_drawn();
-    let Some(shown) = i.painter.shown.take() else {
-        return Ok(());
-    };
     let drawn = draw_cursor(i, &shown.view, &shown.theme, shown.dpr);
     let after = web_ui::after_draw(i, &shown.theme);
     i.painter.shown = Some(shown);
