@@ -913,9 +913,12 @@ pub fn parse_frame_lenient(text: &str) -> FrameParse {
     for element in elements {
         let raw = element.get();
         let parsed = if raw.starts_with('{') {
-            serde_json::from_str::<MapOnly<Stats>>(raw)
-                .map(|m| m.0)
-                .map_err(ParseError::from)
+            match fast::object(raw) {
+                Some(one) => Ok(one),
+                None => serde_json::from_str::<MapOnly<Stats>>(raw)
+                    .map(|m| m.0)
+                    .map_err(ParseError::from),
+            }
         } else {
             Err(ParseError::FrameShape(
                 "an array element that is not an object",
