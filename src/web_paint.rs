@@ -347,7 +347,7 @@ pub(crate) fn cursor(i: &mut Inner) -> Result<(), JsValue> {
     shown.view.cursor = i.core.cursor_on(&shown.view.series, shown.view.x_range);
     i.core.mark_cursor_drawn();
     let drawn = draw_cursor(i, &shown.view, &shown.theme, shown.dpr);
-    let after = web_ui::after_draw(i, &shown.theme);
+    let after = web_ui::after_cursor(i, &shown.theme);
     i.painter.shown = Some(shown);
     drawn.and(after)
 }

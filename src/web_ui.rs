@@ -394,6 +394,11 @@ fn legend_click(i: &mut Inner, e: Event) {
     request_redraw(i);
 }
 
+/// After only the cursor (or the focus) moved: the tooltip; the legend and the labels stay.
+pub(crate) fn after_cursor(i: &mut Inner, theme: &Theme) -> Result<(), JsValue> {
+    update_tooltip(i, theme)
+}
+
 /// After each draw: the legend, the tooltip and the canvas's accessible name.
 pub(crate) fn after_draw(i: &mut Inner, theme: &Theme) -> Result<(), JsValue> {
     update_legend(i)?;
