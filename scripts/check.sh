@@ -38,12 +38,12 @@ cargo fmt --all -- --check
 step "clippy, host (all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy, wasm32 (the library and its test targets)"
+step "clippy, wasm32 (the page and the core, and their test targets)"
 # --all-targets: tests/web.rs is compiled only for wasm32, so the host clippy above never sees it.
-cargo clippy --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p statscope -p statscope-core --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "build the engine for wasm32"
-cargo build --lib --target wasm32-unknown-unknown --locked
+step "build the page and the core for wasm32"
+cargo build -p statscope -p statscope-core --lib --target wasm32-unknown-unknown --locked
 
 step "web tools: wasm-bindgen-cli at Cargo.lock's version, wasm-pack, chromium, chromedriver, binaryen"
 # From crates.io and Debian only; wasm-pack finds this wasm-bindgen on PATH and downloads nothing.

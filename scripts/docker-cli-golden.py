@@ -24,7 +24,7 @@ is "windows" and "linux" otherwise. The ping's `OSType` header matches.
 
 Usage:
     scripts/docker-cli-golden.py RECORDING [RECORDING...]
-        [--docker /usr/local/bin/docker] [--os auto|linux|windows]
+        [--docker PATH] [--os auto|linux|windows]
         [--out PATH] (only with one recording) [--jobs N] [--log-requests] [--check]
 
   --check         do not write; compare with the existing golden, exit 1 on a
@@ -32,16 +32,18 @@ Usage:
   --log-requests  print every request the CLI makes (method, path, headers)
 
 Needs only the Python 3 standard library and the docker CLI binary (no
-daemon). The committed goldens were produced with docker CLI 28.2.2
-(/usr/local/bin/docker); Debian's CLI 20.10.24 (/usr/bin/docker, which also
-asks for /version and sends limit=0 to /containers/json) gives byte-identical
-output for all of them, so `--docker /usr/bin/docker --check` works in CI.
+daemon): the `docker` on PATH unless --docker names another. The committed
+goldens were produced with docker CLI 28.2.2; Debian's CLI 20.10.24
+(`docker.io`'s /usr/bin/docker, which also asks for /version and sends limit=0
+to /containers/json) gives byte-identical output for all of them, so `--check`
+works in CI with whichever of the two is installed.
 """
 
 import argparse
 import concurrent.futures
 import json
 import os
+import shutil
 import queue
 import socketserver
 import subprocess
@@ -268,7 +270,8 @@ def golden_for(path, args, workers):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("recordings", nargs="+")
-    ap.add_argument("--docker", default="/usr/local/bin/docker")
+    ap.add_argument("--docker", default=shutil.which("docker") or "docker",
+                    help="the docker CLI to run (default: the one on PATH)")
     ap.add_argument("--os", default="auto", choices=["auto", "linux", "windows"])
     ap.add_argument("--out")
     ap.add_argument("--log-requests", action="store_true")

@@ -16,7 +16,7 @@
 //! | `demo-idle` | none | ~0.1 % |
 //! | `demo-cache` | `--memory 256m`, restart policy | its memory grows until the OOM killer ends it, 10 s after the demo starts and then every 90 s: four empty samples, then it starts again from zero |
 //!
-//! Control messages ([`crate::control`]) come with them as the Docker source would send them: a
+//! statscope's messages ([`statscope_core::protocol`]) come with them as the Docker source would send them: a
 //! `statscope.container` for each container in the first round and whenever one starts, and a
 //! `statscope.event` for each lifecycle step (`kill`/`die`/`stop`/`start`/`restart` for the cron's
 //! restart, `oom`/`die` 137/`start` for the cache, `die`/`destroy`/`create`/`start` for the batch
@@ -31,8 +31,10 @@ use serde_json::{json, Value};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use crate::control::{ContainerInfo, HostConfig, LifecycleEvent};
-use crate::hub::Sink;
+use statscope_core::docker_api::{container_info, lifecycle_event, HostConfig};
+use statscope_core::protocol::{ContainerInfo, Message};
+
+use crate::hub::{Item, Sink};
 use crate::source::{BoxFuture, Source};
 
 /// Simulated host: 4 online CPUs, 8 GiB of RAM.
@@ -262,7 +264,7 @@ impl Sim {
     }
 
     fn info(&self) -> ContainerInfo {
-        ContainerInfo::new(
+        container_info(
             &self.id,
             &self.name,
             self.role.image(),
@@ -319,8 +321,8 @@ impl Simulation {
     }
 
     /// One collector round: the control messages of what happened since the last round, and one
-    /// stats object per container, in a few ms of each other. Each item is one message's text.
-    fn round(&mut self, now_ns: i128) -> Vec<String> {
+    /// stats object per container, in a few ms of each other.
+    fn round(&mut self, now_ns: i128) -> Vec<Item> {
         if let Some(left) = self.next_batch_in.as_mut() {
             if *left == 0 {
                 self.generation += 1;
@@ -344,9 +346,9 @@ impl Simulation {
             let mut said = Vec::new();
             let step = step(c, &mut self.rng, &mut said);
             for (j, what) in said.into_iter().enumerate() {
-                let text = match what {
-                    Said::Info => Some(c.info().to_json()),
-                    Said::Event(action, exit_code, signal) => LifecycleEvent::new(
+                let message = match what {
+                    Said::Info => Some(Message::Container(c.info())),
+                    Said::Event(action, exit_code, signal) => lifecycle_event(
                         &c.id,
                         &c.name,
                         action,
@@ -354,15 +356,15 @@ impl Simulation {
                         exit_code,
                         signal,
                     )
-                    .map(|e| e.to_json()),
+                    .map(Message::Event),
                 };
-                out.extend(text);
+                out.extend(message.map(Item::Message));
             }
             match step {
-                Step::Running => {
-                    out.push(running_object(c, now_ns + offset_ns, self.system_ns).to_string())
-                }
-                Step::Down => out.push(empty_object(c).to_string()),
+                Step::Running => out.push(Item::Stats(
+                    running_object(c, now_ns + offset_ns, self.system_ns).to_string(),
+                )),
+                Step::Down => out.push(Item::Stats(empty_object(c).to_string())),
                 Step::Removed => removed.push(i),
             }
         }
@@ -465,7 +467,7 @@ fn step(c: &mut Sim, rng: &mut Rng, said: &mut Vec<Said>) -> Step {
 }
 
 fn rfc3339(unix_ns: i128) -> String {
-    statscope::Timestamp::from_unix_ns(unix_ns).to_rfc3339()
+    statscope_core::Timestamp::from_unix_ns(unix_ns).to_rfc3339()
 }
 
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -563,7 +565,7 @@ fn empty_object(c: &Sim) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use statscope::{Flag, RateEngine, Stats};
+    use statscope_core::{Flag, RateEngine, Stats};
 
     const T0: i128 = 1_700_000_000 * SEC_NS as i128;
 
@@ -572,14 +574,19 @@ mod tests {
         let mut sim = Simulation::new(7);
         (0..secs)
             .flat_map(|s| sim.round(T0 + s as i128 * SEC_NS as i128))
+            .map(|item| item.text())
             .collect()
     }
 
     /// The stats objects only.
     fn simulate(secs: u64) -> Vec<String> {
-        simulate_all(secs)
-            .into_iter()
-            .filter(|t| !crate::control::is_control(t))
+        let mut sim = Simulation::new(7);
+        (0..secs)
+            .flat_map(|s| sim.round(T0 + s as i128 * SEC_NS as i128))
+            .filter_map(|item| match item {
+                Item::Stats(text) => Some(text),
+                Item::Message(_) => None,
+            })
             .collect()
     }
 
@@ -696,7 +703,8 @@ mod tests {
             .map(|v| {
                 // Container info has no time; an empty sample has Go's zero time.
                 let time = v["time"].as_str().or(v["read"].as_str());
-                let t = time.map(|t| statscope::Timestamp::parse_rfc3339(t).expect("RFC 3339"));
+                let t =
+                    time.map(|t| statscope_core::Timestamp::parse_rfc3339(t).expect("RFC 3339"));
                 let s = t
                     .filter(|t| !t.is_zero())
                     .map(|t| (t.unix_ns() - T0) as f64 / 1e9);
@@ -746,7 +754,7 @@ mod tests {
         }
         // The memory limit is the one the stats report.
         for t in simulate(1) {
-            let s = statscope::Stats::from_json(&t).expect("stats");
+            let s = statscope_core::Stats::from_json(&t).expect("stats");
             let info = &first_round[first_round
                 .iter()
                 .position(|v| v["id"] == s.id)

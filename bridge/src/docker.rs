@@ -12,7 +12,7 @@
 //! closes it; the daemon ends the stream itself on `destroy`. When the daemon goes away the session
 //! ends; the source says so in the log and reconnects with exponential backoff (0.5 s … 30 s).
 //!
-//! Besides the stats it sends [`crate::control`] messages: a `statscope.event` for each lifecycle
+//! Besides the stats it sends statscope's messages ([`statscope_core::protocol`]): a `statscope.event` for each lifecycle
 //! event (start, die, oom…), in the order Docker reports them, and a `statscope.container` (limits
 //! from an inspect) for each running container when the session starts, on `start` and on `update`.
 //! An inspect that fails (the container is already gone) is logged and skipped.
@@ -31,7 +31,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::control::{ContainerInfo, DockerEvent, LifecycleEvent};
+use statscope_core::docker_api::{container_info_from_inspect, DockerEvent};
+use statscope_core::protocol::{ContainerInfo, Message};
+
 use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
@@ -232,7 +234,7 @@ impl Client {
             .collect()
             .await?
             .to_bytes();
-        let info = ContainerInfo::from_inspect(&body).map_err(|e| DockerError::Body {
+        let info = container_info_from_inspect(&body).map_err(|e| DockerError::Body {
             path: path.clone(),
             message: e.to_string(),
         })?;
@@ -423,8 +425,8 @@ impl DockerSource {
         if !is_container_id(&id) {
             return;
         }
-        if let Some(lifecycle) = LifecycleEvent::from_docker(&event) {
-            sink.send(lifecycle.to_json()).await;
+        if let Some(lifecycle) = event.lifecycle() {
+            sink.send_message(Message::Event(lifecycle)).await;
         }
         match event.action.as_str() {
             "start" => {
@@ -463,7 +465,7 @@ impl DockerSource {
         };
         match result {
             Ok(Ok(info)) => {
-                sink.send(info.to_json()).await;
+                sink.send_message(Message::Container(info)).await;
             }
             Ok(Err(DockerError::Status { status, .. })) if status == StatusCode::NOT_FOUND => {
                 tracing::info!(container = %short(id), "the container is gone; no info for it");
@@ -506,7 +508,7 @@ impl StatsStream {
                 };
                 match line {
                     Ok(Some(object)) => {
-                        if !sink.send(object).await {
+                        if !sink.send_stats(object).await {
                             return;
                         }
                     }

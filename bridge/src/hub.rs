@@ -13,14 +13,14 @@
 //! over (a garbled line of a recording) goes out alone, as it is, so the page counts that one frame
 //! as bad and loses nothing else.
 //!
-//! Control messages (any text starting with `{"type"`, the page's mark of one; see
-//! [`crate::control`]) are never batched: the batch so far is sent, then the message as its own
-//! frame, so order is kept. The hub also remembers what a viewer arriving later must know: the
-//! latest `statscope.container` per container ID (forgotten on that container's `destroy` event,
-//! at most [`HubConfig::max_containers`]) and the last [`HubConfig::recent_events`]
+//! statscope's own messages ([`Message`], handed over typed by [`Sink::send_message`], never
+//! recognized in a stats line's text) are never batched: the batch so far is sent, then the message
+//! as its own frame, so order is kept. The hub also remembers what a viewer arriving later must
+//! know: the latest `statscope.container` per container ID (forgotten on that container's `destroy`
+//! event, at most [`HubConfig::max_containers`]) and the last [`HubConfig::recent_events`]
 //! `statscope.event` messages. [`Hub::subscribe_with_state`] hands a new viewer exactly those sent
-//! before its subscription; everything after reaches it live. A control message longer than
-//! [`MAX_CONTROL_BYTES`] is dropped and counted, which bounds that memory.
+//! before its subscription; everything after reaches it live. A message longer than
+//! [`MAX_CONTROL_BYTES`] once encoded is dropped and counted, which bounds that memory.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,7 +32,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::control::{self, ContainerInfo, ControlHead, LifecycleEvent};
+use statscope_core::protocol::Message;
 
 /// The longest control message relayed (a real one is ~300 bytes); longer ones are dropped.
 pub const MAX_CONTROL_BYTES: usize = 8 << 10;
@@ -89,10 +89,28 @@ pub struct HubCounts {
     pub client_drops: AtomicU64,
 }
 
-/// Where a source sends the stats objects it reads. Cheap to clone; sending never blocks for long.
+/// What a source hands the hub: a stats object's exact text, or one of statscope's messages.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Stats(String),
+    Message(Message),
+}
+
+impl Item {
+    /// The text it goes out as (a message encoded).
+    pub fn text(&self) -> String {
+        match self {
+            Item::Stats(text) => text.clone(),
+            Item::Message(m) => m.encode(),
+        }
+    }
+}
+
+/// Where a source sends the stats objects it reads and the messages it makes. Cheap to clone;
+/// sending never blocks for long.
 #[derive(Clone, Debug)]
 pub struct Sink {
-    lines: mpsc::Sender<String>,
+    lines: mpsc::Sender<Item>,
     hub: Hub,
 }
 
@@ -111,11 +129,21 @@ impl Sink {
         }
     }
 
-    /// Hands one stats object (its exact JSON text, without the trailing newline) or one control
-    /// message (`{"type":"statscope.…",…}`, see [`crate::control`]) to the hub. Returns `false` once
-    /// the hub has shut down.
-    pub async fn send(&self, object: String) -> bool {
-        self.lines.send(object).await.is_ok()
+    /// Hands one item to the hub (see [`Sink::send_stats`] and [`Sink::send_message`]).
+    pub async fn send(&self, item: Item) -> bool {
+        self.lines.send(item).await.is_ok()
+    }
+
+    /// Hands one stats object (its exact JSON text, without the trailing newline) to the hub.
+    /// Whatever the text says, it is relayed as stats. Returns `false` once the hub has shut down.
+    pub async fn send_stats(&self, object: String) -> bool {
+        self.lines.send(Item::Stats(object)).await.is_ok()
+    }
+
+    /// Hands one of statscope's messages (container info, a lifecycle event) to the hub, to send
+    /// as its own frame. Returns `false` once the hub has shut down.
+    pub async fn send_message(&self, message: Message) -> bool {
+        self.lines.send(Item::Message(message)).await.is_ok()
     }
 }
 
@@ -181,14 +209,12 @@ impl Hub {
         let _ = self.frames.send(Frame::from(frame));
     }
 
-    /// Broadcasts a control message as its own frame, remembering it for later viewers if it is
-    /// container info or a lifecycle event.
-    fn publish_control(&self, text: String, head: Option<&ControlHead>) {
+    /// Broadcasts a message as its own frame, remembering it for later viewers if it is container
+    /// info or a lifecycle event.
+    fn publish_message(&self, message: &Message, text: String) {
         let frame = Frame::from(text);
         let mut retained = self.lock_retained();
-        if let Some(head) = head {
-            retained.record(head, &frame);
-        }
+        retained.record(message, &frame);
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         self.counts.controls.fetch_add(1, Ordering::Relaxed);
         let _ = self.frames.send(frame);
@@ -223,10 +249,10 @@ impl Retained {
         }
     }
 
-    fn record(&mut self, head: &ControlHead, frame: &Frame) {
-        let id = head.id.as_deref().unwrap_or("");
-        match head.kind.as_str() {
-            ContainerInfo::TYPE if !id.is_empty() => {
+    fn record(&mut self, message: &Message, frame: &Frame) {
+        match message {
+            Message::Container(info) if !info.id.is_empty() => {
+                let id = info.id.as_str();
                 self.updates += 1;
                 if self.max_containers == 0 {
                     return;
@@ -245,9 +271,9 @@ impl Retained {
                 self.containers
                     .insert(id.to_string(), (self.updates, frame.clone()));
             }
-            LifecycleEvent::TYPE => {
-                if head.action.as_deref() == Some("destroy") {
-                    self.containers.remove(id);
+            Message::Event(event) => {
+                if event.action == "destroy" {
+                    self.containers.remove(&event.id);
                 }
                 if self.max_events == 0 {
                     return;
@@ -273,7 +299,7 @@ impl Retained {
 /// Groups the objects of one tick into one frame.
 async fn batcher(
     config: HubConfig,
-    mut lines: mpsc::Receiver<String>,
+    mut lines: mpsc::Receiver<Item>,
     hub: Hub,
     shutdown: CancellationToken,
 ) {
@@ -284,22 +310,25 @@ async fn batcher(
         tokio::select! {
             _ = shutdown.cancelled() => break,
             line = lines.recv() => {
-                let Some(line) = line else { break };
+                let Some(item) = line else { break };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
-                if control::is_control(&line) {
-                    let text = line.trim();
-                    if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
-                        hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
+                let line = match item {
+                    Item::Stats(line) => line,
+                    Item::Message(message) => {
+                        let text = message.encode();
+                        if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
+                            hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
+                            continue;
+                        }
+                        // Never inside an array: what was batched goes first, then this alone.
+                        if let Some(frame) = batch.take() {
+                            hub.publish(frame);
+                        }
+                        hub.publish_message(&message, text);
                         continue;
                     }
-                    // Never inside an array: what was batched goes first, then this alone.
-                    if let Some(frame) = batch.take() {
-                        hub.publish(frame);
-                    }
-                    hub.publish_control(text.to_string(), control::control_head(text).as_ref());
-                    continue;
-                }
+                };
                 match batch.push(line) {
                     Push::Added => {}
                     Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
@@ -405,6 +434,8 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use statscope_core::protocol::{ContainerInfo, CpuLimitFrom, LifecycleEvent};
+    use statscope_core::Timestamp;
 
     #[test]
     fn a_lone_object_is_sent_as_is_and_several_as_an_array() {
@@ -466,17 +497,39 @@ mod tests {
         assert!(b.take().is_none());
     }
 
+    fn info_message(id: &str, cpus: f64) -> Message {
+        Message::Container(ContainerInfo {
+            id: id.into(),
+            name: id.into(),
+            image: "busybox".into(),
+            cpu_limit: Some(cpus),
+            cpu_limit_from: Some(CpuLimitFrom::NanoCpus),
+            memory_limit_bytes: None,
+        })
+    }
+
     fn info(id: &str, cpus: f64) -> String {
-        format!(
-            r#"{{"type":"statscope.container","id":"{id}","name":"{id}","image":"busybox","cpuLimit":{cpus},"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}}"#
-        )
+        info_message(id, cpus).encode()
     }
 
     fn event(id: &str, action: &str, n: usize) -> String {
-        format!(
-            r#"{{"type":"statscope.event","id":"{id}","name":"{id}","action":"{action}","time":"2026-11-24T05:00:{:02}.000000000Z","n":{n}}}"#,
-            n % 60
-        )
+        Message::Event(LifecycleEvent {
+            id: id.into(),
+            name: id.into(),
+            action: action.into(),
+            time: Timestamp::from_unix_ns(1_795_496_400_000_000_000 + n as i128),
+            exit_code: None,
+            signal: None,
+        })
+        .encode()
+    }
+
+    /// Sends a line as a source would: one of statscope's messages typed, anything else as stats.
+    async fn send(sink: &Sink, line: &str) -> bool {
+        match Message::decode(line) {
+            Ok(Some(message)) => sink.send_message(message).await,
+            _ => sink.send_stats(line.to_string()).await,
+        }
     }
 
     /// Receives frames until `last` went by; returns them all.
@@ -493,7 +546,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn control_messages_are_never_batched_and_keep_their_place() {
+    async fn messages_are_never_batched_and_keep_their_place() {
         let shutdown = CancellationToken::new();
         let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
         let mut rx = hub.subscribe();
@@ -507,22 +560,27 @@ mod tests {
             r#"{"id":"d"}"#,
         );
         let (container, die) = (info("x", 0.5), event("x", "die", 1));
-        // All within one tick: without the control path this would be one array of six.
-        for line in [a, b, &container, &die, c, " {\"type\":5} ", d] {
-            assert!(sink.send(line.to_string()).await);
+        for line in [a, b, &container, &die] {
+            assert!(send(&sink, line).await);
         }
+        // A stats line shaped like a message is stats: batched, relayed as it is, never retained.
+        let lookalike = info("y", 64.0);
+        for line in [c, lookalike.as_str(), d] {
+            assert!(sink.send_stats(line.to_string()).await);
+        }
+        let last = format!("[{c},{lookalike},{d}]");
         assert_eq!(
-            frames_until(&mut rx, d).await,
-            [
-                format!("[{a},{b}]"),
-                container,
-                die,
-                c.to_string(),
-                "{\"type\":5}".to_string(),
-                d.to_string()
-            ]
+            frames_until(&mut rx, &last).await,
+            [format!("[{a},{b}]"), container.clone(), die, last.clone()]
         );
-        assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 3);
+        assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 2);
+        let (_, state) = hub.subscribe_with_state();
+        assert_eq!(
+            state.len(),
+            2,
+            "the container info and the event, not the lookalike"
+        );
+        assert_eq!(state[0].to_string(), container);
         shutdown.cancel();
     }
 
@@ -547,7 +605,7 @@ mod tests {
         ];
         sent.extend((1..=7).map(|n| event("a", "start", n)));
         for line in &sent {
-            assert!(sink.send(line.clone()).await);
+            assert!(send(&sink, line).await);
         }
         frames_until(&mut early, sent.last().expect("sent")).await;
         let (mut late, state) = hub.subscribe_with_state();
@@ -561,7 +619,7 @@ mod tests {
 
         // What comes later reaches the late viewer live, once.
         let newer = info("d", 4.0);
-        assert!(sink.send(newer.clone()).await);
+        assert!(send(&sink, &newer).await);
         assert_eq!(
             frames_until(&mut late, &newer).await,
             std::slice::from_ref(&newer)
@@ -570,15 +628,16 @@ mod tests {
 
         // Bounded: with 3 containers kept, a fourth and fifth push out the least recently updated.
         for id in ["e", "f"] {
-            assert!(sink.send(info(id, 1.0)).await);
+            assert!(send(&sink, &info(id, 1.0)).await);
         }
         frames_until(&mut early, &info("f", 1.0)).await;
         let (_, state) = hub.subscribe_with_state();
         let ids: Vec<String> = state
             .iter()
-            .filter_map(|f| control::control_head(f))
-            .filter(|h| h.kind == ContainerInfo::TYPE)
-            .filter_map(|h| h.id)
+            .filter_map(|f| match Message::decode(f) {
+                Ok(Some(Message::Container(c))) => Some(c.id),
+                _ => None,
+            })
             .collect();
         assert_eq!(ids, ["d", "e", "f"]);
         assert_eq!(state.len(), 3 + 5);
@@ -586,17 +645,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn an_oversized_control_message_is_dropped() {
+    async fn an_oversized_message_is_dropped() {
         let shutdown = CancellationToken::new();
         let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
         let mut rx = hub.subscribe();
-        let huge = format!(
-            r#"{{"type":"statscope.container","id":"x","name":"{}"}}"#,
-            "n".repeat(MAX_CONTROL_BYTES)
-        );
-        assert!(sink.send(huge).await);
+        let huge = Message::Container(ContainerInfo {
+            id: "x".into(),
+            name: "n".repeat(MAX_CONTROL_BYTES),
+            ..ContainerInfo::default()
+        });
+        assert!(sink.send_message(huge).await);
         let ok = info("y", 1.0);
-        assert!(sink.send(ok.clone()).await);
+        assert!(send(&sink, &ok).await);
         assert_eq!(frames_until(&mut rx, &ok).await, [ok]);
         assert_eq!(hub.counts().oversized.load(Ordering::Relaxed), 1);
         assert_eq!(hub.subscribe_with_state().1.len(), 1);

@@ -4,10 +4,8 @@
 //! - [`server`]: `statscope serve`, the WebSocket relay and static files, fed by a [`source::Source`]:
 //!   [`docker`] (a Docker Engine), [`demo`] (simulated containers) or [`replay`] (a recording).
 //! - [`hub`]: batching objects into frames and fanning them out without letting anyone wait.
-//! - [`control`]: statscope's own messages on the feed (container info, lifecycle events).
 
 pub mod cli;
-pub mod control;
 pub mod demo;
 pub mod docker;
 pub mod hub;

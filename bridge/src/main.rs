@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use statscope::OsType;
 use statscope_bridge::cli::{Cli, Command, FormatArg, OsArg, ServeArgs};
 use statscope_bridge::demo::Demo;
 use statscope_bridge::docker::{Client, DockerSource, Endpoint};
@@ -17,6 +16,7 @@ use statscope_bridge::replay::Replay;
 use statscope_bridge::server::{self, ServerConfig};
 use statscope_bridge::source::Source;
 use statscope_bridge::stats_cmd::{self, Format};
+use statscope_core::OsType;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {

@@ -8,9 +8,10 @@
 //! stopped container's empty sample) keeps its place in the order and goes out with the object before
 //! it; one whose time runs backwards goes out at once. Lines are sent byte for byte as recorded —
 //! including a line that is not a stats object (it goes out at once, and the page counts and shows
-//! it): the bridge relays, the page validates. A statscope control message in the recording
-//! (`{"type":"statscope.…"}`, such as container info or a lifecycle event; [`crate::control`]) keeps
-//! its place in the order like an empty sample, and the hub sends it as its own frame.
+//! it): the bridge relays, the page validates. One of statscope's own messages in the recording (a
+//! line with a message's framing and a `statscope.` type, such as container info or a lifecycle
+//! event; [`statscope_core::protocol`]) keeps its place in the order like an empty sample, and the
+//! hub sends it as its own frame; one that cannot be read is logged with its line number and skipped.
 //!
 //! With `--loop`, the recording starts over when it ends. So that a viewer's time keeps moving
 //! forward, each later pass shifts `read` and `preread` (only those two values in the text), and a
@@ -21,12 +22,12 @@
 use std::path::PathBuf;
 
 use serde::Deserialize;
-use statscope::Timestamp;
+use statscope_core::protocol::Message;
+use statscope_core::Timestamp;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-use crate::control;
 use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
@@ -99,6 +100,25 @@ impl Replay {
             if line.trim().is_empty() {
                 continue;
             }
+            if Message::is_framed(&line) {
+                match Message::decode(&line) {
+                    Ok(Some(mut message)) => {
+                        if let Message::Event(e) = &mut message {
+                            e.time = Timestamp::from_unix_ns(e.time.unix_ns() + shift_ns);
+                        }
+                        if !sink.send_message(message).await {
+                            return None;
+                        }
+                        pass.sent += 1;
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(line = number, error = %e, "skipping a statscope message that cannot be read");
+                        continue;
+                    }
+                }
+            }
             let read = match serde_json::from_str::<ReadOnly>(&line) {
                 Ok(r) => r.read,
                 Err(e) => {
@@ -120,12 +140,10 @@ impl Replay {
             }
             let text = if shift_ns == 0 {
                 line
-            } else if control::is_control(&line) {
-                shift_event_time(&line, shift_ns)
             } else {
                 shift_times(&line, shift_ns)
             };
-            if !sink.send(text).await {
+            if !sink.send_stats(text).await {
                 return None;
             }
             pass.sent += 1;
@@ -224,42 +242,9 @@ pub fn shift_times(text: &str, shift_ns: i128) -> String {
     out
 }
 
-/// Rewrites the `time` of a control message (a `statscope.event`) by `shift_ns`, in the message's
-/// own form (nine fraction digits); a text without a readable `time` is left as it is.
-pub fn shift_event_time(text: &str, shift_ns: i128) -> String {
-    const KEY: &str = "\"time\":\"";
-    let Some(i) = text.find(KEY) else {
-        return text.to_string();
-    };
-    let start = i + KEY.len();
-    let Some(len) = text[start..].find('"') else {
-        return text.to_string();
-    };
-    match Timestamp::parse_rfc3339(&text[start..start + len]) {
-        Ok(t) if !t.is_zero() => format!(
-            "{}{}{}",
-            &text[..start],
-            control::rfc3339_nanos(t.unix_ns() + shift_ns),
-            &text[start + len..]
-        ),
-        _ => text.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shifting_an_event_moves_its_time() {
-        let event = r#"{"type":"statscope.event","id":"x","name":"time","action":"die","time":"2024-05-01T10:00:00.500000000Z","exitCode":1}"#;
-        assert_eq!(
-            shift_event_time(event, 60_000_000_000),
-            event.replace("10:00:00.5", "10:01:00.5")
-        );
-        let info = r#"{"type":"statscope.container","id":"x","name":"web"}"#;
-        assert_eq!(shift_event_time(info, 5), info);
-    }
 
     #[test]
     fn shifting_moves_only_read_and_preread() {

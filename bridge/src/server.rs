@@ -5,7 +5,7 @@
 //! - `/ws`: a WebSocket of stats frames ([`crate::hub`]). Before the first frame the server sends one
 //!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`, then what the
 //!   hub retained for late viewers (the latest `statscope.container` per container, the recent
-//!   `statscope.event` messages; [`crate::control`]); when this client falls behind,
+//!   `statscope.event` messages; [`statscope_core::protocol`]); when this client falls behind,
 //!   `{"type":"statscope.dropped","frames":n,"total":n}`; and every [`ServerConfig::heartbeat`] a
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
@@ -41,6 +41,8 @@ use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
+
+use statscope_core::protocol::{self, Dropped, Hello};
 
 use crate::hub::{Hub, HubConfig};
 use crate::source::Source;
@@ -81,6 +83,7 @@ struct AppState {
     config: ServerConfig,
     hub: Hub,
     hello: Utf8Bytes,
+    heartbeat: Utf8Bytes,
     shutdown: CancellationToken,
 }
 
@@ -93,19 +96,19 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (hub, sink) = Hub::start(config.hub.clone(), shutdown.clone());
     let config_send_buffer = config.socket_send_buffer;
-    let hello = serde_json::json!({
-        "type": "statscope.hello",
-        "source": source.kind(),
-        "describe": source.describe(),
-        "version": env!("CARGO_PKG_VERSION"),
+    let hello = protocol::Message::Hello(Hello {
+        source: source.kind().to_string(),
+        describe: source.describe(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
     })
-    .to_string();
+    .encode();
     tracing::info!(source = source.kind(), "relaying {}", source.describe());
     tokio::spawn(source.run(sink, shutdown.clone()));
     let state = Arc::new(AppState {
         config,
         hub,
         hello: hello.into(),
+        heartbeat: protocol::Message::Heartbeat.encode().into(),
         shutdown: shutdown.clone(),
     });
     let app = router(state);
@@ -285,8 +288,8 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
                     dropped += n;
                     state.hub.counts().client_drops.fetch_add(n, Ordering::Relaxed);
                     tracing::debug!(frames = n, total = dropped, "a slow client dropped its oldest frames");
-                    let note = serde_json::json!({"type": "statscope.dropped", "frames": n, "total": dropped});
-                    message(note.to_string().into())
+                    let note = protocol::Message::Dropped(Dropped { frames: n, total: dropped });
+                    message(note.encode().into())
                 }
                 Err(RecvError::Closed) => return,
             },
@@ -296,7 +299,7 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
                 if send(&mut socket, Message::Ping(Default::default()), config.send_timeout).await.is_err() {
                     return;
                 }
-                message(Utf8Bytes::from_static(r#"{"type":"statscope.heartbeat"}"#))
+                message(state.heartbeat.clone())
             }
             incoming = socket.recv() => match incoming {
                 // Clients have nothing to say; anything they send is discarded.

@@ -2,22 +2,21 @@
 //!
 //! Input is newline-delimited Docker stats objects, what `GET /containers/{id}/stats?stream=true`
 //! emits (several containers may be interleaved). Blank lines are skipped, and so are statscope's
-//! own control messages (`{"type":"statscope.…"}`, such as container info or lifecycle events in a
-//! recording of the bridge's feed; [`crate::control`]). A malformed line is reported with its line
-//! number and skipped; the rest is still processed, and the run reports how many lines were bad so
+//! own messages (container info or lifecycle events in a recording of the bridge's feed; a line with
+//! a message's framing and a `statscope.` type, [`statscope_core::protocol`]). A malformed line,
+//! or a statscope message that cannot be read, is reported with its line number and skipped; the rest is still processed, and the run reports how many lines were bad so
 //! the program can exit non-zero.
 //!
 //! - `json`: per line, the exact line `docker stats --format '{{json .}}'` prints (stateless).
-//! - `csv`: per line, the derivative engine's row (stateful per container; see `statscope::rates`).
+//! - `csv`: per line, the derivative engine's row (stateful per container; see `statscope_core::rates`).
 //! - `table`: one row per container for its last sample, laid out like `docker stats`.
 
 use std::io::{self, BufRead, Write};
 
-use statscope::figures::{docker_json_line, short_id, Figures};
-use statscope::report::{csv_row, CSV_HEADER};
-use statscope::{OsType, RateEngine, Stats};
-
-use crate::control::control_head;
+use statscope_core::figures::{docker_json_line, short_id, Figures};
+use statscope_core::protocol::Message;
+use statscope_core::report::{csv_row, CSV_HEADER};
+use statscope_core::{OsType, RateEngine, Stats};
 
 /// The output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,9 +53,9 @@ pub fn run(
     mut on_bad: impl FnMut(&BadLine),
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut engine = RateEngine::new(statscope::EngineConfig {
+    let mut engine = RateEngine::new(statscope_core::EngineConfig {
         daemon_os,
-        ..statscope::EngineConfig::default()
+        ..statscope_core::EngineConfig::default()
     });
     let mut table = TableRows {
         daemon_os,
@@ -71,11 +70,17 @@ pub fn run(
         let parsed = std::str::from_utf8(&line)
             .map_err(|e| format!("not UTF-8: {e}"))
             .and_then(|text| {
-                if text.trim().is_empty() || control_head(text).is_some() {
-                    Ok(None)
-                } else {
-                    Stats::from_json(text).map(Some).map_err(|e| e.to_string())
+                if text.trim().is_empty() {
+                    return Ok(None);
                 }
+                if Message::is_framed(text) {
+                    match Message::decode(text) {
+                        Ok(Some(_)) => return Ok(None),
+                        Ok(None) => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                Stats::from_json(text).map(Some).map_err(|e| e.to_string())
             });
         let sample = match parsed {
             Ok(Some(sample)) => sample,

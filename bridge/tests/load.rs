@@ -48,7 +48,7 @@ impl Source for Paced {
                 let sent_us = self.start.elapsed().as_micros();
                 let object =
                     format!(r#"{{"id":"n{n:06}","sent_us":{sent_us},"name":"/{padding}"}}"#);
-                if !sink.send(object).await {
+                if !sink.send_stats(object).await {
                     return;
                 }
             }

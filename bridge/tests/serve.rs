@@ -35,7 +35,14 @@ impl Source for Scripted {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
                     line = rx.recv() => match line {
-                        Some(line) => { if !sink.send(line).await { return } }
+                        Some(line) => {
+                            // statscope's messages go typed, as a source sends them; the rest is stats.
+                            let sent = match statscope::protocol::Message::decode(&line) {
+                                Ok(Some(message)) => sink.send_message(message).await,
+                                _ => sink.send_stats(line).await,
+                            };
+                            if !sent { return }
+                        }
                         None => return,
                     },
                 }
@@ -501,7 +508,7 @@ async fn control_messages_go_alone_and_a_late_viewer_learns_the_state_first() {
         container_info("b", "null"),
         lifecycle("a", "die"),
         stats("b", 2),
-        container_info("a", "1"),
+        container_info("a", "1.0"),
         lifecycle("b", "destroy"),
     ];
     // All at once: one tick would put them in one array, but for the control path.
@@ -528,7 +535,7 @@ async fn control_messages_go_alone_and_a_late_viewer_learns_the_state_first() {
     assert_eq!(
         first,
         [
-            container_info("a", "1"),
+            container_info("a", "1.0"),
             lifecycle("a", "die"),
             lifecycle("b", "destroy")
         ]

@@ -1,11 +1,12 @@
-//! The engine: samples/s on one core through `RateEngine::update` (parsed samples), through
-//! `DashboardCore::ingest` + `flush` (text in, as the page does per WebSocket frame and animation
-//! frame: the native twin of the browser benchmark's W1), and the cost of building the chart's view
-//! (`DashboardCore::view`, once per redraw) for 100 × 600 and 1,000 × 300 points.
+//! The page's logic natively: samples/s on one core through `DashboardCore::ingest` + `flush` (text
+//! in, as the page does per WebSocket frame and animation frame: the native twin of the browser
+//! benchmark's W1), and the cost of building the chart's view (`DashboardCore::view`, once per
+//! redraw) for 100 × 600 and 1,000 × 300 points. The engine alone: `statscope-core`'s benches.
 //!
-//! `cargo bench --bench engine`.
+//! `cargo bench -p statscope --bench dashboard`.
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "../crates/core/benches/common/mod.rs"]
 mod common;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -13,7 +14,6 @@ mod native {
     use super::common::Fleet;
     use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
     use statscope::dashboard::{DashboardCore, Options};
-    use statscope::{EngineConfig, RateEngine, Stats};
     use std::hint::black_box;
 
     const CONTAINERS: usize = 100;
@@ -26,37 +26,9 @@ mod native {
 
     fn engine(c: &mut Criterion) {
         let data = texts(CONTAINERS, TICKS);
-        let parsed: Vec<Vec<Stats>> = data
-            .iter()
-            .map(|tick| {
-                tick.iter()
-                    .map(|t| Stats::from_json(t).expect("parses"))
-                    .collect()
-            })
-            .collect();
         let samples = (CONTAINERS * TICKS) as u64;
-        let mut g = c.benchmark_group("engine");
+        let mut g = c.benchmark_group("dashboard");
         g.throughput(Throughput::Elements(samples));
-
-        // One micro-batch per tick of 100 containers, into an engine that already holds them.
-        g.bench_function(
-            BenchmarkId::new("RateEngine::update", format!("{CONTAINERS}x{TICKS}")),
-            |b| {
-                b.iter_batched_ref(
-                    || {
-                        let mut e = RateEngine::new(EngineConfig::default());
-                        e.update(&parsed[0], None);
-                        e
-                    },
-                    |e| {
-                        for batch in &parsed[1..] {
-                            black_box(e.update(batch, None));
-                        }
-                    },
-                    BatchSize::LargeInput,
-                )
-            },
-        );
 
         // Text in: ingest every object's text, flush once per tick (what the page does).
         g.bench_function(

@@ -11,7 +11,7 @@
 mod common;
 
 use proptest::prelude::*;
-use statscope::model::parse_object_paths;
+use statscope_core::model::parse_object_paths;
 
 /// The two paths agree on `text`; returns whether the fast path read it.
 fn agree(text: &str) -> bool {
@@ -31,7 +31,7 @@ fn fixture_objects() -> &'static [String] {
 }
 
 fn read_fixture_objects() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("fixtures")
@@ -147,10 +147,10 @@ fn prefixes_and_one_byte_changes_never_pass_where_serde_fails() {
 fn arrays_of_objects_read_the_same_both_ways() {
     let objects = fixture_objects();
     let array = format!("[{}]", objects[..20].join(",\n "));
-    let fast = statscope::parse_frame(&array).expect("parses");
+    let fast = statscope_core::parse_frame(&array).expect("parses");
     let one_by_one: Vec<_> = objects[..20]
         .iter()
-        .map(|t| statscope::Stats::from_json(t).expect("parses"))
+        .map(|t| statscope_core::Stats::from_json(t).expect("parses"))
         .collect();
     assert_eq!(fast, one_by_one);
     for bad in [
@@ -160,9 +160,9 @@ fn arrays_of_objects_read_the_same_both_ways() {
         format!("[{}]]", objects[0]),
         format!("[{},null]", objects[0]),
     ] {
-        assert!(statscope::parse_frame(&bad).is_err(), "{bad}");
+        assert!(statscope_core::parse_frame(&bad).is_err(), "{bad}");
     }
-    assert_eq!(statscope::parse_frame("[ ]").expect("empty"), vec![]);
+    assert_eq!(statscope_core::parse_frame("[ ]").expect("empty"), vec![]);
 }
 
 /// A value of a field, with the oddities a JSON writer may produce.

@@ -102,7 +102,7 @@ impl Fleet {
 }
 
 fn rfc3339(unix_s: i64, nanos: i64) -> String {
-    statscope::Timestamp::from_unix_ns(i128::from(unix_s) * 1_000_000_000 + i128::from(nanos))
+    statscope_core::Timestamp::from_unix_ns(i128::from(unix_s) * 1_000_000_000 + i128::from(nanos))
         .to_rfc3339()
 }
 

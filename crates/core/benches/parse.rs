@@ -24,7 +24,7 @@ mod native {
         g.bench_function(BenchmarkId::new("parse_frame/object", texts.len()), |b| {
             b.iter(|| {
                 for t in &texts {
-                    black_box(statscope::parse_frame(black_box(t)).expect("parses"));
+                    black_box(statscope_core::parse_frame(black_box(t)).expect("parses"));
                 }
             })
         });
@@ -32,13 +32,13 @@ mod native {
         g.bench_function(BenchmarkId::new("parse_frame/object-bytes", bytes), |b| {
             b.iter(|| {
                 for t in &texts {
-                    black_box(statscope::parse_frame(black_box(t)).expect("parses"));
+                    black_box(statscope_core::parse_frame(black_box(t)).expect("parses"));
                 }
             })
         });
         g.throughput(Throughput::Elements(14));
         g.bench_function("parse_frame/array-of-14", |b| {
-            b.iter(|| black_box(statscope::parse_frame(black_box(&array)).expect("parses")))
+            b.iter(|| black_box(statscope_core::parse_frame(black_box(&array)).expect("parses")))
         });
         // The floor: serde_json skipping the same text without building anything.
         g.throughput(Throughput::Elements(texts.len() as u64));

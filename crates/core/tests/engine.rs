@@ -1,15 +1,15 @@
 //! The derivative engine's rules, one test each, on samples written as Docker JSON.
 
 use serde_json::{json, Value};
-use statscope::figures::cpu_percent_unix;
-use statscope::rates::{Basis, Status};
-use statscope::{EngineConfig, Flag, Point, RateEngine, Stats};
+use statscope_core::figures::cpu_percent_unix;
+use statscope_core::rates::{Basis, Status};
+use statscope_core::{EngineConfig, Flag, Point, RateEngine, Stats};
 
 const T0: i64 = 1_714_557_600; // 2024-05-01T10:00:00Z
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 fn rfc3339(t_ms: i64) -> String {
-    statscope::Timestamp::from_unix_ns(i128::from(T0 * 1000 + t_ms) * 1_000_000).to_rfc3339()
+    statscope_core::Timestamp::from_unix_ns(i128::from(T0 * 1000 + t_ms) * 1_000_000).to_rfc3339()
 }
 
 /// A cgroup-v2-shaped Linux sample at `t_ms` after T0 with the given counters.

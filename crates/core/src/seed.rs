@@ -32,7 +32,9 @@ pub struct Derivative {
 /// previous batch's last point to this batch's first was lost; and `d[-n]` (one element) was
 /// written where the slice `d[-n:]` (the last `n`) was meant.
 ///
-/// With no new values the state is returned unchanged; a pair with Δx = 0 is skipped (no slope exists).
+/// Spark calls the updater every batch for every key with state, also with no new values; the rule
+/// is the same then: `[lv]` alone makes no pair, `lv` stays, and `d` keeps its last
+/// `len([lv]) = 1` slope. A pair with Δx = 0 is skipped (no slope exists).
 pub fn derivative(new_values: &[(f64, f64)], old: Option<Derivative>) -> Option<Derivative> {
     let (mut d, mut points) = match old {
         Some(Derivative { d, lv }) => (d, vec![lv]),

@@ -8,14 +8,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use statscope::{OsType, Stats, Timestamp};
+use statscope_core::{OsType, Stats, Timestamp};
 
 /// The model as it was before it became lean (the types of `src/model.rs` at commit e524144; the
 /// timestamps are the lean model's own, checked against `time` below).
 mod full {
     use serde::de::{self, Deserializer};
     use serde::Deserialize;
-    use statscope::Timestamp;
+    use statscope_core::Timestamp;
     use std::collections::BTreeMap;
     use std::fmt;
 
@@ -586,7 +586,7 @@ proptest! {
     /// The fast path (`fast` in `src/model.rs`) and the serde model agree on the same objects.
     #[test]
     fn the_fast_path_agrees_with_the_serde_model(text in stats_text()) {
-        let (fast, serde) = statscope::model::parse_object_paths(&text);
+        let (fast, serde) = statscope_core::model::parse_object_paths(&text);
         if let Some(fast) = fast {
             prop_assert_eq!(Ok(fast), serde, "{}", text);
         }

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use serde_json::json;
-use statscope::{EngineConfig, RateEngine, Stats};
+use statscope_core::{EngineConfig, RateEngine, Stats};
 
 /// `(container, Δt ms, cpu step, sys step, reset?, empty?, precpu real?)`
 type Step = (u8, i64, u64, u64, bool, bool, bool);
@@ -28,9 +28,9 @@ proptest! {
             total[i] = if reset { cpu / 8 } else { total[i] + cpu };
             system[i] += sys;
             let read = if is_empty { "0001-01-01T00:00:00Z".to_string() } else {
-                statscope::Timestamp::from_unix_ns(1_700_000_000_000_000_000 + i128::from(clock[i]) * 1_000_000).to_rfc3339()
+                statscope_core::Timestamp::from_unix_ns(1_700_000_000_000_000_000 + i128::from(clock[i]) * 1_000_000).to_rfc3339()
             };
-            let preread = if pre { statscope::Timestamp::from_unix_ns(1_700_000_000_000_000_000 + i128::from(pr) * 1_000_000).to_rfc3339() }
+            let preread = if pre { statscope_core::Timestamp::from_unix_ns(1_700_000_000_000_000_000 + i128::from(pr) * 1_000_000).to_rfc3339() }
                           else { "0001-01-01T00:00:00Z".to_string() };
             let v = json!({"id": format!("c{c}"), "read": read, "preread": preread,
                 "cpu_stats": {"cpu_usage": {"total_usage": total[i]}, "system_cpu_usage": system[i], "online_cpus": 2},

@@ -1,7 +1,7 @@
 //! The blog post's two PySpark unit tests, ported with their intended meaning.
 
-use statscope::seed::{append, derivative, Derivative};
-use statscope::KeyedState;
+use statscope_core::seed::{append, derivative, Derivative};
+use statscope_core::KeyedState;
 
 /// `[[('k', i)] for i in 0..5]` through the appending updater: `[0]`, `[0, 1]`, …, `[0, 1, 2, 3, 4]`.
 #[test]
@@ -55,7 +55,14 @@ fn derivative_updater_bridges_batches_and_bounds_d() {
     st.update([("k", (5.0, 4.0))], derivative);
     // points [ (4,3), (5,4) ] → d = last 2 of [1.0, 2.0, 0.0, 1.0].
     assert_eq!(st.get(&"k").map(|s| s.d.clone()), Some(vec![0.0, 1.0]));
-    // A batch without values leaves the state as it was.
+    // A batch without values: the same rule, with `[lv]` alone (n = 1): lv stays, d keeps its
+    // last slope.
     st.update(std::iter::empty::<(&str, (f64, f64))>(), derivative);
-    assert_eq!(st.get(&"k").map(|s| s.lv), Some((5.0, 4.0)));
+    assert_eq!(
+        st.get(&"k"),
+        Some(&Derivative {
+            d: vec![1.0],
+            lv: (5.0, 4.0)
+        })
+    );
 }

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use statscope::KeyedState;
+use statscope_core::KeyedState;
 
 /// The state records every call: the values it got, so any change in order or grouping shows.
 type St = Vec<Vec<u16>>;

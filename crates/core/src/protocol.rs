@@ -1,0 +1,551 @@
+//! statscope's own messages on the feed, besides Docker's stats: one typed enum, [`Message`], with
+//! its encoding ([`Message::encode`]) and its decoding ([`Message::decode`]). The bridge writes
+//! with it, the page reads with it; `docs/protocol.md` describes the same types, field by field.
+//!
+//! Every message is one JSON object whose **first key is `"type"`**, a string starting with
+//! `statscope.`; it always travels as a whole frame of its own, never inside an array of stats.
+//! Fields are camelCase; times are RFC 3339 strings (nanoseconds since the epoch do not fit a JS
+//! number); limits are `null`, not `0`, when there are none. A reader ignores fields it does not
+//! know (the protocol may grow) and, for a field given twice, keeps the last value; a `statscope.`
+//! type it does not know decodes to [`Message::Other`], which a reader ignores.
+//!
+//! No I/O and no clock: a message's times are what the caller put in it.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Serialize;
+
+use crate::model::Timestamp;
+
+/// The prefix of every message type.
+pub const TYPE_PREFIX: &str = "statscope.";
+
+/// The start of every message's text: its first key is `"type"`.
+const MESSAGE_START: &str = "{\"type\"";
+
+/// One message (see the module docs and `docs/protocol.md`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    /// `statscope.hello`: the first frame on every connection.
+    Hello(Hello),
+    /// `statscope.container`: a container's name, image and limits.
+    Container(ContainerInfo),
+    /// `statscope.event`: one container lifecycle event.
+    Event(LifecycleEvent),
+    /// `statscope.dropped`: this client fell behind; its oldest frames were dropped.
+    Dropped(Dropped),
+    /// `statscope.heartbeat`: the connection is alive, the host merely quiet.
+    Heartbeat,
+    /// A `statscope.` message of a type this reader does not know (a newer bridge): ignored.
+    Other(String),
+}
+
+/// `statscope.hello`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Hello {
+    /// `"docker"`, `"demo"` or `"replay"`.
+    pub source: String,
+    /// Where the stats come from, for people.
+    pub describe: String,
+    /// The bridge's version.
+    pub version: String,
+}
+
+/// Which `HostConfig` setting gave a container's CPU limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CpuLimitFrom {
+    NanoCpus,
+    CpuQuota,
+    CpusetCpus,
+}
+
+impl CpuLimitFrom {
+    /// The wire spelling (`"NanoCpus"`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            CpuLimitFrom::NanoCpus => "NanoCpus",
+            CpuLimitFrom::CpuQuota => "CpuQuota",
+            CpuLimitFrom::CpusetCpus => "CpusetCpus",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<CpuLimitFrom> {
+        [
+            CpuLimitFrom::NanoCpus,
+            CpuLimitFrom::CpuQuota,
+            CpuLimitFrom::CpusetCpus,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
+    }
+}
+
+/// `statscope.container`: what the page needs to know about a container besides its stats.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerInfo {
+    /// The full 64-hex ID (as in the stats' `id`).
+    pub id: String,
+    /// Without Docker's leading `/`.
+    pub name: String,
+    /// The image as the container was created from it (`Config.Image`).
+    pub image: String,
+    /// Cores; `None` (`null`) when the container may use every host CPU.
+    pub cpu_limit: Option<f64>,
+    pub cpu_limit_from: Option<CpuLimitFrom>,
+    /// `HostConfig.Memory` when set; else `null`.
+    pub memory_limit_bytes: Option<u64>,
+}
+
+/// The Docker container actions sent as `statscope.event`; any other (`exec_*`, `health_status`,
+/// `attach`, `update`…) is not.
+pub const LIFECYCLE_ACTIONS: [&str; 10] = [
+    "create", "start", "restart", "die", "oom", "kill", "stop", "pause", "unpause", "destroy",
+];
+
+/// `statscope.event`: one container lifecycle event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleEvent {
+    /// The full 64-hex ID.
+    pub id: String,
+    pub name: String,
+    /// Docker's action (one of [`LIFECYCLE_ACTIONS`] when the bridge sends it).
+    pub action: String,
+    /// When it happened, on the clock of the stats' `read` times.
+    pub time: Timestamp,
+    /// `die` only: the process's exit status.
+    pub exit_code: Option<i64>,
+    /// `kill` only, when Docker says: the signal sent (`"9"`, `"15"`, `"SIGTERM"`…).
+    pub signal: Option<String>,
+}
+
+/// `statscope.dropped`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// Frames dropped this time.
+    pub frames: u64,
+    /// Frames dropped for this client since it connected.
+    pub total: u64,
+}
+
+/// A message that could not be read, said plainly: `statscope.event without time`,
+/// `statscope.container: invalid type: string "x", expected f64`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProtocolError(pub String);
+
+impl Message {
+    /// The message's `type`.
+    pub fn kind(&self) -> &str {
+        match self {
+            Message::Hello(_) => "statscope.hello",
+            Message::Container(_) => "statscope.container",
+            Message::Event(_) => "statscope.event",
+            Message::Dropped(_) => "statscope.dropped",
+            Message::Heartbeat => "statscope.heartbeat",
+            Message::Other(kind) => kind,
+        }
+    }
+
+    /// Does `text` have a message's framing: a JSON object whose first key is `"type"`? (Whether
+    /// it is a good message is [`Message::decode`]'s to say.)
+    pub fn is_framed(text: &str) -> bool {
+        text.trim_start().starts_with(MESSAGE_START)
+    }
+
+    /// Reads one message. `Ok(None)`: the text has a message's framing but its `type` is not a
+    /// `statscope.` type (not statscope's; a reader treats the text as something else).
+    pub fn decode(text: &str) -> Result<Option<Message>, ProtocolError> {
+        let mut kind = None;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let result = MessageSeed { kind: &mut kind }
+            .deserialize(&mut de)
+            .and_then(|m| de.end().map(|()| m));
+        match result {
+            Ok(m) => Ok(m),
+            Err(e) => {
+                let what = strip_position(&e.to_string()).to_string();
+                Err(ProtocolError(match kind {
+                    Some(kind) => format!("{kind}: {what}"),
+                    None => what,
+                }))
+            }
+        }
+        .and_then(|m| m.map(Message::checked).transpose())
+    }
+
+    /// The message's text: one line, `{"type":"statscope.…",…}`.
+    pub fn encode(&self) -> String {
+        #[derive(Serialize)]
+        struct Tagged<'a, T: Serialize> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            #[serde(flatten)]
+            body: &'a T,
+        }
+        fn tagged<T: Serialize>(kind: &str, body: &T) -> String {
+            // Plain structs of strings and numbers: serializing cannot fail.
+            serde_json::to_string(&Tagged { kind, body }).unwrap_or_default()
+        }
+        #[derive(Serialize)]
+        struct Nothing {}
+        match self {
+            Message::Hello(h) => tagged(self.kind(), h),
+            Message::Container(c) => tagged(self.kind(), c),
+            Message::Event(e) => tagged(self.kind(), &EventWire::of(e)),
+            Message::Dropped(d) => tagged(self.kind(), d),
+            Message::Heartbeat | Message::Other(_) => tagged(self.kind(), &Nothing {}),
+        }
+    }
+
+    /// The fields every reader needs, checked once.
+    fn checked(self) -> Result<Message, ProtocolError> {
+        let kind = self.kind().to_string();
+        let missing = |what: &str| ProtocolError(format!("{kind} without {what}"));
+        match &self {
+            Message::Container(c) if c.id.is_empty() => Err(missing("id")),
+            Message::Event(e) if e.id.is_empty() => Err(missing("id")),
+            _ => Ok(self),
+        }
+    }
+}
+
+/// `statscope.event` as it is written: the time in RFC 3339 with nine fraction digits.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventWire<'a> {
+    id: &'a str,
+    name: &'a str,
+    action: &'a str,
+    time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'a str>,
+}
+
+impl<'a> EventWire<'a> {
+    fn of(e: &'a LifecycleEvent) -> Self {
+        EventWire {
+            id: &e.id,
+            name: &e.name,
+            action: &e.action,
+            time: rfc3339_nanos(e.time.unix_ns()),
+            exit_code: e.exit_code,
+            signal: e.signal.as_deref(),
+        }
+    }
+}
+
+/// RFC 3339 in UTC with exactly nine fraction digits: `2026-11-24T05:00:00.123456789Z`.
+pub fn rfc3339_nanos(unix_ns: i128) -> String {
+    let secs = unix_ns.div_euclid(1_000_000_000);
+    let nanos = unix_ns.rem_euclid(1_000_000_000);
+    // Whole seconds have no fraction, so this is `YYYY-MM-DDTHH:MM:SSZ`.
+    let whole = Timestamp::from_unix_ns(secs * 1_000_000_000).to_rfc3339();
+    match whole.strip_suffix('Z') {
+        Some(date_time) => format!("{date_time}.{nanos:09}Z"),
+        None => whole,
+    }
+}
+
+/// `text` without serde_json's trailing ` at line L column C`.
+fn strip_position(mut text: &str) -> &str {
+    while let Some(i) = text.rfind(" at line ") {
+        let tail = &text[i + " at line ".len()..];
+        let Some((line, column)) = tail.split_once(" column ") else {
+            break;
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(line) && digits(column)) {
+            break;
+        }
+        text = &text[..i];
+    }
+    text
+}
+
+/// Reads a message, leaving its `type` in `kind` as soon as it is known (for the error's prefix).
+struct MessageSeed<'k> {
+    kind: &'k mut Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = Option<Message>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// Every field any message has (by hand rather than derived: a derive refuses a key given twice,
+/// and an internally tagged enum buffers the whole object; this reads each value once, in place).
+#[derive(Default)]
+struct Fields {
+    source: Option<String>,
+    describe: Option<String>,
+    version: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    image: Option<String>,
+    cpu_limit: Option<f64>,
+    cpu_limit_from: Option<String>,
+    memory_limit_bytes: Option<u64>,
+    action: Option<String>,
+    time: Option<String>,
+    exit_code: Option<i64>,
+    signal: Option<String>,
+    frames: Option<u64>,
+    total: Option<u64>,
+}
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = Option<Message>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a statscope message: an object whose first key is \"type\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        match map.next_key::<String>()?.as_deref() {
+            Some("type") => {}
+            _ => return Err(de::Error::custom("the first key is not \"type\"")),
+        }
+        let Ok(kind) = map.next_value::<String>() else {
+            return Err(de::Error::custom("\"type\" is not a string"));
+        };
+        if !kind.starts_with(TYPE_PREFIX) {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(None);
+        }
+        *self.kind = Some(kind.clone());
+        let mut f = Fields::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "source" => f.source = map.next_value()?,
+                "describe" => f.describe = map.next_value()?,
+                "version" => f.version = map.next_value()?,
+                "id" => f.id = map.next_value()?,
+                "name" => f.name = map.next_value()?,
+                "image" => f.image = map.next_value()?,
+                "cpuLimit" => f.cpu_limit = map.next_value()?,
+                "cpuLimitFrom" => f.cpu_limit_from = map.next_value()?,
+                "memoryLimitBytes" => f.memory_limit_bytes = map.next_value()?,
+                "action" => f.action = map.next_value()?,
+                "time" => f.time = map.next_value()?,
+                "exitCode" => f.exit_code = map.next_value()?,
+                "signal" => f.signal = map.next_value()?,
+                "frames" => f.frames = map.next_value()?,
+                "total" => f.total = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let without = |what: &str| de::Error::custom(format!("without {what}"));
+        Ok(Some(match kind.as_str() {
+            "statscope.hello" => Message::Hello(Hello {
+                source: f.source.unwrap_or_default(),
+                describe: f.describe.unwrap_or_default(),
+                version: f.version.unwrap_or_default(),
+            }),
+            "statscope.container" => Message::Container(ContainerInfo {
+                id: f.id.unwrap_or_default(),
+                name: f.name.unwrap_or_default(),
+                image: f.image.unwrap_or_default(),
+                cpu_limit: f.cpu_limit.filter(|v| v.is_finite() && *v > 0.0),
+                cpu_limit_from: f.cpu_limit_from.as_deref().and_then(CpuLimitFrom::from_key),
+                memory_limit_bytes: f.memory_limit_bytes.filter(|&m| m > 0),
+            }),
+            "statscope.event" => {
+                let time = f.time.ok_or_else(|| without("time"))?;
+                Message::Event(LifecycleEvent {
+                    id: f.id.unwrap_or_default(),
+                    name: f.name.unwrap_or_default(),
+                    action: f.action.ok_or_else(|| without("action"))?,
+                    time: Timestamp::parse_rfc3339(&time).map_err(de::Error::custom)?,
+                    exit_code: f.exit_code,
+                    signal: f.signal,
+                })
+            }
+            "statscope.dropped" => Message::Dropped(Dropped {
+                frames: f.frames.unwrap_or(0),
+                total: f.total.unwrap_or(0),
+            }),
+            "statscope.heartbeat" => Message::Heartbeat,
+            _ => Message::Other(kind),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "696c0f26ec72ced6d0b5ccb099e8e345c796b64bfff9a4b19aae57353eeabd00";
+
+    fn decoded(text: &str) -> Message {
+        Message::decode(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .unwrap_or_else(|| panic!("{text}: not statscope's"))
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        let time = Timestamp::parse_rfc3339("2026-11-24T05:00:00.123456789Z").expect("time");
+        for m in [
+            Message::Hello(Hello {
+                source: "docker".into(),
+                describe: "the Docker Engine at unix:///var/run/docker.sock".into(),
+                version: "0.1.0".into(),
+            }),
+            Message::Container(ContainerInfo {
+                id: ID.into(),
+                name: "web".into(),
+                image: "busybox:latest".into(),
+                cpu_limit: Some(0.5),
+                cpu_limit_from: Some(CpuLimitFrom::NanoCpus),
+                memory_limit_bytes: Some(67_108_864),
+            }),
+            Message::Container(ContainerInfo {
+                id: ID.into(),
+                ..ContainerInfo::default()
+            }),
+            Message::Event(LifecycleEvent {
+                id: ID.into(),
+                name: "web".into(),
+                action: "die".into(),
+                time,
+                exit_code: Some(137),
+                signal: None,
+            }),
+            Message::Event(LifecycleEvent {
+                id: ID.into(),
+                name: "web".into(),
+                action: "kill".into(),
+                time,
+                exit_code: None,
+                signal: Some("15".into()),
+            }),
+            Message::Dropped(Dropped {
+                frames: 12,
+                total: 40,
+            }),
+            Message::Heartbeat,
+        ] {
+            let text = m.encode();
+            assert!(Message::is_framed(&text), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+            assert_eq!(decoded(&text), m, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_documented_examples_are_what_is_written() {
+        let time = Timestamp::parse_rfc3339("2026-11-24T05:00:00.123456789Z").expect("time");
+        let die = Message::Event(LifecycleEvent {
+            id: ID.into(),
+            name: "web".into(),
+            action: "die".into(),
+            time,
+            exit_code: Some(137),
+            signal: None,
+        });
+        assert_eq!(
+            die.encode(),
+            format!(
+                r#"{{"type":"statscope.event","id":"{ID}","name":"web","action":"die","time":"2026-11-24T05:00:00.123456789Z","exitCode":137}}"#
+            )
+        );
+        assert_eq!(
+            Message::Heartbeat.encode(),
+            r#"{"type":"statscope.heartbeat"}"#
+        );
+        assert_eq!(
+            Message::Dropped(Dropped {
+                frames: 12,
+                total: 40
+            })
+            .encode(),
+            r#"{"type":"statscope.dropped","frames":12,"total":40}"#
+        );
+    }
+
+    #[test]
+    fn what_is_not_statscope_s_and_what_is_bad() {
+        for not_ours in [r#"{"type":"something.else"}"#, r#"{"type":"x","id":5}"#] {
+            assert_eq!(Message::decode(not_ours), Ok(None), "{not_ours}");
+        }
+        assert!(Message::is_framed(r#"  {"type":5}"#));
+        assert!(!Message::is_framed(
+            r#"{"id":"x","type":"statscope.event"}"#
+        ));
+        for (bad, why) in [
+            (r#"{"type":5}"#, "\"type\" is not a string"),
+            (
+                r#"{"id":"x","type":"statscope.event"}"#,
+                "the first key is not \"type\"",
+            ),
+            (
+                r#"{"type":"statscope.event","id":"x","action":"die"}"#,
+                "statscope.event: without time",
+            ),
+            (
+                r#"{"type":"statscope.event","id":"x","time":"2026-11-24T05:00:00Z"}"#,
+                "statscope.event: without action",
+            ),
+            (
+                r#"{"type":"statscope.event","action":"die","time":"2026-11-24T05:00:00Z"}"#,
+                "statscope.event without id",
+            ),
+            (
+                r#"{"type":"statscope.container","cpuLimit":1}"#,
+                "statscope.container without id",
+            ),
+            (
+                r#"{"type":"statscope.container","id":"x","cpuLimit":"x"}"#,
+                r#"statscope.container: invalid type: string "x", expected f64"#,
+            ),
+            (
+                r#"{"type":"statscope.event","id":"x","action":"die","time":"yesterday"}"#,
+                "statscope.event: ",
+            ),
+            (
+                r#"{"type":"statscope.hello"} x"#,
+                "statscope.hello: trailing characters",
+            ),
+        ] {
+            let e = Message::decode(bad).expect_err(bad);
+            assert!(e.0.starts_with(why), "{bad}: {e}");
+            assert!(!e.0.contains(" at line "), "{bad}: {e}");
+        }
+        assert_eq!(
+            decoded(r#"{"type":"statscope.future","anything":[1]}"#),
+            Message::Other("statscope.future".into())
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_a_repeated_field_keeps_its_last_value() {
+        let m = decoded(&format!(
+            r#"{{"type":"statscope.container","id":"x","cpuLimit":2,"future":[null],"id":"{ID}","cpuLimit":0.5,"cpuLimitFrom":"Quota?"}}"#
+        ));
+        let Message::Container(c) = m else {
+            panic!("{m:?}")
+        };
+        assert_eq!(
+            (c.id.as_str(), c.cpu_limit, c.cpu_limit_from),
+            (ID, Some(0.5), None)
+        );
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_nine_digits() {
+        assert_eq!(rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            rfc3339_nanos(1_700_000_000_000_000_001),
+            "2023-11-14T22:13:20.000000001Z"
+        );
+        assert_eq!(rfc3339_nanos(-1), "1969-12-31T23:59:59.999999999Z");
+    }
+}
