@@ -104,6 +104,9 @@ pub struct ChartView {
     pub x_range: (f64, f64),
     /// Top of the y axis (the bottom is 0), in the scaled unit.
     pub y_max: f64,
+    /// What the values were divided by to be in the scaled unit (1024² for MiB…): a value `v` of
+    /// the metric is drawn at `v / y_scale`.
+    pub y_scale: f64,
     /// Unit appended to y labels, e.g. `%` or ` MiB`.
     pub y_unit: String,
     pub series: Vec<Series>,
@@ -145,6 +148,64 @@ impl PlotRect {
     pub fn x_of(&self, t: f64, x_range: (f64, f64)) -> f64 {
         let span = (x_range.1 - x_range.0).max(f64::MIN_POSITIVE);
         self.left + (t - x_range.0) / span * (self.right - self.left)
+    }
+}
+
+/// Where a drawn chart landed: its plot area and axes, for mapping the pointer to a time and a
+/// value (the page keeps it from its last draw).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placed {
+    pub rect: PlotRect,
+    /// The time range drawn, ms.
+    pub x_range: (f64, f64),
+    /// The y axis drawn: its top in the scaled unit, and the scale ([`ChartView::y_scale`]).
+    pub y_max: f64,
+    pub y_scale: f64,
+    /// Device px per CSS px.
+    pub dpr: f64,
+    /// The curves' width, device px.
+    pub line_px: f64,
+}
+
+impl Default for Placed {
+    fn default() -> Placed {
+        Placed {
+            rect: PlotRect::default(),
+            x_range: (0.0, 0.0),
+            y_max: 1.0,
+            y_scale: 1.0,
+            dpr: 1.0,
+            line_px: 1.0,
+        }
+    }
+}
+
+impl Placed {
+    /// Where `view`, drawn at `dpr` device px per CSS px, landed in `rect`.
+    pub fn of(view: &ChartView, rect: PlotRect, dpr: f64) -> Placed {
+        Placed {
+            rect,
+            x_range: view.x_range,
+            y_max: view.y_max,
+            y_scale: view.y_scale,
+            dpr,
+            line_px: view.line_width.map_or(1.0, |w| (w * dpr).round().max(1.0)),
+        }
+    }
+
+    /// Is device x inside the plot area (not on the axis labels)?
+    pub fn in_plot(&self, x: f64) -> bool {
+        self.rect.right > self.rect.left && x >= self.rect.left && x <= self.rect.right
+    }
+
+    /// The time at device x.
+    pub fn time_at(&self, x: f64) -> f64 {
+        self.rect.time_at(x, self.x_range)
+    }
+
+    /// How far up the plot device y is, 0 (bottom) to 1 (top).
+    pub fn fraction_up(&self, y: f64) -> f64 {
+        ((self.rect.bottom - y) / (self.rect.bottom - self.rect.top).max(1.0)).clamp(0.0, 1.0)
     }
 }
 
@@ -195,8 +256,8 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0x44, 0x77, 0xAA),
 ];
 
-/// Stable colours: a container keeps its colour while it is shown; a new one takes the first free
-/// slot; when all are taken, colours are shared by hashing the ID.
+/// Stable colours: a container is given its colour when it arrives and keeps it while it stays; a
+/// new one takes the first free slot; when all are taken, colours are shared by hashing the ID.
 #[derive(Clone, Debug)]
 pub struct ColorSlots {
     palette: Vec<RGBColor>,
@@ -216,39 +277,46 @@ impl ColorSlots {
         }
     }
 
-    /// The colour of `id`, assigning one on first sight.
-    pub fn color(&mut self, id: &str) -> RGBColor {
+    /// Gives `id` a colour and dash if it has none: the first free slot of `3 × palette` looks
+    /// (slot `s` is colour `s mod palette`, dash `s mod 3`, so the first `palette` containers all
+    /// differ in colour and every look is distinct); when all are taken, looks are shared by
+    /// hashing the ID.
+    pub fn assign(&mut self, id: &str) {
+        if self.taken.contains_key(id) {
+            return;
+        }
+        let n = self.palette.len();
+        let mut used = vec![false; 3 * n];
+        for &s in self.taken.values() {
+            if let Some(u) = used.get_mut(s) {
+                *u = true;
+            }
+        }
+        let slot = (0..3 * n)
+            .find(|&s| !used[s])
+            .unwrap_or_else(|| fnv(id) as usize % (3 * n));
+        self.taken.insert(id.to_string(), slot);
+    }
+
+    /// The colour and dash of `id` (the palette's first, solid, if it was never given one).
+    pub fn look(&self, id: &str) -> (RGBColor, Dash) {
+        let slot = self.taken.get(id).copied().unwrap_or(0);
+        (self.palette[slot % self.palette.len()], Dash::of_slot(slot))
+    }
+
+    /// The colour of `id`.
+    pub fn color(&self, id: &str) -> RGBColor {
         self.look(id).0
     }
 
-    /// The colour and dash of `id`, assigning them on first sight: slot `s` of `3 × palette`
-    /// looks is colour `s mod palette`, dash `s mod 3`, so the first `palette` containers all differ
-    /// in colour and every look is distinct.
-    pub fn look(&mut self, id: &str) -> (RGBColor, Dash) {
-        let n = self.palette.len();
-        let slot = match self.taken.get(id) {
-            Some(&slot) => slot,
-            None => {
-                let mut used = vec![false; 3 * n];
-                for &s in self.taken.values() {
-                    if let Some(u) = used.get_mut(s) {
-                        *u = true;
-                    }
-                }
-                let slot = (0..3 * n)
-                    .find(|&s| !used[s])
-                    .unwrap_or_else(|| fnv(id) as usize % (3 * n));
-                self.taken.insert(id.to_string(), slot);
-                slot
-            }
-        };
-        (self.palette[slot % n], Dash::of_slot(slot))
+    /// How many IDs have a look.
+    pub fn len(&self) -> usize {
+        self.taken.len()
     }
 
-    /// The colour `id` has, without assigning one (the palette's first if it has none yet).
-    pub fn peek(&self, id: &str) -> RGBColor {
-        let slot = self.taken.get(id).copied().unwrap_or(0);
-        self.palette[slot % self.palette.len()]
+    /// No ID has a look.
+    pub fn is_empty(&self) -> bool {
+        self.taken.is_empty()
     }
 
     /// Frees the colours of IDs no longer shown.
@@ -685,11 +753,14 @@ mod tests {
     #[test]
     fn colours_are_stable_and_freed() {
         let mut c = ColorSlots::new(Vec::new());
-        let a = c.color("a");
-        let b = c.color("b");
+        c.assign("a");
+        c.assign("b");
+        let (a, b) = (c.color("a"), c.color("b"));
         assert_ne!(a, b);
+        c.assign("a");
         assert_eq!(c.color("a"), a);
         c.retain(|id| id != "a");
+        c.assign("c");
         assert_eq!(c.color("c"), a, "a freed slot is reused");
         assert_eq!(c.color("b"), b);
         assert_eq!(parse_hex(&hex(PALETTE[3])), Some(PALETTE[3]));

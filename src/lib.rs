@@ -15,7 +15,7 @@
 //! `wasm32` and is the only code that touches `web-sys`.
 
 pub use statscope_core::{
-    docker_api, figures, idmap, keyed, model, protocol, rates, report, seed, units,
+    docker_api, figures, idmap, keyed, metrics, model, protocol, rates, report, seed, units,
 };
 pub use statscope_core::{
     parse_frame, parse_frame_lenient, EngineConfig, Flag, KeyedState, OsType, ParseError, Point,
@@ -32,10 +32,8 @@ pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
-#[cfg(target_arch = "wasm32")]
-mod web_paint;
-#[cfg(target_arch = "wasm32")]
-mod web_ui;
 
 #[cfg(target_arch = "wasm32")]
-pub use web::{Dashboard, DashboardOptions, DashboardSnapshot, DashboardStatus};
+pub use web::{
+    metrics, option_schema, Dashboard, DashboardOptions, DashboardSnapshot, DashboardStatus,
+};

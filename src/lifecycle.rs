@@ -4,14 +4,10 @@
 //! together with the engine's own flags (first sample, counter reset, gap, stopped, late).
 
 use std::collections::VecDeque;
-use std::fmt;
-
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
 
 use crate::chart::{Mark, MarkKind};
 use crate::idmap::IdMap;
-use crate::model::Timestamp;
+pub use crate::protocol::{ContainerInfo, LifecycleEvent};
 use crate::rates::{Container, Flag};
 
 /// Container infos kept at most (the oldest is forgotten first).
@@ -23,104 +19,33 @@ const MAX_LATE: usize = 64;
 /// A flag within this of an event that says the same is not marked twice.
 const SAME_MOMENT_MS: f64 = 5_000.0;
 
-/// A container's limits, from `statscope.container`.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct ContainerInfo {
-    pub image: Option<String>,
-    /// CPU limit in cores, if it has one.
-    pub cpu_limit: Option<f64>,
-    /// What set it: `NanoCpus`, `CpuQuota` or `CpusetCpus`.
-    pub cpu_limit_from: Option<String>,
-    pub memory_limit_bytes: Option<f64>,
-}
-
-/// One lifecycle event, from `statscope.event`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LifecycleEvent {
-    pub id: String,
-    pub name: String,
-    /// Docker's action: `start`, `die`, `oom`, `restart`, `kill`, `stop`, …
-    pub action: String,
-    pub t_ms: f64,
-    pub exit_code: Option<i64>,
-}
-
-impl LifecycleEvent {
-    /// The mark it draws, if it draws one (kill and stop are followed by a die, which does).
-    pub fn mark_kind(&self) -> Option<MarkKind> {
-        match self.action.as_str() {
-            "start" => Some(MarkKind::Start),
-            "die" => Some(MarkKind::Die),
-            "restart" => Some(MarkKind::Restart),
-            "oom" => Some(MarkKind::Oom),
-            _ => None,
-        }
-    }
-
-    /// A sentence for the tooltip.
-    pub fn describe(&self) -> String {
-        match (self.action.as_str(), self.exit_code) {
-            ("oom", _) => "killed by the kernel's OOM killer (out of memory)".into(),
-            ("die", Some(137)) => "died, exit code 137 (SIGKILL: OOM kill or docker kill)".into(),
-            ("die", Some(code)) => format!("died, exit code {code}"),
-            ("die", None) => "died".into(),
-            ("start", _) => "started".into(),
-            ("restart", _) => "restarted".into(),
-            (other, _) => other.to_string(),
-        }
+/// The mark an event draws, if it draws one (kill and stop are followed by a die, which does).
+pub fn mark_kind(e: &LifecycleEvent) -> Option<MarkKind> {
+    match e.action.as_str() {
+        "start" => Some(MarkKind::Start),
+        "die" => Some(MarkKind::Die),
+        "restart" => Some(MarkKind::Restart),
+        "oom" => Some(MarkKind::Oom),
+        _ => None,
     }
 }
 
-/// The wire form of both messages (unknown fields are ignored: the protocol may grow). Read from
-/// the whole control object (its `type`, `source`… are unknown fields here); a key given twice
-/// keeps its last value.
-#[derive(Default)]
-pub(crate) struct Message {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub image: Option<String>,
-    pub cpu_limit: Option<f64>,
-    pub cpu_limit_from: Option<String>,
-    pub memory_limit_bytes: Option<f64>,
-    pub action: Option<String>,
-    pub time: Option<String>,
-    pub exit_code: Option<i64>,
+/// A sentence for the tooltip.
+pub fn describe(e: &LifecycleEvent) -> String {
+    match (e.action.as_str(), e.exit_code) {
+        ("oom", _) => "killed by the kernel's OOM killer (out of memory)".into(),
+        ("die", Some(137)) => "died, exit code 137 (SIGKILL: OOM kill or docker kill)".into(),
+        ("die", Some(code)) => format!("died, exit code {code}"),
+        ("die", None) => "died".into(),
+        ("start", _) => "started".into(),
+        ("restart", _) => "restarted".into(),
+        (other, _) => other.to_string(),
+    }
 }
 
-// By hand rather than derived: a derive refuses a key given twice, and the page used to read these
-// fields out of a `serde_json::Map`, where the last one wins. (It used to, via `#[serde(flatten)]`
-// into a `serde_json::Value`: ~20 KB of WebAssembly for one message.)
-impl<'de> Deserialize<'de> for Message {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> Visitor<'de> for Visit {
-            type Value = Message;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("struct Message")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
-                let mut m = Message::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match &*key {
-                        "id" => m.id = map.next_value()?,
-                        "name" => m.name = map.next_value()?,
-                        "image" => m.image = map.next_value()?,
-                        "cpuLimit" => m.cpu_limit = map.next_value()?,
-                        "cpuLimitFrom" => m.cpu_limit_from = map.next_value()?,
-                        "memoryLimitBytes" => m.memory_limit_bytes = map.next_value()?,
-                        "action" => m.action = map.next_value()?,
-                        "time" => m.time = map.next_value()?,
-                        "exitCode" => m.exit_code = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(m)
-            }
-        }
-        d.deserialize_map(Visit)
-    }
+/// When it happened, ms since the epoch.
+pub fn t_ms(e: &LifecycleEvent) -> f64 {
+    e.time.unix_ms()
 }
 
 /// Do two IDs name the same container (one may be the short form of the other)?
@@ -141,18 +66,9 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    /// Takes a `statscope.container` message. Errors say what is wrong.
-    pub(crate) fn on_container(&mut self, m: Message) -> Result<(), String> {
-        let id =
-            m.id.filter(|id| !id.is_empty())
-                .ok_or("statscope.container without id")?;
-        let positive = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0);
-        let info = ContainerInfo {
-            image: m.image,
-            cpu_limit: positive(m.cpu_limit),
-            cpu_limit_from: m.cpu_limit_from,
-            memory_limit_bytes: positive(m.memory_limit_bytes),
-        };
+    /// Takes a `statscope.container` message (the protocol module checked its fields).
+    pub fn on_container(&mut self, info: ContainerInfo) {
+        let id = info.id.clone();
         if self.infos.insert(id.clone(), info).is_none() {
             self.info_order.push_back(id);
             while self.info_order.len() > MAX_INFOS {
@@ -161,29 +77,16 @@ impl Lifecycle {
                 }
             }
         }
-        Ok(())
     }
 
     /// Takes a `statscope.event` message.
-    pub(crate) fn on_event(&mut self, m: Message) -> Result<(), String> {
-        let id =
-            m.id.filter(|id| !id.is_empty())
-                .ok_or("statscope.event without id")?;
-        let action = m.action.ok_or("statscope.event without action")?;
-        let time = m.time.ok_or("statscope.event without time")?;
-        let t = Timestamp::parse_rfc3339(&time)?;
-        if action == "destroy" {
-            self.infos.remove(&id);
-            self.info_order.retain(|i| i != &id);
+    pub fn on_event(&mut self, event: LifecycleEvent) {
+        if event.action == "destroy" {
+            self.infos.remove(&event.id);
+            self.info_order.retain(|i| i != &event.id);
         }
-        self.event_order.push_back(id.clone());
-        self.events.get_or_default(&id).push_back(LifecycleEvent {
-            id,
-            name: m.name.unwrap_or_default(),
-            action,
-            t_ms: t.unix_ms(),
-            exit_code: m.exit_code,
-        });
+        self.event_order.push_back(event.id.clone());
+        self.events.get_or_default(&event.id).push_back(event);
         while self.event_order.len() > MAX_EVENTS {
             let Some(oldest) = self.event_order.pop_front() else {
                 break;
@@ -195,7 +98,6 @@ impl Lifecycle {
                 }
             }
         }
-        Ok(())
     }
 
     /// Remembers a late sample of `id` at `t_ms`.
@@ -249,12 +151,12 @@ impl Lifecycle {
         let inside = |t: f64| (x0..=x1).contains(&t);
         let mut marks: Vec<Mark> = self
             .events_of(id)
-            .filter(|e| inside(e.t_ms))
+            .filter(|e| inside(t_ms(e)))
             .filter_map(|e| {
                 Some(Mark {
-                    t: e.t_ms,
-                    y: y_at(e.t_ms),
-                    kind: e.mark_kind()?,
+                    t: t_ms(e),
+                    y: y_at(t_ms(e)),
+                    kind: mark_kind(e)?,
                 })
             })
             .collect();
@@ -299,38 +201,45 @@ impl Lifecycle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Timestamp;
+    use crate::protocol::Message;
 
     fn message(json: &str) -> Message {
-        serde_json::from_str(json).expect("message")
+        Message::decode(json)
+            .expect("message")
+            .expect("statscope's")
+    }
+
+    fn event(json: &str) -> LifecycleEvent {
+        match message(json) {
+            Message::Event(e) => e,
+            m => panic!("{m:?}"),
+        }
     }
 
     #[test]
     fn infos_and_events_are_kept_bounded_and_matched_by_short_ids() {
         let mut l = Lifecycle::default();
         let id = "a".repeat(64);
-        l.on_container(message(&format!(
+        let Message::Container(info) = message(&format!(
             r#"{{"type":"statscope.container","id":"{id}","cpuLimit":0.5,"cpuLimitFrom":"NanoCpus","memoryLimitBytes":null}}"#
-        )))
-        .expect("ok");
+        )) else {
+            panic!("container info")
+        };
+        l.on_container(info);
         assert_eq!(l.info(&id).and_then(|i| i.cpu_limit), Some(0.5));
         assert_eq!(l.info(&id[..12]).and_then(|i| i.cpu_limit), Some(0.5));
         assert_eq!(l.info(&id).and_then(|i| i.memory_limit_bytes), None);
         for i in 0..(MAX_EVENTS + 10) {
-            l.on_event(message(&format!(
-                r#"{{"id":"{id}","action":"oom","time":"2026-11-24T05:00:{:02}.5Z"}}"#,
+            l.on_event(event(&format!(
+                r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T05:00:{:02}.5Z"}}"#,
                 i % 60
-            )))
-            .expect("ok");
+            )));
         }
         assert_eq!(l.event_count(), MAX_EVENTS);
-        assert!(l.on_event(message(r#"{"id":"x","action":"die"}"#)).is_err());
-        assert!(l
-            .on_event(message(r#"{"id":"x","action":"die","time":"yesterday"}"#))
-            .is_err());
-        l.on_event(message(&format!(
-            r#"{{"id":"{id}","action":"destroy","time":"2026-11-24T05:01:00Z"}}"#
-        )))
-        .expect("ok");
+        l.on_event(event(&format!(
+            r#"{{"type":"statscope.event","id":"{id}","action":"destroy","time":"2026-11-24T05:01:00Z"}}"#
+        )));
         assert_eq!(l.info(&id), None, "destroy forgets the limits");
     }
 
@@ -340,17 +249,18 @@ mod tests {
             id: "x".into(),
             name: "web".into(),
             action: "die".into(),
-            t_ms: 0.0,
+            time: Timestamp::from_unix_ns(0),
             exit_code: Some(137),
+            signal: None,
         };
-        assert_eq!(e.mark_kind(), Some(MarkKind::Die));
-        assert!(e.describe().contains("137"));
+        assert_eq!(mark_kind(&e), Some(MarkKind::Die));
+        assert!(describe(&e).contains("137"));
         let kill = LifecycleEvent {
             action: "kill".into(),
             ..e
         };
         assert_eq!(
-            kill.mark_kind(),
+            mark_kind(&kill),
             None,
             "a kill is marked by the die that follows"
         );

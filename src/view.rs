@@ -12,98 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::metrics::{Metric, Unit};
+
 use crate::idmap::IdSet;
 use crate::rates::{Basis, Point};
-
-/// The quantity plotted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Metric {
-    /// CPU %, on the chosen [`CpuScale`].
-    #[default]
-    Cpu,
-    /// Memory in use, bytes (docker CLI: without inactive file pages).
-    Memory,
-    /// Memory in use, % of the container's memory limit.
-    MemoryPercent,
-    /// Network received, bytes/s.
-    NetRx,
-    /// Network transmitted, bytes/s.
-    NetTx,
-    /// Block device reads, bytes/s.
-    BlockRead,
-    /// Block device writes, bytes/s.
-    BlockWrite,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 7] = [
-        Metric::Cpu,
-        Metric::Memory,
-        Metric::MemoryPercent,
-        Metric::NetRx,
-        Metric::NetTx,
-        Metric::BlockRead,
-        Metric::BlockWrite,
-    ];
-
-    /// The name JS uses (`"cpu"`, `"memory"`, `"memoryPercent"`, `"netRx"`, …).
-    pub fn key(self) -> &'static str {
-        match self {
-            Metric::Cpu => "cpu",
-            Metric::Memory => "memory",
-            Metric::MemoryPercent => "memoryPercent",
-            Metric::NetRx => "netRx",
-            Metric::NetTx => "netTx",
-            Metric::BlockRead => "blockRead",
-            Metric::BlockWrite => "blockWrite",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Metric> {
-        Metric::ALL.into_iter().find(|m| m.key() == key)
-    }
-
-    /// A human title for the axis and the canvas's accessible name.
-    pub fn title(self) -> &'static str {
-        match self {
-            Metric::Cpu => "CPU",
-            Metric::Memory => "Memory",
-            Metric::MemoryPercent => "Memory % of limit",
-            Metric::NetRx => "Network received",
-            Metric::NetTx => "Network sent",
-            Metric::BlockRead => "Block read",
-            Metric::BlockWrite => "Block write",
-        }
-    }
-
-    /// How its values print.
-    pub fn unit(self) -> Unit {
-        match self {
-            Metric::Cpu | Metric::MemoryPercent => Unit::Percent,
-            Metric::Memory => Unit::Bytes,
-            _ => Unit::BytesPerSecond,
-        }
-    }
-
-    /// A rate (a derivative of a counter), as opposed to a gauge (memory).
-    pub fn is_rate(self) -> bool {
-        !matches!(self, Metric::Memory | Metric::MemoryPercent)
-    }
-
-    /// The raw value of a point (CPU on the docker CLI's per-core scale).
-    pub fn raw(self, p: &Point) -> Option<f64> {
-        match self {
-            Metric::Cpu => p.cpu_percent(),
-            Metric::Memory => p.mem_usage_bytes(),
-            Metric::MemoryPercent => p.mem_percent(),
-            Metric::NetRx => p.net_rx_bytes_per_s(),
-            Metric::NetTx => p.net_tx_bytes_per_s(),
-            Metric::BlockRead => p.blk_read_bytes_per_s(),
-            Metric::BlockWrite => p.blk_write_bytes_per_s(),
-        }
-    }
-}
 
 /// What 100 % of CPU means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -155,61 +67,6 @@ pub fn value(metric: Metric, scale: CpuScale, limit_cores: Option<f64>, p: &Poin
         return Some(raw);
     }
     Some(raw / scale.divisor(p, limit_cores)?)
-}
-
-/// Units of printed values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
-    Percent,
-    /// Memory: binary multiples, as the docker CLI prints memory (KiB, MiB, GiB).
-    Bytes,
-    /// I/O rates: decimal multiples, as the docker CLI prints network and block I/O (kB, MB).
-    BytesPerSecond,
-}
-
-impl Unit {
-    /// The divisor and suffix that make `max` print as a number below 1000 (1024 for bytes).
-    pub fn scale_for(self, max: f64) -> (f64, &'static str) {
-        match self {
-            Unit::Percent => (1.0, "%"),
-            Unit::Bytes => {
-                const UNITS: [&str; 5] = [" B", " KiB", " MiB", " GiB", " TiB"];
-                let mut div = 1.0;
-                let mut i = 0;
-                while i + 1 < UNITS.len() && max >= div * 1024.0 {
-                    div *= 1024.0;
-                    i += 1;
-                }
-                (div, UNITS[i])
-            }
-            Unit::BytesPerSecond => {
-                const UNITS: [&str; 5] = [" B/s", " kB/s", " MB/s", " GB/s", " TB/s"];
-                let mut div = 1.0;
-                let mut i = 0;
-                while i + 1 < UNITS.len() && max >= div * 1000.0 {
-                    div *= 1000.0;
-                    i += 1;
-                }
-                (div, UNITS[i])
-            }
-        }
-    }
-
-    /// One value for people: `12.5%`, `48.3 MiB`, `1.21 MB/s`.
-    pub fn format(self, v: f64) -> String {
-        if !v.is_finite() {
-            return "–".into();
-        }
-        let (div, suffix) = self.scale_for(v.abs());
-        let x = v / div;
-        match self {
-            Unit::Percent => format!("{x:.1}%"),
-            _ if div == 1.0 => format!("{x:.0}{suffix}"),
-            _ if x.abs() < 10.0 => format!("{x:.2}{suffix}"),
-            _ if x.abs() < 100.0 => format!("{x:.1}{suffix}"),
-            _ => format!("{x:.0}{suffix}"),
-        }
-    }
 }
 
 /// Which containers are shown.

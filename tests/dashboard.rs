@@ -339,7 +339,7 @@ fn the_chart_draws_one_path_per_segment_with_breaks_at_resets() {
 
 #[test]
 fn before_any_sample_the_chart_says_it_is_waiting() {
-    let mut d = dashboard(Options::default());
+    let d = dashboard(Options::default());
     let view = d.view(0);
     assert_eq!(view.x_range, (0.0, 0.0));
     let mut svg = String::new();

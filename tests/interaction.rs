@@ -280,10 +280,11 @@ fn the_tooltip_snaps_to_the_nearest_points_and_explains_the_number() {
         .find(|r| r.name == "ss-burn")
         .expect("burn row");
     assert_eq!(row.t_ms, t, "snapped to the sample");
-    assert_eq!(row.cpu, format!("{cpu:.1}%"));
-    assert_eq!(row.value, row.cpu);
+    assert_eq!(row.value_of(Metric::Cpu), format!("{cpu:.1}%"));
+    assert_eq!(row.value, row.value_of(Metric::Cpu));
     assert!(
-        row.memory.ends_with("iB") && row.net_rx.ends_with("B/s"),
+        row.value_of(Metric::Memory).ends_with("iB")
+            && row.value_of(Metric::NetRx).ends_with("B/s"),
         "{row:?}"
     );
     assert_eq!(tip.rows[0].name, "ss-burn", "highest value first");
@@ -341,7 +342,7 @@ fn the_tooltip_snaps_to_the_nearest_points_and_explains_the_number() {
         .as_deref()
         .expect("explain")
         .contains("÷ CPU limit 0.5 cores"));
-    assert_eq!(row.cpu, format!("{:.1}%", cpu / 0.5));
+    assert_eq!(row.value_of(Metric::Cpu), format!("{:.1}%", cpu / 0.5));
 }
 
 #[test]

@@ -1,8 +1,9 @@
 // statscope's page: starts one Dashboard (Rust → Wasm) on the canvas, wires the toolbar to it and
-// exposes it as window.statscope. URL parameters: ?feed=ws://host:port/ws  ?window=300 (seconds)
-// ?ttl=60 (seconds)  ?theme=light|dark|auto  ?metric=cpu|memory|…  ?scale=core|host|limit
-// ?top=10  ?smooth=10  ?token=… (passed to the default feed).
-import init, { Dashboard } from "../pkg/statscope.js";
+// exposes it as window.statscope. URL parameters are the options schema's (`optionSchema()` lists
+// them; the README too): ?feed=ws://host:port/ws  ?window=300  ?ttl=60  ?theme=light|dark|auto
+// ?metric=cpu|memory|…  ?scale=core|host|limit  ?sort=name|value  ?top=10  ?filter=web  ?smooth=10
+// and ?token=… (passed to the default feed). The metric choices come from the metrics table.
+import init, { Dashboard, metrics, optionsFromUrl } from "../pkg/statscope.js";
 
 // Errors anywhere on the page are kept here, for diagnostics and the end-to-end test.
 window.statscopeErrors = [];
@@ -10,8 +11,6 @@ addEventListener("error", (e) => window.statscopeErrors.push(String(e.message)))
 addEventListener("unhandledrejection", (e) => window.statscopeErrors.push(String(e.reason)));
 
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const number = (name) => (params.has(name) ? Number(params.get(name)) : undefined);
 
 /** Saves `data` (a string or a data: URL) as a file named `name`. */
 function download(name, href) {
@@ -27,18 +26,12 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 
 try {
   await init();
+  for (const m of metrics()) $("ctl-metric").append(new Option(m.label, m.key));
   const options = {
+    ...optionsFromUrl(location.search),
     status: $("statscope-status"),
     legend: $("statscope-legend"),
   };
-  if (params.has("feed")) options.feed = params.get("feed");
-  if (params.has("window")) options.windowSeconds = number("window");
-  if (params.has("ttl")) options.ttlSeconds = number("ttl");
-  if (params.has("theme")) options.theme = params.get("theme");
-  if (params.has("metric")) options.metric = params.get("metric");
-  if (params.has("scale")) options.cpuScale = params.get("scale");
-  if (params.has("top")) options.topN = number("top");
-  if (params.has("smooth")) options.smooth = number("smooth");
   const d = new Dashboard($("statscope-canvas"), options);
   window.statscope = d;
 

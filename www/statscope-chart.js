@@ -1,12 +1,14 @@
 // <statscope-chart feed="ws://host:8080/ws" window="300" ttl="60" theme="auto" metric="cpu"
-//                  cpu-scale="core" top-n="10" smooth="0" filter="">
+//                  cpu-scale="core" sort="name" top-n="10" smooth="0" filter="" …>
 // A live statscope chart in one tag, for dashboards. Load this module once:
 //   <script type="module" src="http://host:8080/www/statscope-chart.js"></script>
+// Its attributes are the options schema's (`optionSchema()` lists every option with its attribute).
 // The element's `dashboard` property is the running Dashboard handle (snapshot(), ingest(),
 // pause(), resume(), status()). It is destroyed when the element leaves the page.
-import init, { Dashboard } from "../pkg/statscope.js";
+import init, { Dashboard, optionSchema, optionsFromAttributes } from "../pkg/statscope.js";
 
-const ready = init(new URL("../pkg/statscope_bg.wasm", import.meta.url));
+await init(new URL("../pkg/statscope_bg.wasm", import.meta.url));
+const ATTRIBUTES = optionSchema().flatMap((o) => (o.attribute ? [o.attribute] : []));
 
 const STYLE = `
   :host { display: block; font: 13px/1.4 system-ui, sans-serif; color: inherit; }
@@ -27,7 +29,7 @@ const STYLE = `
 `;
 
 class StatscopeChart extends HTMLElement {
-  static observedAttributes = ["feed", "window", "ttl", "theme", "metric", "cpu-scale", "top-n", "smooth", "filter"];
+  static observedAttributes = ATTRIBUTES;
 
   connectedCallback() {
     const root = this.shadowRoot ?? this.attachShadow({ mode: "open" });
@@ -47,21 +49,14 @@ class StatscopeChart extends HTMLElement {
     }
   }
 
-  async #start() {
-    await ready;
+  #start() {
     if (!this.isConnected) return;
     const root = this.shadowRoot;
-    const options = { status: root.querySelector(".status"), legend: root.querySelector("ul") };
-    const attr = (name) => this.getAttribute(name);
-    if (attr("feed")) options.feed = attr("feed");
-    if (attr("window")) options.windowSeconds = Number(attr("window"));
-    if (attr("ttl")) options.ttlSeconds = Number(attr("ttl"));
-    if (attr("theme")) options.theme = attr("theme");
-    if (attr("metric")) options.metric = attr("metric");
-    if (attr("cpu-scale")) options.cpuScale = attr("cpu-scale");
-    if (attr("top-n")) options.topN = Number(attr("top-n"));
-    if (attr("smooth")) options.smooth = Number(attr("smooth"));
-    if (attr("filter")) options.filter = attr("filter");
+    const options = {
+      ...optionsFromAttributes(this),
+      status: root.querySelector(".status"),
+      legend: root.querySelector("ul"),
+    };
     this.dashboard?.destroy();
     try {
       this.dashboard = new Dashboard(root.querySelector("canvas"), options);

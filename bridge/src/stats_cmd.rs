@@ -15,7 +15,7 @@ use std::io::{self, BufRead, Write};
 
 use statscope_core::figures::{docker_json_line, short_id, Figures};
 use statscope_core::protocol::Message;
-use statscope_core::report::{csv_row, CSV_HEADER};
+use statscope_core::report::{csv_header, csv_row};
 use statscope_core::{OsType, RateEngine, Stats};
 
 /// The output format.
@@ -63,7 +63,7 @@ pub fn run(
     };
     let mut row = String::new();
     if format == Format::Csv {
-        writeln!(out, "{CSV_HEADER}")?;
+        writeln!(out, "{}", csv_header())?;
     }
     for (index, line) in input.split(b'\n').enumerate() {
         let line = line?;

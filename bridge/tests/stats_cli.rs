@@ -104,6 +104,8 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
         lines.next(),
         Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,flag")
     );
+    // time, id, name, one column per metric, flag.
+    const FLAG: usize = 10;
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let input_lines = std::fs::read_to_string(RECORDING)
         .expect("recording")
@@ -113,16 +115,16 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
     let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2]).collect();
     assert_eq!(names.len(), 5, "{names:?}");
     for flag in ["first", "reset", "stopped", ""] {
-        assert!(rows.iter().any(|r| r[10] == flag), "no {flag:?} row");
+        assert!(rows.iter().any(|r| r[FLAG] == flag), "no {flag:?} row");
     }
     for r in &rows {
-        assert_eq!(r.len(), 11, "{r:?}");
+        assert_eq!(r.len(), FLAG + 1, "{r:?}");
         let rates = [r[3], r[6], r[7], r[8], r[9]];
-        if ["first", "reset", "stopped"].contains(&r[10]) {
+        if ["first", "reset", "stopped"].contains(&r[FLAG]) {
             assert!(
                 rates.iter().all(|c| c.is_empty()),
                 "rates on a {} row: {r:?}",
-                r[10]
+                r[FLAG]
             );
         } else {
             for c in rates {
@@ -134,7 +136,7 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
     // The CPU burner runs under --cpus 0.5: its rates sit near 50 %, never a spike.
     let burn: Vec<f64> = rows
         .iter()
-        .filter(|r| r[2] == "ss-burn" && r[10].is_empty())
+        .filter(|r| r[2] == "ss-burn" && r[FLAG].is_empty())
         .map(|r| r[3].parse().expect("cpu"))
         .collect();
     assert!(burn.len() > 10);

@@ -20,12 +20,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use serde::Deserialize;
 use statscope::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES};
 use statscope::figures::{docker_json_line, short_id, Figures};
 use statscope::model::parse_frame_lenient;
+use statscope::protocol::Message;
 use statscope::rates::Status;
-use statscope::report::{csv_row, CSV_HEADER};
+use statscope::report::{csv_header, csv_row};
 use statscope::{parse_frame, EngineConfig, Flag, OsType, Point, RateEngine, Stats};
 
 /// The lines of an input: split at `\n` (a trailing `\n` leaves a last empty line, as
@@ -340,19 +340,8 @@ pub fn check_object_shapes(text: &str) {
 // spaces to `MAX_FRAME_BYTES + 1 + (second byte % 3)` bytes. (Frames just under the limit cost a
 // megabyte of parsing each, too slow to fuzz: [`check_frame_size_limit`] tests the exact edge.)
 
-/// statscope's own messages, as the page reads them: a mirror of the private `dashboard::Control`
-/// (same fields, unknown keys allowed), for the harness's independent classification of a frame.
-#[derive(Deserialize)]
-struct ControlShape {
-    #[serde(rename = "type")]
-    _kind: String,
-    #[serde(rename = "source")]
-    _source: Option<String>,
-    #[serde(rename = "describe")]
-    _describe: Option<String>,
-    #[serde(rename = "frames")]
-    _frames: Option<u64>,
-}
+/// Fields of a CSV record: time, id, name, one per metric, flag.
+const CSV_FIELDS: usize = 3 + statscope::metrics::METRICS.len() + 1;
 
 /// What a frame is, by the harness's own reading of the page's rules.
 #[derive(Debug, PartialEq, Eq)]
@@ -371,10 +360,14 @@ fn classify(frame: &str) -> FrameKind {
     if frame.len() > MAX_FRAME_BYTES {
         return FrameKind::Oversized;
     }
-    if frame.trim_start().starts_with("{\"type\"")
-        && serde_json::from_str::<ControlShape>(frame).is_ok()
-    {
-        return FrameKind::Control;
+    // statscope's messages are the protocol module's to recognize (tested there): a good one is a
+    // message, a bad one a malformed frame, a framed object of another `type` is read as stats.
+    if Message::is_framed(frame) {
+        match Message::decode(frame) {
+            Ok(Some(_)) => return FrameKind::Control,
+            Err(_) => return FrameKind::Parsed { good: 0, bad: 1 },
+            Ok(None) => {}
+        }
     }
     let (good, bad) = lenient_model(frame);
     FrameKind::Parsed { good, bad }
@@ -664,7 +657,7 @@ pub struct StatsLines {
 /// UTF-8 or not a stats object is bad; every other line is one json line and one csv row.
 pub fn stats_lines(data: &[u8], os: OsType) -> StatsLines {
     let mut out = StatsLines {
-        csv: format!("{CSV_HEADER}\n"),
+        csv: format!("{}\n", csv_header()),
         ..StatsLines::default()
     };
     let mut engine = RateEngine::new(EngineConfig {
@@ -699,8 +692,8 @@ pub fn stats_lines(data: &[u8], os: OsType) -> StatsLines {
         csv_row(&mut row, &sample, &points[0]);
         assert_eq!(
             csv_records(&row),
-            vec![11],
-            "a csv row that is not one record of 11 fields: {row:?}"
+            vec![CSV_FIELDS],
+            "a csv row that is not one record of {CSV_FIELDS} fields: {row:?}"
         );
         out.csv.push_str(&row);
     }
@@ -750,7 +743,7 @@ pub fn check_stats_lines(data: &[u8]) {
             "csv records != good lines + header"
         );
         assert!(
-            records.iter().all(|&n| n == 11),
+            records.iter().all(|&n| n == CSV_FIELDS),
             "csv field counts {records:?}"
         );
     }

@@ -4,7 +4,7 @@
 //! `shared/docs/docker-stats.md` §2): CPU % from the sample and its own `precpu_stats`, memory without
 //! inactive file pages, cumulative network and block I/O, PIDs, and the exact column strings.
 //! Stateless, like the CLI: each sample stands alone. Rates over the engine's own history live in
-//! [`crate::rates`], which reuses [`cpu_percent_unix`] so both compute CPU % the same way.
+//! [`crate::rates`], which computes CPU % with the same [`cpu_percent`].
 //!
 //! Deliberate fidelity: the Windows CPU formula keeps the CLI's unguarded `uint64` subtraction, so a
 //! restart inside an open stream prints the same absurd value the CLI prints (the engine does not).
@@ -12,20 +12,28 @@
 use crate::model::{BlkioStats, CpuStats, MemoryStats, NetworkTotals, OsType, Stats};
 use crate::units::{bytes_size, format_fixed, human_size_with_precision};
 
-/// The docker CLI formula for CPU % on Linux: Δcontainer / Δsystem × online CPUs × 100.
-///
-/// Each counter is converted to `f64` before subtracting, as Go does. The CPU count comes from the
-/// *current* sample only: `online_cpus`, else `len(percpu_usage)`; with neither, the result is 0.
-/// A non-positive Δ (idle, counter reset, same `/proc/stat` reading) gives 0, never a negative.
-pub fn cpu_percent_unix(pre_total_ns: u64, pre_system_ns: u64, cur: &CpuStats) -> f64 {
-    let cpu_delta = cur.cpu_usage.total_usage as f64 - pre_total_ns as f64;
-    let system_delta = cur.system_cpu_usage as f64 - pre_system_ns as f64;
-    let online = online_cpus(cur) as f64;
+/// The docker CLI's CPU formula, once: Δcontainer / Δsystem × CPUs × 100, and 0 when either Δ is
+/// not positive (idle, a counter reset, the same `/proc/stat` reading), never a negative and never a
+/// division by zero. [`cpu_percent_unix`] (the CLI's figure) and the engine ([`crate::rates`]) both
+/// compute CPU % with it; on Windows the engine passes possible 100 ns intervals as Δsystem and 1 CPU.
+pub fn cpu_percent(cpu_delta: f64, system_delta: f64, cpus: f64) -> f64 {
     if system_delta > 0.0 && cpu_delta > 0.0 {
-        cpu_delta / system_delta * online * 100.0
+        cpu_delta / system_delta * cpus * 100.0
     } else {
         0.0
     }
+}
+
+/// The docker CLI formula for CPU % on Linux ([`cpu_percent`]) for a sample against `pre`'s counters.
+///
+/// Each counter is converted to `f64` before subtracting, as Go does. The CPU count comes from the
+/// *current* sample only: `online_cpus`, else `len(percpu_usage)`; with neither, the result is 0.
+pub fn cpu_percent_unix(pre_total_ns: u64, pre_system_ns: u64, cur: &CpuStats) -> f64 {
+    cpu_percent(
+        cur.cpu_usage.total_usage as f64 - pre_total_ns as f64,
+        cur.system_cpu_usage as f64 - pre_system_ns as f64,
+        f64::from(online_cpus(cur)),
+    )
 }
 
 /// The CPU count the docker CLI uses: `online_cpus`, else the length of `percpu_usage` (cgroup v1).

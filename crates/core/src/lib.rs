@@ -9,6 +9,7 @@
 //!   reader for the common object.
 //! - [`figures`]: the docker CLI's per-sample formulas (CPU % once, for both the CLI figures and the
 //!   engine) and its printed strings (`docker stats`).
+//! - [`metrics`]: every metric shown, as one table (keys, labels, units, CSV columns, readers).
 //! - [`rates`]: the derivative engine: counters → rates per container with bounded memory.
 //! - [`report`]: the CSV rows of `statscope stats --format csv` (and of the page's export).
 //! - [`protocol`]: every message statscope sends besides Docker's stats, typed, with its encoding.
@@ -22,6 +23,7 @@ pub mod docker_api;
 pub mod figures;
 pub mod idmap;
 pub mod keyed;
+pub mod metrics;
 pub mod model;
 pub mod protocol;
 pub mod rates;

@@ -5,7 +5,7 @@
 //! kept in a ring of the last [`EngineConfig::history_points`] points per container. The rules, stated
 //! once:
 //!
-//! - **CPU %** is the docker CLI formula ([`crate::figures::cpu_percent_unix`]):
+//! - **CPU %** is the docker CLI formula ([`crate::figures::cpu_percent`]):
 //!   Δ`total_usage` / Δ`system_cpu_usage` × online CPUs × 100, CPU count from the current sample.
 //!   The previous counters are the sample's own `precpu_stats` when they are real (`preread` set and,
 //!   on Linux, `precpu_stats.system_cpu_usage` > 0); otherwise the engine's own previous sample of
@@ -434,15 +434,14 @@ impl Container {
     }
 }
 
-/// CPU % from the deltas, with the docker CLI's guards (0 when either delta is not positive).
+/// CPU % from the deltas: the docker CLI's formula ([`figures::cpu_percent`]). On Windows Δsystem
+/// already counts every processor's possible intervals, so the CPU count is 1.
 fn cpu_from(e: &CpuExplain, os: OsType) -> f64 {
-    if e.system_delta <= 0.0 || e.cpu_delta <= 0.0 {
-        return 0.0;
-    }
-    match os {
-        OsType::Linux => e.cpu_delta / e.system_delta * f64::from(e.cpus) * 100.0,
-        OsType::Windows => e.cpu_delta / e.system_delta * 100.0,
-    }
+    let cpus = match os {
+        OsType::Linux => f64::from(e.cpus),
+        OsType::Windows => 1.0,
+    };
+    figures::cpu_percent(e.cpu_delta, e.system_delta, cpus)
 }
 
 fn clamp_i64(v: i128) -> i64 {

@@ -4,6 +4,22 @@
 use super::fast;
 use super::stats::{MapOnly, ParseError, Stats};
 
+impl Stats {
+    /// Parses one stats object (one line of the stats stream).
+    pub fn from_json(text: &str) -> Result<Stats, ParseError> {
+        let text = text.trim();
+        match text.as_bytes().first() {
+            Some(b'{') => match fast::object(text) {
+                Some(one) => Ok(one),
+                None => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
+            },
+            Some(b'[') => Err(ParseError::FrameShape("an array (expected one object)")),
+            None => Err(ParseError::FrameShape("an empty text")),
+            Some(_) => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
+        }
+    }
+}
+
 /// A frame read object by object: the stats that parsed, and an error for each element that did not.
 #[derive(Debug, Default)]
 pub struct FrameParse {

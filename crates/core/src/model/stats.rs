@@ -6,7 +6,6 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::fast;
 use super::time::Timestamp;
 
 /// `null` → `T::default()`; otherwise `T` as usual. Go encodes nil lists and maps as `null`.
@@ -554,20 +553,6 @@ impl From<serde_json::Error> for ParseError {
 }
 
 impl Stats {
-    /// Parses one stats object (one line of the stats stream).
-    pub fn from_json(text: &str) -> Result<Stats, ParseError> {
-        let text = text.trim();
-        match text.as_bytes().first() {
-            Some(b'{') => match fast::object(text) {
-                Some(one) => Ok(one),
-                None => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
-            },
-            Some(b'[') => Err(ParseError::FrameShape("an array (expected one object)")),
-            None => Err(ParseError::FrameShape("an empty text")),
-            Some(_) => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
-        }
-    }
-
     /// The container name as the docker CLI prints it: Docker's leading `/` removed; `--` when empty.
     pub fn display_name(&self) -> &str {
         let mut chars = self.name.chars();

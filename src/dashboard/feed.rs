@@ -1,0 +1,223 @@
+//! The feed's intake: frames in, micro-batches through the engine, and what the feed said about
+//! itself. [`Intake::ingest`] takes one WebSocket frame: Docker stats (an object or an array) are
+//! parsed and queued; statscope's own messages ([`Message`], recognized by the protocol module)
+//! update the feed's info and the containers' lifecycle. A bad frame, or a bad object inside an
+//! array, is counted (`malformed`, per object) and its error kept for the status line; the other
+//! objects of the frame are kept. Frames over [`MAX_FRAME_BYTES`] are refused unparsed.
+//! [`Intake::flush`] applies everything queued as one micro-batch (`updateStateByKey`), and gives a
+//! colour to each container that arrived with it.
+
+use serde::Serialize;
+
+use crate::chart::ColorSlots;
+use crate::lifecycle::Lifecycle;
+use crate::model::{parse_frame_lenient, Stats};
+use crate::protocol::Message;
+use crate::rates::{EngineConfig, Flag, RateEngine};
+
+/// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
+pub const MAX_FRAME_BYTES: usize = 1 << 20;
+
+/// What the feed has delivered, for the status line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedCounts {
+    /// Frames received.
+    pub frames: u64,
+    /// Stats objects received.
+    pub samples: u64,
+    /// Malformed inputs, counted per object: a frame that is not JSON counts 1, and each bad
+    /// element of an array frame counts 1 (the good ones are kept).
+    pub malformed: u64,
+    /// Frames over the size limit (counted, dropped unparsed).
+    pub oversized: u64,
+    /// Frames the bridge dropped because this page fell behind.
+    pub bridge_dropped: u64,
+    /// The last malformed frame's error.
+    pub last_error: Option<String>,
+    /// What the bridge said it relays (`docker`, `demo`, `replay`), if it said.
+    pub source: Option<String>,
+    /// The bridge's one-line description of the source.
+    pub describe: Option<String>,
+}
+
+/// What a flush did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flushed {
+    /// Samples were applied.
+    pub applied: bool,
+    /// Containers left the engine (evicted): whatever refers to them by ID may forget them.
+    pub left: bool,
+}
+
+/// The intake (see the module docs).
+#[derive(Debug)]
+pub struct Intake {
+    engine: RateEngine,
+    pending: Vec<Stats>,
+    counts: FeedCounts,
+    lifecycle: Lifecycle,
+    colors: ColorSlots,
+}
+
+impl Intake {
+    pub fn new(config: EngineConfig, colors: ColorSlots) -> Intake {
+        Intake {
+            engine: RateEngine::new(config),
+            pending: Vec::new(),
+            counts: FeedCounts::default(),
+            lifecycle: Lifecycle::default(),
+            colors,
+        }
+    }
+
+    /// Takes one text frame. Stats are queued for the next [`flush`](Self::flush). Returns whether
+    /// a message changed what is shown (container info, an event) at once.
+    pub fn ingest(&mut self, text: &str) -> bool {
+        if text.len() > MAX_FRAME_BYTES {
+            self.refuse_oversized(text.len());
+            return false;
+        }
+        self.counts.frames += 1;
+        if Message::is_framed(text) {
+            match Message::decode(text) {
+                Ok(Some(message)) => return self.on_message(message),
+                Ok(None) => {}
+                Err(e) => {
+                    self.malformed(1, e.to_string());
+                    return false;
+                }
+            }
+        }
+        let frame = parse_frame_lenient(text);
+        self.counts.samples += frame.samples.len() as u64;
+        self.pending.extend(frame.samples);
+        if let Some(e) = frame.errors.last() {
+            self.malformed(frame.errors.len() as u64, e.to_string());
+        }
+        false
+    }
+
+    /// Takes one frame as UTF-8 bytes (a binary WebSocket frame, or text the browser encoded).
+    pub fn ingest_bytes(&mut self, bytes: &[u8]) -> bool {
+        if bytes.len() > MAX_FRAME_BYTES {
+            self.refuse_oversized(bytes.len());
+            return false;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.ingest(text),
+            Err(e) => {
+                self.refuse(&format!("a frame that is not UTF-8: {e}"));
+                false
+            }
+        }
+    }
+
+    /// Counts a frame that cannot be read at all (not text), with why.
+    pub fn refuse(&mut self, why: &str) {
+        self.counts.frames += 1;
+        self.malformed(1, why.to_string());
+    }
+
+    /// Counts a frame of `len` bytes over [`MAX_FRAME_BYTES`], dropped unread.
+    pub fn refuse_oversized(&mut self, len: usize) {
+        self.counts.frames += 1;
+        self.counts.oversized += 1;
+        self.counts.last_error = Some(format!(
+            "a frame of {len} bytes exceeds the {MAX_FRAME_BYTES} byte limit"
+        ));
+    }
+
+    fn malformed(&mut self, n: u64, mut message: String) {
+        self.counts.malformed += n;
+        if message.len() > 200 {
+            let cut = (0..=200)
+                .rev()
+                .find(|&i| message.is_char_boundary(i))
+                .unwrap_or(0);
+            message.truncate(cut);
+            message.push('…');
+        }
+        self.counts.last_error = Some(message);
+    }
+
+    /// One of statscope's messages; whether it changed what is shown.
+    fn on_message(&mut self, message: Message) -> bool {
+        match message {
+            Message::Hello(hello) => {
+                self.counts.source = Some(hello.source);
+                self.counts.describe = Some(hello.describe);
+                false
+            }
+            Message::Dropped(d) => {
+                self.counts.bridge_dropped += d.frames;
+                false
+            }
+            Message::Container(info) => {
+                self.lifecycle.on_container(info);
+                true
+            }
+            Message::Event(event) => {
+                self.lifecycle.on_event(event);
+                true
+            }
+            Message::Heartbeat | Message::Other(_) => false,
+        }
+    }
+
+    /// Samples queued since the last flush.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Applies the queued samples as one micro-batch; containers new to the engine get a colour.
+    pub fn flush(&mut self) -> Flushed {
+        if self.pending.is_empty() {
+            return Flushed::default();
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let evicted = self.engine.counts().evicted;
+        let points = self.engine.update(&batch, None);
+        for (s, p) in batch.iter().zip(&points) {
+            if p.flag == Flag::Late {
+                let id = if s.id.is_empty() { &s.name } else { &s.id };
+                self.lifecycle.on_late(id, p.t_ms());
+            }
+        }
+        let left = self.engine.counts().evicted > evicted;
+        if left {
+            let engine = &self.engine;
+            self.colors.retain(|id| engine.get(id).is_some());
+            self.lifecycle.retain_late(|id| engine.get(id).is_some());
+        }
+        if self.engine.len() != self.colors.len() {
+            for (id, _) in self.engine.containers() {
+                self.colors.assign(id);
+            }
+        }
+        // Reuse the allocation for the next batch.
+        self.pending = batch;
+        self.pending.clear();
+        Flushed {
+            applied: true,
+            left,
+        }
+    }
+
+    pub fn counts(&self) -> &FeedCounts {
+        &self.counts
+    }
+
+    pub fn engine(&self) -> &RateEngine {
+        &self.engine
+    }
+
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// Each container's colour and dash (given when it arrived).
+    pub fn colors(&self) -> &ColorSlots {
+        &self.colors
+    }
+}

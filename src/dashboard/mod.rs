@@ -1,0 +1,425 @@
+//! The dashboard's logic, without a browser: frames in, micro-batches through the engine, a view,
+//! a legend, a tooltip and a snapshot out. The browser layer owns a [`DashboardCore`] and adds only
+//! the socket, the timers, the canvas and the DOM.
+//!
+//! Split by concern:
+//! - [`feed`]: the intake ([`Intake`]): frames → parsed samples and statscope's messages → one
+//!   micro-batch per [`DashboardCore::flush`] (`updateStateByKey`); colours are given there, when a
+//!   container arrives.
+//! - [`viewer`]: what the viewer chose and where they look ([`Viewer`], [`Settings`]).
+//! - [`outputs`]: what is shown — the containers listed ([`Listing`], computed once per redraw),
+//!   the chart's view, the legend, the tooltip, the screen-reader table, the snapshot, the CSV.
+//!   Queries: none of them changes anything.
+//! - [`options`]: the options' one schema ([`options::OPTIONS`]) and the values the core takes.
+//! - [`status`]: the status line's text and the canvas's accessible name.
+//!
+//! The window ([`DashboardCore::window_ms`]) ends at the newest sample (sample time, so a replay of
+//! an old recording shows too), `window_seconds` long, frozen while paused.
+
+pub mod feed;
+pub mod options;
+pub mod outputs;
+pub mod status;
+pub mod viewer;
+
+pub use feed::{FeedCounts, Flushed, Intake, MAX_FRAME_BYTES};
+pub use options::{Options, OptionsError};
+pub use outputs::{
+    Legend, LegendEntry, Listing, Redraw, Snapshot, SnapshotContainer, TableRow, Tooltip,
+    TooltipMark, TooltipRow, TOOLTIP_ROWS,
+};
+pub use viewer::{Settings, Viewer};
+
+use plotters::style::RGBColor;
+
+use crate::chart::{parse_hex, ColorSlots, Placed};
+use crate::lifecycle::Lifecycle;
+use crate::rates::{EngineConfig, RateEngine};
+use crate::sorting::sort_by;
+use crate::view::{CpuScale, Metric, Selection, SortBy};
+
+/// The shortest time range shown while history is still short.
+const MIN_SPAN_MS: f64 = 30_000.0;
+
+/// Zoom limits: the shortest span shown.
+const MIN_ZOOM_SPAN_MS: f64 = 5_000.0;
+
+/// What changed since the chart was last drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Dirty {
+    /// The chart must be drawn anew.
+    chart: bool,
+    /// Only the cursor or the focus moved (the chart under them did not).
+    cursor: bool,
+}
+
+/// The dashboard without the browser (see the module docs).
+#[derive(Debug)]
+pub struct DashboardCore {
+    options: Options,
+    intake: Intake,
+    viewer: Viewer,
+    dirty: Dirty,
+}
+
+impl DashboardCore {
+    /// A dashboard with validated `options`.
+    pub fn new(options: Options) -> Result<DashboardCore, OptionsError> {
+        options.validate()?;
+        let history_points = options
+            .history_points
+            .unwrap_or(((options.window_seconds * 1.2) as usize).max(600));
+        let ttl_ns = (options.ttl_seconds * 1e9) as i64;
+        let config = EngineConfig {
+            history_points,
+            stopped_ttl_ns: ttl_ns,
+            silent_ttl_ns: ttl_ns.max((options.window_seconds * 1e9) as i64),
+            ..EngineConfig::default()
+        };
+        let palette: Vec<RGBColor> = options.colors.iter().filter_map(|c| parse_hex(c)).collect();
+        Ok(DashboardCore {
+            intake: Intake::new(config, ColorSlots::new(palette)),
+            viewer: Viewer::new(&options),
+            options,
+            dirty: Dirty {
+                chart: true,
+                cursor: false,
+            },
+        })
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    // The feed.
+
+    /// Takes one text frame. Stats are queued for the next [`flush`](Self::flush).
+    pub fn ingest(&mut self, text: &str) {
+        if self.intake.ingest(text) {
+            self.dirty.chart = true;
+        }
+    }
+
+    /// Takes one frame as UTF-8 bytes (a binary WebSocket frame, or text the browser encoded).
+    pub fn ingest_bytes(&mut self, bytes: &[u8]) {
+        if self.intake.ingest_bytes(bytes) {
+            self.dirty.chart = true;
+        }
+    }
+
+    /// Counts a frame that cannot be read at all (not text), with why.
+    pub fn refuse(&mut self, why: &str) {
+        self.intake.refuse(why);
+    }
+
+    /// Counts a frame of `len` bytes over [`MAX_FRAME_BYTES`], dropped unread.
+    pub fn refuse_oversized(&mut self, len: usize) {
+        self.intake.refuse_oversized(len);
+    }
+
+    /// Samples queued since the last flush.
+    pub fn pending(&self) -> usize {
+        self.intake.pending()
+    }
+
+    /// Applies the queued samples as one micro-batch. Returns whether anything changed since the
+    /// chart was last drawn.
+    pub fn flush(&mut self) -> bool {
+        let flushed = self.intake.flush();
+        if flushed.left {
+            let engine = self.intake.engine();
+            self.viewer.selection.retain(|id| engine.get(id).is_some());
+        }
+        self.dirty.chart |= flushed.applied;
+        self.dirty.chart
+    }
+
+    pub fn counts(&self) -> &FeedCounts {
+        self.intake.counts()
+    }
+
+    pub fn engine(&self) -> &RateEngine {
+        self.intake.engine()
+    }
+
+    pub fn lifecycle(&self) -> &Lifecycle {
+        self.intake.lifecycle()
+    }
+
+    // Drawing bookkeeping.
+
+    /// Marks the chart as drawn (the cursor with it).
+    pub fn mark_drawn(&mut self) {
+        self.dirty = Dirty {
+            chart: false,
+            cursor: false,
+        };
+    }
+
+    /// Whether only the cursor or the focus moved since the last draw: the chart can stay, with
+    /// the cursor drawn anew over it ([`Self::cursor_on`]) and the tooltip updated.
+    pub fn cursor_moved(&self) -> bool {
+        self.dirty.cursor && !self.dirty.chart
+    }
+
+    /// Marks the cursor as drawn.
+    pub fn mark_cursor_drawn(&mut self) {
+        self.dirty.cursor = false;
+    }
+
+    /// Forces a redraw (resize, theme change).
+    pub fn mark_changed(&mut self) {
+        self.dirty.chart = true;
+    }
+
+    fn changed(&mut self) {
+        self.dirty.chart = true;
+    }
+
+    fn cursor_changed(&mut self) {
+        self.dirty.cursor = true;
+    }
+
+    // Time.
+
+    fn live_end_ms(&self) -> f64 {
+        self.engine().clock_ns().map_or(0.0, |ns| ns as f64 / 1e6)
+    }
+
+    /// The window shown, ms since the epoch: a zoomed/panned window if there is one, else
+    /// `window_seconds` back from the newest sample (or the pause), starting later while less
+    /// history than that exists, so the curves fill the chart. `(0, 0)` before any sample.
+    pub fn window_ms(&self) -> (f64, f64) {
+        let Some(_) = self.engine().clock_ns() else {
+            return (0.0, 0.0);
+        };
+        if let Some(zoom) = self.viewer.zoom_ms {
+            return zoom;
+        }
+        let end = self
+            .viewer
+            .paused_at_ms
+            .unwrap_or_else(|| self.live_end_ms());
+        let full = end - self.options.window_seconds * 1000.0;
+        let earliest = self
+            .engine()
+            .containers()
+            .filter_map(|(_, c)| c.points().front().map(|p| p.t_ms()))
+            .fold(f64::INFINITY, f64::min);
+        let start = full.max(earliest.min(end - MIN_SPAN_MS));
+        (start, end)
+    }
+
+    /// Freezes the view's time window; data keeps being ingested.
+    pub fn pause(&mut self) {
+        if self.viewer.paused_at_ms.is_none() {
+            self.viewer.paused_at_ms = Some(self.live_end_ms());
+            self.changed();
+        }
+    }
+
+    /// Back to the live window (also out of a zoom), with every point ingested meanwhile.
+    pub fn resume(&mut self) {
+        let paused = self.viewer.paused_at_ms.take().is_some();
+        let zoomed = self.viewer.zoom_ms.take().is_some();
+        if paused || zoomed {
+            self.changed();
+        }
+    }
+
+    /// Pauses or resumes (the Space key).
+    pub fn toggle_pause(&mut self) {
+        if self.is_paused() {
+            self.resume();
+        } else {
+            self.pause();
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.viewer.paused_at_ms.is_some()
+    }
+
+    pub fn is_zoomed(&self) -> bool {
+        self.viewer.zoom_ms.is_some()
+    }
+
+    /// Zooms the time axis by `factor` (< 1 in, > 1 out) around time `at_ms` (kept in place).
+    pub fn zoom(&mut self, factor: f64, at_ms: f64) {
+        let (x0, x1) = self.window_ms();
+        if x1 <= x0 || !factor.is_finite() || factor <= 0.0 {
+            return;
+        }
+        let span = ((x1 - x0) * factor).clamp(MIN_ZOOM_SPAN_MS, self.max_span_ms());
+        let at = at_ms.clamp(x0, x1);
+        let f = (at - x0) / (x1 - x0);
+        let start = at - f * span;
+        self.viewer.zoom_ms = Some((start, start + span));
+        self.changed();
+    }
+
+    /// Moves the time axis by `dt_ms` (positive: later), not past the newest sample.
+    pub fn pan(&mut self, dt_ms: f64) {
+        let (x0, x1) = self.window_ms();
+        if x1 <= x0 || !dt_ms.is_finite() {
+            return;
+        }
+        let live = self.live_end_ms();
+        let dt = dt_ms.min(live - x1).max(-(x1 - x0) * 50.0);
+        self.viewer.zoom_ms = Some((x0 + dt, x1 + dt));
+        self.changed();
+    }
+
+    /// The longest span a zoom out shows: the history kept at 1 Hz, at least the window.
+    fn max_span_ms(&self) -> f64 {
+        let history = self.engine().config().history_points as f64 * 1000.0;
+        history.max(self.options.window_seconds * 1000.0)
+    }
+
+    // The cursor and the focus.
+
+    /// Sets the cursor (hover or keyboard); `None` hides it and the tooltip.
+    pub fn set_cursor(&mut self, t_ms: Option<f64>) {
+        if self.viewer.cursor_ms != t_ms {
+            self.viewer.cursor_ms = t_ms;
+            self.cursor_changed();
+        }
+    }
+
+    pub fn cursor(&self) -> Option<f64> {
+        self.viewer.cursor()
+    }
+
+    /// Moves the cursor to the next (`+1`) or previous (`-1`) sample time of the shown curves,
+    /// starting from the newest when there is no cursor.
+    pub fn step_cursor(&mut self, dir: i32) {
+        let (x0, x1) = self.window_ms();
+        let listing = self.listing();
+        let mut times: Vec<f64> = listing
+            .shown(&self.viewer.selection)
+            .flat_map(|(_, c, _)| c.points().iter().map(|p| p.t_ms()))
+            .filter(|t| (x0..=x1).contains(t))
+            .collect();
+        sort_by(&mut times, f64::total_cmp);
+        times.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+        let next = match (self.viewer.cursor_ms, dir.signum()) {
+            (None, _) => times.last().copied(),
+            (Some(c), 1) => times.iter().copied().find(|&t| t > c + 0.5).or(Some(c)),
+            (Some(c), _) => times
+                .iter()
+                .rev()
+                .copied()
+                .find(|&t| t < c - 0.5)
+                .or(Some(c)),
+        };
+        self.set_cursor(next);
+    }
+
+    /// Moves the keyboard focus among the tooltip's rows (for "explain this number").
+    pub fn step_focus(&mut self, dir: i32, tz_offset_min: i32) {
+        let Some(tip) = self.tooltip(tz_offset_min) else {
+            return;
+        };
+        if tip.rows.is_empty() {
+            return;
+        }
+        let n = tip.rows.len() as i32;
+        let at = tip
+            .rows
+            .iter()
+            .position(|r| r.focused)
+            .map_or(if dir > 0 { -1 } else { 0 }, |i| i as i32);
+        let next = (at + dir.signum()).rem_euclid(n) as usize;
+        self.viewer.focus = Some(tip.rows[next].id.clone());
+        self.cursor_changed();
+    }
+
+    /// A click at time `t_ms`, `y_frac` of the way up the y axis of the chart the page shows
+    /// (`drawn`: where it landed, which knows its axis): focuses the shown curve nearest to it (its
+    /// explanation expands in the tooltip); a click on the focused curve again clears the focus.
+    /// The cursor moves there.
+    pub fn focus_at(&mut self, t_ms: f64, y_frac: f64, drawn: &Placed) {
+        let best = self.nearest_curve(t_ms, y_frac * drawn.y_max * drawn.y_scale);
+        self.viewer.focus = if best.is_some() && best == self.viewer.focus {
+            None
+        } else {
+            best
+        };
+        self.viewer.cursor_ms = Some(t_ms);
+        self.cursor_changed();
+    }
+
+    /// Focuses container `id` (its explanation expands in the tooltip); `None` clears.
+    pub fn set_focus(&mut self, id: Option<&str>) {
+        self.viewer.focus = id.map(str::to_string);
+        self.cursor_changed();
+    }
+
+    // The viewer's choices.
+
+    pub fn settings(&self) -> Settings {
+        self.viewer.settings()
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    pub fn set_metric(&mut self, metric: Metric) {
+        self.viewer.metric = metric;
+        self.changed();
+    }
+
+    pub fn set_cpu_scale(&mut self, scale: CpuScale) {
+        self.viewer.cpu_scale = scale;
+        self.changed();
+    }
+
+    pub fn set_sort(&mut self, sort: SortBy) {
+        self.viewer.sort = sort;
+        self.changed();
+    }
+
+    /// Shows only the `n` busiest containers; `None` (or 0) shows all.
+    pub fn set_top_n(&mut self, n: Option<usize>) {
+        self.viewer.top_n = n.filter(|&n| n > 0);
+        self.changed();
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.viewer.filter = text.trim().to_string();
+        self.changed();
+    }
+
+    /// Smoothed rate over `k` samples; 0 turns it off. Errors for 1 or more than 600.
+    pub fn set_smooth(&mut self, k: usize) -> Result<(), OptionsError> {
+        self.viewer.set_smooth(k)?;
+        self.changed();
+        Ok(())
+    }
+
+    pub fn set_theme(&mut self, theme: &str) -> Result<(), OptionsError> {
+        self.viewer.set_theme(theme)?;
+        self.changed();
+        Ok(())
+    }
+
+    /// A legend click: show only `id` (again: show all).
+    pub fn isolate(&mut self, id: &str) {
+        self.viewer.selection.isolate(id);
+        self.changed();
+    }
+
+    /// A shift/ctrl-click: show or hide `id` alone.
+    pub fn toggle(&mut self, id: &str) {
+        self.viewer.selection.toggle(id);
+        self.changed();
+    }
+
+    /// Shows every container again.
+    pub fn show_all(&mut self) {
+        self.viewer.selection = Selection::default();
+        self.changed();
+    }
+}

@@ -1,0 +1,130 @@
+//! The words the page shows about itself: the status line ([`status_line`]) and the canvas's
+//! accessible name ([`canvas_label`]), decided here and tested natively; the browser layer only
+//! writes them into the page.
+
+use super::DashboardCore;
+use crate::reconnect::FeedState;
+use crate::view::{CpuScale, Metric};
+
+/// The feed's state as the status line and `status()` name it, and the reconnect attempt about to
+/// be made (0 unless reconnecting).
+pub fn state_name(state: FeedState) -> (&'static str, u32) {
+    match state {
+        FeedState::Idle => ("idle", 0),
+        FeedState::Connecting => ("connecting", 0),
+        FeedState::Live => ("live", 0),
+        FeedState::Reconnecting { attempt, .. } => ("reconnecting", attempt + 1),
+        FeedState::Stopped => ("stopped", 0),
+    }
+}
+
+/// The status line: the feed's state, the view's, the source, the containers, and what went
+/// wrong (malformed frames, late samples, frames the bridge dropped). `has_feed`: the page has a
+/// socket at all (else it is fed by `ingest()`); `now_ms` the clock the reconnect policy runs on.
+pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_ms: f64) -> String {
+    let c = core.counts();
+    let mut text = match state {
+        FeedState::Idle if !has_feed => String::from("not connected (fed by ingest)"),
+        FeedState::Idle => String::from("idle"),
+        FeedState::Connecting => String::from("connecting…"),
+        FeedState::Live => String::from("live"),
+        FeedState::Reconnecting { attempt, at_ms } => {
+            let secs = ((at_ms - now_ms) / 1000.0).max(0.0).ceil();
+            format!("reconnecting (attempt {}) in {secs} s", attempt + 1)
+        }
+        FeedState::Stopped => String::from("stopped"),
+    };
+    if core.is_paused() {
+        text.push_str(" · paused (Space resumes)");
+    }
+    if core.is_zoomed() {
+        text.push_str(" · zoomed (double-click for live)");
+    }
+    match c.source.as_deref() {
+        Some("demo") => text.push_str(" · DEMO feed (simulated containers)"),
+        Some("replay") => text.push_str(" · replay"),
+        Some("docker") => text.push_str(" · Docker"),
+        _ => {}
+    }
+    let n = core.engine().len();
+    text.push_str(&format!(
+        " · {n} container{}",
+        if n == 1 { "" } else { "s" }
+    ));
+    if c.malformed + c.oversized > 0 {
+        text.push_str(&format!(
+            " · {} malformed (dropped)",
+            c.malformed + c.oversized
+        ));
+        if let Some(e) = &c.last_error {
+            text.push_str(&format!(" (last: {e})"));
+        }
+    }
+    let late = core.engine().counts().late;
+    if late > 0 {
+        text.push_str(&format!(" · {late} late or duplicate sample(s) ignored"));
+    }
+    if c.bridge_dropped > 0 {
+        text.push_str(&format!(
+            " · {} frame(s) dropped by the bridge (slow link)",
+            c.bridge_dropped
+        ));
+    }
+    text
+}
+
+/// The canvas's accessible name: what the chart shows, and how to use it.
+pub fn canvas_label(metric: Metric, scale: CpuScale) -> String {
+    let what = match (metric, scale) {
+        (Metric::Cpu, CpuScale::Core) => "CPU % per container over time (100 % = one core)",
+        (Metric::Cpu, CpuScale::Host) => "CPU % per container over time (100 % = all host CPUs)",
+        (Metric::Cpu, CpuScale::Limit) => "CPU % per container over time (100 % = its CPU limit)",
+        (m, _) => m.spec().describe,
+    };
+    format!("{what}. Arrow keys move a cursor; Space pauses.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::Options;
+
+    const SAMPLE: &str = r#"{"id":"ab","name":"/web","read":"2024-05-01T10:00:00Z","cpu_stats":{"cpu_usage":{"total_usage":100},"system_cpu_usage":1000,"online_cpus":2}}"#;
+
+    #[test]
+    fn the_status_line_says_state_source_containers_and_trouble() {
+        let mut d = DashboardCore::new(Options::default()).expect("options");
+        assert_eq!(
+            status_line(&d, FeedState::Idle, false, 0.0),
+            "not connected (fed by ingest) · 0 containers"
+        );
+        d.ingest(r#"{"type":"statscope.hello","source":"demo","describe":"x","version":"1"}"#);
+        d.ingest(SAMPLE);
+        d.ingest("not json");
+        d.ingest(r#"{"type":"statscope.dropped","frames":3,"total":3}"#);
+        d.flush();
+        d.pause();
+        let line = status_line(&d, FeedState::Live, true, 0.0);
+        assert!(line.starts_with("live · paused (Space resumes) · DEMO feed (simulated containers) · 1 container · 1 malformed (dropped) (last: "), "{line}");
+        assert!(
+            line.ends_with(" · 3 frame(s) dropped by the bridge (slow link)"),
+            "{line}"
+        );
+        let again = FeedState::Reconnecting {
+            attempt: 5,
+            at_ms: 2500.0,
+        };
+        assert!(status_line(&d, again, true, 0.0).starts_with("reconnecting (attempt 6) in 3 s"));
+        assert_eq!(state_name(again), ("reconnecting", 6));
+    }
+
+    #[test]
+    fn every_metric_names_the_canvas() {
+        for m in Metric::all() {
+            let label = canvas_label(m, CpuScale::Core);
+            assert!(label.ends_with("Arrow keys move a cursor; Space pauses."));
+            assert!(label.len() > 40, "{label}");
+        }
+        assert!(canvas_label(Metric::Cpu, CpuScale::Limit).contains("its CPU limit"));
+    }
+}

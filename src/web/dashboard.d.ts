@@ -1,0 +1,127 @@
+/** Options for `new Dashboard(canvas, options)`. Every field is optional. */
+export interface DashboardOptions {
+  /** WebSocket URL of the feed (ws:// or wss://). Default: `/ws` on the page's own origin, with the page's `?token=` passed along. The page adds `frames=binary` unless the URL has a `frames` parameter (`frames=text` keeps text frames). */
+  feed?: string;
+  /** Connect to the feed at all; `false` feeds the chart only through `ingest()`. Default true. */
+  connect?: boolean;
+  /** Seconds of history shown (a sliding window ending at the newest sample). Default 300. */
+  windowSeconds?: number;
+  /** Seconds a stopped container's curve stays after its last sample. Default 60. */
+  ttlSeconds?: number;
+  /** "light", "dark", or "auto" to follow `prefers-color-scheme`. Default "auto". */
+  theme?: "light" | "dark" | "auto";
+  /** Curve colours as "#rrggbb", used in order. Default: a colour-blind-safe palette. */
+  colors?: string[];
+  /** Points kept per container. Default: enough for the window at 1 Hz. */
+  historyPoints?: number;
+  /** The element (or its id) where the feed status is written as text. */
+  status?: HTMLElement | string;
+  /** The element (or its id), usually a <ul>, that lists the containers. Click an entry to show only it (again: all); shift- or ctrl-click to show or hide it alone. */
+  legend?: HTMLElement | string;
+  /** The element (or its id) of a <table> kept as a screen-reader summary (container, current value, trend), refreshed every 10 s. Default: a visually hidden table after the canvas. */
+  table?: HTMLElement | string;
+  /** The metric shown (see `DashboardMetric`). Rates are per second, all network interfaces summed. Default "cpu". */
+  metric?: DashboardMetric;
+  /** What 100 % CPU means: "core" (the docker CLI's), "host" (all online CPUs) or "limit" (the container's CPU limit, from the bridge; without a limit, the host). Default "core". */
+  cpuScale?: "core" | "host" | "limit";
+  /** Legend order: "name" or "value" (current value of the metric, highest first). */
+  sort?: "name" | "value";
+  /** Show only the N busiest containers (mean of their last 10 points). Default: all. */
+  topN?: number;
+  /** Show only containers whose name contains this, or whose ID starts with it. */
+  filter?: string;
+  /** A least-squares rate over the last k samples with a ±1 SD band; 0 = off. Default 0. */
+  smooth?: number;
+  /** Curve width, CSS px (0.5–8). Default 1.5 up to 12 curves, else one device pixel. */
+  lineWidth?: number;
+  /** Name curves at their right end (at most 12 curves). Default true. */
+  labels?: boolean;
+  /** Hover tooltip and keyboard cursor. Default true. */
+  tooltip?: boolean;
+}
+
+/** The metrics: "cpu" (CPU %), "memory" (Memory), "memoryPercent" (Memory % of limit), "netRx" (Network received /s), "netTx" (Network sent /s), "blockRead" (Block read /s), "blockWrite" (Block write /s). */
+export type DashboardMetric =
+  "cpu" | "memory" | "memoryPercent" | "netRx" | "netTx" | "blockRead" | "blockWrite";
+// (end of the part generated from the options schema and the metrics table)
+/** What `settings()` returns: the viewer's current choices. */
+export interface DashboardSettings {
+  metric: DashboardMetric;
+  cpuScale: "core" | "host" | "limit";
+  sort: "name" | "value";
+  topN: number | null;
+  filter: string;
+  smooth: number;
+  paused: boolean;
+  zoomed: boolean;
+}
+
+/** What `tooltip()` returns (null without a cursor): values printed as the tooltip shows them,
+ *  one field per metric (`cpu`, `memory`, …: every `DashboardMetric`). */
+export interface DashboardTooltip {
+  tMs: number;
+  time: string;
+  metric: DashboardMetric;
+  rows: ({ id: string; name: string; color: string; tMs: number; value: string; flag: string;
+           explain?: string; focused: boolean } & { [K in DashboardMetric]: string })[];
+  more: number;
+  marks: { name: string; kind: string; tMs: number; text: string }[];
+}
+
+/** What `snapshot()` returns: the current window, per container in legend order. */
+export interface DashboardSnapshot {
+  containers: { id: string; name: string; cpu: [t_ms: number, cpu_percent: number][] }[];
+}
+
+/** What `status()` returns. */
+export interface DashboardStatus {
+  state: "idle" | "connecting" | "live" | "reconnecting" | "stopped";
+  paused: boolean;
+  /** Zoomed or panned away from the live window. */
+  zoomed: boolean;
+  /** Redraws so far (the chart redraws for new data at most 4 times a second, and less often
+   *  when a redraw is costly: drawing for new data takes at most 10 % of the main thread). */
+  redraws: number;
+  /** Main-thread time of the last live redraw, ms, and the animation frames it was spread over
+   *  (a large chart is drawn a few curves per frame, so no frame is held up). */
+  redrawMs: number;
+  redrawFrames: number;
+  /** The longest of those frames' share of it, ms. */
+  redrawLongestFrameMs: number;
+  /** The curves' width at the last redraw, device px (1.5 CSS px up to 12 curves, else 1). */
+  lineWidthDevicePx: number;
+  /** Lifecycle events received from the bridge (kept: the last 2048). */
+  events: number;
+  /** The reconnect attempt about to be made (while reconnecting). */
+  attempt: number;
+  frames: number;
+  samples: number;
+  malformed: number;
+  oversized: number;
+  bridgeDropped: number;
+  /** Samples not newer than their container's previous one (duplicates, time going back): ignored. */
+  late: number;
+  /** The size of this module's WebAssembly memory, bytes (it grows, never shrinks). */
+  wasmMemoryBytes: number;
+  lastError?: string;
+  source?: string;
+  describe?: string;
+  containers: number;
+  feed?: string;
+}
+
+/** What `optionSchema()` returns: every option, and where else it can be given (the bundled page's
+ *  URL parameter, the `<statscope-chart>` attribute) with how their text converts. */
+export interface DashboardOptionSpec {
+  key: keyof DashboardOptions;
+  param?: string;
+  attribute?: string;
+  text: "text" | "number" | "boolean" | "list";
+}
+
+/** What `metrics()` returns: every metric, in display order. */
+export interface DashboardMetricInfo {
+  key: DashboardMetric;
+  label: string;
+  title: string;
+}

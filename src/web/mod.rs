@@ -1,0 +1,1035 @@
+//! The browser layer: the `Dashboard` handle that JavaScript creates on a `<canvas>`.
+//!
+//! The handle owns everything — a [`DashboardCore`] (all the logic), the feed's socket, the
+//! timers, the page's listeners, the canvas, the painter and the DOM state — and calls down into
+//! modules that take what they need as arguments and say what happened; none of them reaches back
+//! up into this module:
+//! - [`socket`]: the WebSocket, with the handlers this module gives it;
+//! - [`frames`]: a frame's text or bytes into the core without needless copies;
+//! - [`paint`]: live redraws spread over animation frames ([`paint::Progress`] says what was done);
+//! - [`ui`]: pointer and key input ([`ui::Reaction`] says what to redraw), the legend, the tooltip,
+//!   the screen-reader table;
+//! - [`dom`] and [`error`]: the page's window and clock, listeners, and the one error type,
+//!   converted to a `JsValue` once, at this module's `#[wasm_bindgen]` boundary.
+//!
+//! What it does itself: frames as they arrive (`onmessage` → `core.ingest`), one micro-batch per
+//! animation frame (`requestAnimationFrame` → `core.flush`), a redraw when something changed (new
+//! data under the redraw budget, the viewer's actions at once), the status line (its text is the
+//! core's), and reconnecting as [`Reconnect`], a pure state machine, decides.
+//!
+//! Rust owns the device pixel ratio and resizing: before each draw the canvas's backing store is set
+//! to its CSS size × `devicePixelRatio`, and a `ResizeObserver` asks for a redraw on resize.
+//!
+//! Every closure holds a `Weak` reference and is owned by the handle (or by its socket), so
+//! `destroy()` (or dropping the handle) removes every listener and frees everything.
+
+mod dom;
+mod error;
+mod frames;
+mod paint;
+mod socket;
+mod ui;
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventTarget, HtmlCanvasElement, HtmlElement, ResizeObserver};
+
+use crate::chart::{Placed, Theme};
+use crate::dashboard::options::{self, TextValue, OPTIONS};
+use crate::dashboard::status::{canvas_label, state_name, status_line};
+use crate::dashboard::{DashboardCore, Legend, Options};
+use crate::metrics::METRICS;
+use crate::reconnect::{Action, FeedEvent, Reconnect, ReconnectConfig};
+use crate::view::{CpuScale, Metric, SortBy};
+use dom::{document, element_option, now_ms, prefers_dark, tz_offset, window, Listener};
+use error::WebError;
+use frames::FrameInput;
+use paint::{Painter, Progress};
+use socket::{Handlers, Socket};
+use ui::{Input, Reaction, Ui};
+
+// `DashboardOptions` and `DashboardMetric` are generated from the options schema and the metrics
+// table (`tests/typescript.rs` keeps the file in step); the rest describes what the methods return.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = include_str!("dashboard.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "DashboardOptions")]
+    pub type DashboardOptions;
+    #[wasm_bindgen(typescript_type = "DashboardSnapshot")]
+    pub type DashboardSnapshot;
+    #[wasm_bindgen(typescript_type = "DashboardStatus")]
+    pub type DashboardStatus;
+    #[wasm_bindgen(typescript_type = "DashboardSettings")]
+    pub type DashboardSettings;
+    #[wasm_bindgen(typescript_type = "DashboardTooltip | null")]
+    pub type DashboardTooltip;
+    #[wasm_bindgen(typescript_type = "DashboardOptionSpec[]")]
+    pub type DashboardOptionSpecs;
+    #[wasm_bindgen(typescript_type = "DashboardMetricInfo[]")]
+    pub type DashboardMetricInfos;
+}
+
+/// Every option, and where else it can be given: the bundled page's URL parameters and the
+/// `<statscope-chart>` element's attributes are read from this.
+#[wasm_bindgen(js_name = optionSchema)]
+pub fn option_schema() -> Result<DashboardOptionSpecs, JsValue> {
+    #[derive(Serialize)]
+    struct Spec {
+        key: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        param: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attribute: Option<&'static str>,
+        text: &'static str,
+    }
+    let specs: Vec<Spec> = OPTIONS
+        .iter()
+        .map(|o| Spec {
+            key: o.key,
+            param: o.param,
+            attribute: o.attribute,
+            text: o.text.key(),
+        })
+        .collect();
+    Ok(to_js(&specs)?.unchecked_into())
+}
+
+/// The options a page's URL gives (`location.search`: `?window=60&scale=limit…`), by each option's
+/// URL parameter in the schema.
+#[wasm_bindgen(js_name = optionsFromUrl)]
+pub fn options_from_url(search: &str) -> Result<DashboardOptions, JsValue> {
+    let params = web_sys::UrlSearchParams::new_with_str(search).map_err(WebError::from)?;
+    Ok(
+        options_object(options::options_from_text(false, |name| params.get(name)))?
+            .unchecked_into(),
+    )
+}
+
+/// The options an element's attributes give (`<statscope-chart window="60" cpu-scale="limit">`), by
+/// each option's attribute in the schema.
+#[wasm_bindgen(js_name = optionsFromAttributes)]
+pub fn options_from_attributes(element: &web_sys::Element) -> Result<DashboardOptions, JsValue> {
+    Ok(options_object(options::options_from_text(true, |name| {
+        element.get_attribute(name)
+    }))?
+    .unchecked_into())
+}
+
+/// An options object of `(key, value)` pairs.
+fn options_object(pairs: Vec<(&'static str, TextValue)>) -> Result<js_sys::Object, WebError> {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        let value: JsValue = match value {
+            TextValue::Text(t) => t.into(),
+            TextValue::Number(n) => n.into(),
+            TextValue::Boolean(b) => b.into(),
+            TextValue::List(l) => l
+                .into_iter()
+                .map(JsValue::from)
+                .collect::<js_sys::Array>()
+                .into(),
+        };
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)?;
+    }
+    Ok(object)
+}
+
+/// Every metric, in display order (a toolbar's choices).
+#[wasm_bindgen]
+pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
+    #[derive(Serialize)]
+    struct Info {
+        key: &'static str,
+        label: &'static str,
+        title: &'static str,
+    }
+    let all: Vec<Info> = METRICS
+        .iter()
+        .map(|m| Info {
+            key: m.key,
+            label: m.label,
+            title: m.title,
+        })
+        .collect();
+    Ok(to_js(&all)?.unchecked_into())
+}
+
+/// `value` as a plain JS value (objects, not `Map`s).
+fn to_js(value: &impl Serialize) -> Result<JsValue, WebError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    Ok(value.serialize(&serializer)?)
+}
+
+/// Live CPU curves of Docker containers on a canvas: the handle a page or a dashboard embeds.
+#[wasm_bindgen]
+pub struct Dashboard {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.inner.borrow();
+        f.debug_struct("Dashboard")
+            .field("feed", &i.feed.url)
+            .field("state", &i.feed.policy.state())
+            .field("containers", &i.core.engine().len())
+            .finish()
+    }
+}
+
+/// The feed: where it is, when to (re)connect, and the socket.
+struct Feed {
+    url: Option<String>,
+    policy: Reconnect,
+    socket: Option<Socket>,
+    /// Sockets closed from their own handlers, dropped on the next tick (not while running).
+    retired: Vec<Socket>,
+}
+
+/// The callbacks the page calls and what they are waiting for.
+#[derive(Default)]
+struct Timers {
+    raf: Option<Closure<dyn FnMut(f64)>>,
+    raf_pending: Option<i32>,
+    tick: Option<(i32, Closure<dyn FnMut()>)>,
+    /// A timer that brings the next data redraw due under the redraw budget.
+    redraw: Option<(i32, Closure<dyn FnMut()>)>,
+    resize: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
+    listeners: Vec<Listener>,
+}
+
+struct Inner {
+    core: DashboardCore,
+    canvas: HtmlCanvasElement,
+    status_el: Option<HtmlElement>,
+    legend_el: Option<HtmlElement>,
+    ui: Ui,
+    painter: Painter,
+    feed: Feed,
+    timers: Timers,
+    frames: FrameInput,
+    /// Where the chart on the page landed (for the pointer, the cursor, a click's curve).
+    placed: Placed,
+    last_status: String,
+    /// When a live redraw last started (`performance.now()`), for the redraw budget.
+    last_draw_ms: f64,
+    /// The next draw answers the viewer (hover, keys, clicks): no budget.
+    urgent: bool,
+    redraws: u64,
+    /// This handle's own cell, for timers that call back into it.
+    self_ref: Weak<RefCell<Inner>>,
+    destroyed: bool,
+}
+
+/// `/ws` on the page's own origin (ws: or wss:), with the page's `?token=` passed along.
+fn default_feed_url() -> Result<String, WebError> {
+    let location = window()?.location();
+    let scheme = if location.protocol()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    let mut url = format!("{scheme}://{}/ws", location.host()?);
+    let params = web_sys::UrlSearchParams::new_with_str(&location.search()?)?;
+    if let Some(token) = params.get("token") {
+        url.push_str("?token=");
+        url.push_str(&String::from(js_sys::encode_uri_component(&token)));
+    }
+    Ok(url)
+}
+
+/// `url` asking for binary frames (`frames=binary`), unless it says which it wants: the page takes
+/// a binary frame's UTF-8 bytes as they are, where a text frame is decoded by the browser and
+/// encoded again for Wasm (~1 µs a sample). A server that does not know the parameter sends text,
+/// which the page reads too.
+fn with_binary_frames(url: &str) -> Result<String, WebError> {
+    let parsed = web_sys::Url::new(url)?;
+    if parsed.search_params().get("frames").is_none() {
+        parsed.search_params().append("frames", "binary");
+    }
+    Ok(parsed.href())
+}
+
+/// The core's options from the page's options object: unknown keys refused by name.
+fn parse_options(options: &JsValue) -> Result<Options, WebError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Options::default());
+    }
+    if let Some(object) = options.dyn_ref::<js_sys::Object>() {
+        let keys: Vec<String> = js_sys::Object::keys(object)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect();
+        options::check_keys(keys.iter().map(String::as_str))
+            .map_err(|e| WebError::Options(e.to_string()))?;
+    }
+    serde_wasm_bindgen::from_value(options.clone()).map_err(|e| WebError::Options(e.to_string()))
+}
+
+#[wasm_bindgen]
+impl Dashboard {
+    /// Starts a dashboard on `canvas`: connects to the feed (unless `connect: false`) and draws.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        canvas: HtmlCanvasElement,
+        options: Option<DashboardOptions>,
+    ) -> Result<Dashboard, JsValue> {
+        Ok(Dashboard::start(canvas, options)?)
+    }
+
+    /// Pushes one frame (a Docker stats object or a JSON array of them, as a string or as UTF-8 in
+    /// an `ArrayBuffer` or `Uint8Array`) as if the socket sent it.
+    pub fn ingest(&self, frame: &JsValue) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        let Inner { frames, core, .. } = &mut *i;
+        frames.take(core, frame);
+        schedule_frame(&mut i);
+    }
+
+    /// The current window: `{ containers: [ { id, name, cpu: [[t_ms, cpu_percent], …] }, … ] }`.
+    pub fn snapshot(&self) -> Result<DashboardSnapshot, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        let snapshot = i.core.snapshot();
+        Ok(serde_wasm_bindgen::to_value(&snapshot)
+            .map_err(WebError::from)?
+            .unchecked_into())
+    }
+
+    /// The feed's state and counters.
+    pub fn status(&self) -> Result<DashboardStatus, JsValue> {
+        Ok(self.status_object()?.unchecked_into())
+    }
+
+    /// Freezes the view; data keeps being ingested.
+    pub fn pause(&self) {
+        self.interact(|core| core.pause());
+    }
+
+    /// Back to the live view (also out of a zoom), with everything that arrived meanwhile.
+    pub fn resume(&self) {
+        self.interact(|core| core.resume());
+    }
+
+    /// Shows `metric`: one of `DashboardMetric` ("cpu", "memory", …).
+    #[wasm_bindgen(js_name = setMetric)]
+    pub fn set_metric(&self, metric: &str) -> Result<(), JsValue> {
+        let m = Metric::from_key(metric).ok_or_else(|| {
+            WebError::Choice(format!(
+                "unknown metric {metric:?}, expected one of {}",
+                Metric::keys_listed()
+            ))
+        })?;
+        self.interact(|core| core.set_metric(m));
+        Ok(())
+    }
+
+    /// What 100 % CPU means: "core", "host" or "limit".
+    #[wasm_bindgen(js_name = setCpuScale)]
+    pub fn set_cpu_scale(&self, scale: &str) -> Result<(), JsValue> {
+        let s = CpuScale::from_key(scale).ok_or_else(|| {
+            WebError::Choice(format!(
+                "unknown CPU scale {scale:?}, expected core, host or limit"
+            ))
+        })?;
+        self.interact(|core| core.set_cpu_scale(s));
+        Ok(())
+    }
+
+    /// Legend order: "name" or "value".
+    #[wasm_bindgen(js_name = setSort)]
+    pub fn set_sort(&self, sort: &str) -> Result<(), JsValue> {
+        let s = match sort {
+            "name" => SortBy::Name,
+            "value" => SortBy::Value,
+            _ => {
+                return Err(WebError::Choice(format!(
+                    "unknown sort {sort:?}, expected name or value"
+                ))
+                .into())
+            }
+        };
+        self.interact(|core| core.set_sort(s));
+        Ok(())
+    }
+
+    /// Shows only the `n` busiest containers; 0 shows all.
+    #[wasm_bindgen(js_name = setTopN)]
+    pub fn set_top_n(&self, n: u32) {
+        self.interact(|core| core.set_top_n(Some(n as usize)));
+    }
+
+    /// Shows only containers whose name contains `text` or whose ID starts with it ("" = all).
+    #[wasm_bindgen(js_name = setFilter)]
+    pub fn set_filter(&self, text: &str) {
+        self.interact(|core| core.set_filter(text));
+    }
+
+    /// A smoothed rate over the last `k` samples with its spread as a band; 0 turns it off.
+    #[wasm_bindgen(js_name = setSmoothing)]
+    pub fn set_smoothing(&self, k: u32) -> Result<(), JsValue> {
+        let mut result = Ok(());
+        self.interact(|core| result = core.set_smooth(k as usize));
+        Ok(result.map_err(|e| WebError::Choice(e.to_string()))?)
+    }
+
+    /// "light", "dark" or "auto" (follows `prefers-color-scheme`).
+    #[wasm_bindgen(js_name = setTheme)]
+    pub fn set_theme(&self, theme: &str) -> Result<(), JsValue> {
+        let mut result = Ok(());
+        self.interact(|core| result = core.set_theme(theme));
+        Ok(result.map_err(|e| WebError::Choice(e.to_string()))?)
+    }
+
+    /// Shows only container `id` (again: all), as a click on its legend entry does.
+    pub fn isolate(&self, id: &str) {
+        self.interact(|core| core.isolate(id));
+    }
+
+    /// Shows or hides container `id` alone, as a shift- or ctrl-click on its legend entry does.
+    pub fn toggle(&self, id: &str) {
+        self.interact(|core| core.toggle(id));
+    }
+
+    /// Shows every container again.
+    #[wasm_bindgen(js_name = showAll)]
+    pub fn show_all(&self) {
+        self.interact(|core| core.show_all());
+    }
+
+    /// Zooms the time axis by `factor` (< 1 in, > 1 out) around its middle.
+    pub fn zoom(&self, factor: f64) {
+        self.interact(|core| {
+            let (x0, x1) = core.window_ms();
+            core.zoom(factor, (x0 + x1) / 2.0);
+        });
+    }
+
+    /// Moves the cursor to `tMs` (ms since the epoch), or hides it (`null`), as hovering does.
+    #[wasm_bindgen(js_name = setCursor)]
+    pub fn set_cursor(&self, t_ms: Option<f64>) {
+        self.interact(|core| core.set_cursor(t_ms));
+    }
+
+    /// The viewer's current choices.
+    pub fn settings(&self) -> Result<DashboardSettings, JsValue> {
+        let i = self.inner.borrow();
+        Ok(serde_wasm_bindgen::to_value(&i.core.settings())
+            .map_err(WebError::from)?
+            .unchecked_into())
+    }
+
+    /// What the tooltip shows now, or `null` without a cursor.
+    pub fn tooltip(&self) -> Result<DashboardTooltip, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        let tip = i.core.tooltip(tz_offset());
+        Ok(to_js(&tip)?.unchecked_into())
+    }
+
+    /// The current window as CSV, in the columns of `statscope stats --format csv`: the shown
+    /// containers' samples, by time then ID, CPU on the docker CLI's scale.
+    #[wasm_bindgen(js_name = exportCsv)]
+    pub fn export_csv(&self) -> String {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.export_csv()
+    }
+
+    /// The chart as a PNG `data:` URL, at the canvas's size in device pixels.
+    #[wasm_bindgen(js_name = exportPng)]
+    pub fn export_png(&self) -> Result<String, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        render(&mut i)?;
+        i.canvas.to_data_url_with_type("image/png")
+    }
+
+    /// Applies the frames queued since the last animation frame as one micro-batch, without drawing.
+    /// Returns how many containers the engine holds.
+    pub fn flush(&self) -> usize {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        i.core.engine().len()
+    }
+
+    /// Applies what is queued and draws now (normally this happens on the next animation frame).
+    pub fn redraw(&self) -> Result<(), JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush();
+        Ok(render(&mut i)?)
+    }
+
+    /// Stops everything: closes the socket, removes every listener and timer. Idempotent.
+    pub fn destroy(&self) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        i.destroyed = true;
+        i.feed.policy.on_event(FeedEvent::Stop, now_ms());
+        i.feed.socket = None;
+        i.feed.retired.clear();
+        if let Ok(w) = window() {
+            if let Some(id) = i.timers.raf_pending.take() {
+                let _ = w.cancel_animation_frame(id);
+            }
+            if let Some((id, _)) = i.timers.tick.take() {
+                w.clear_interval_with_handle(id);
+            }
+            if let Some((id, _)) = i.timers.redraw.take() {
+                w.clear_timeout_with_handle(id);
+            }
+        }
+        i.ui.destroy();
+        i.painter = Painter::default();
+        if let Some((observer, _)) = i.timers.resize.take() {
+            observer.disconnect();
+        }
+        i.timers.listeners.clear();
+        i.timers.raf = None;
+        update_status(&mut i);
+    }
+}
+
+impl Dashboard {
+    fn start(
+        canvas: HtmlCanvasElement,
+        options: Option<DashboardOptions>,
+    ) -> Result<Dashboard, WebError> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let parsed = parse_options(&options)?;
+        let status_el = element_option(&options, "status")?;
+        let legend_el = element_option(&options, "legend")?;
+        let table_el = element_option(&options, "table")?;
+        let url = match (&parsed.feed, parsed.connect) {
+            (_, false) => None,
+            (Some(url), true) => Some(with_binary_frames(url)?),
+            (None, true) => Some(with_binary_frames(&default_feed_url()?)?),
+        };
+        let core = DashboardCore::new(parsed).map_err(|e| WebError::Options(e.to_string()))?;
+        let ui = Ui::new(&canvas, table_el)?;
+        let seed = (js_sys::Math::random() * 9.0e15) as u64;
+        let inner = Rc::new(RefCell::new(Inner {
+            core,
+            canvas,
+            status_el,
+            legend_el,
+            ui,
+            painter: Painter::default(),
+            feed: Feed {
+                url,
+                policy: Reconnect::new(ReconnectConfig::default(), seed),
+                socket: None,
+                retired: Vec::new(),
+            },
+            timers: Timers::default(),
+            frames: FrameInput::new(),
+            placed: Placed::default(),
+            last_status: String::new(),
+            last_draw_ms: f64::NEG_INFINITY,
+            urgent: true,
+            redraws: 0,
+            self_ref: Weak::new(),
+            destroyed: false,
+        }));
+        inner.borrow_mut().self_ref = Rc::downgrade(&inner);
+        install(&inner)?;
+        {
+            let mut i = inner.borrow_mut();
+            if i.feed.url.is_some() {
+                let action = i.feed.policy.on_event(FeedEvent::Start, now_ms());
+                act(&mut i, action);
+            }
+            schedule_frame(&mut i);
+        }
+        Ok(Dashboard { inner })
+    }
+
+    fn status_object(&self) -> Result<js_sys::Object, WebError> {
+        let i = self.inner.borrow();
+        let (state, attempt) = state_name(i.feed.policy.state());
+        let c = i.core.counts();
+        let (redraw_ms, redraw_frames, longest_ms) = i.painter.last_cost();
+        let object = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&object, &JsValue::from_str(k), &v);
+        set("state", state.into())?;
+        set("paused", i.core.is_paused().into())?;
+        set("zoomed", i.core.is_zoomed().into())?;
+        set("redraws", (i.redraws as f64).into())?;
+        set("redrawMs", redraw_ms.into())?;
+        set("redrawFrames", f64::from(redraw_frames).into())?;
+        set("redrawLongestFrameMs", longest_ms.into())?;
+        set("lineWidthDevicePx", i.placed.line_px.into())?;
+        set("events", (i.core.lifecycle().event_count() as f64).into())?;
+        set("attempt", attempt.into())?;
+        set("frames", (c.frames as f64).into())?;
+        set("samples", (c.samples as f64).into())?;
+        set("malformed", (c.malformed as f64).into())?;
+        set("oversized", (c.oversized as f64).into())?;
+        set("bridgeDropped", (c.bridge_dropped as f64).into())?;
+        set("containers", (i.core.engine().len() as f64).into())?;
+        set("late", (i.core.engine().counts().late as f64).into())?;
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let bytes = js_sys::Reflect::get(&memory.buffer(), &JsValue::from_str("byteLength"))?;
+        set("wasmMemoryBytes", bytes)?;
+        for (key, value) in [
+            ("lastError", &c.last_error),
+            ("source", &c.source),
+            ("describe", &c.describe),
+            ("feed", &i.feed.url),
+        ] {
+            if let Some(v) = value {
+                set(key, v.as_str().into())?;
+            }
+        }
+        Ok(object)
+    }
+
+    /// Runs a viewer's action on the core and redraws on the next animation frame.
+    fn interact(&self, f: impl FnOnce(&mut DashboardCore)) {
+        let mut i = self.inner.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        f(&mut i.core);
+        request_redraw(&mut i);
+    }
+}
+
+/// A listener that runs `f` on the handle behind `weak`, if it is still there.
+fn on_inner(
+    weak: &Weak<RefCell<Inner>>,
+    mut f: impl FnMut(&mut Inner, Event) + 'static,
+) -> Box<dyn FnMut(Event)> {
+    let weak = weak.clone();
+    Box::new(move |e: Event| {
+        let Some(rc) = weak.upgrade() else { return };
+        let mut i = rc.borrow_mut();
+        f(&mut i, e);
+    })
+}
+
+/// Sets up the animation-frame callback, the 1 s tick, the page's and the canvas's listeners and
+/// the resize observer.
+fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), WebError> {
+    let w = window()?;
+    let weak = Rc::downgrade(inner);
+
+    let raf = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut(f64)>::new(move |_t: f64| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            i.timers.raf_pending = None;
+            if !i.destroyed {
+                on_animation_frame(&mut i);
+            }
+        })
+    };
+
+    let tick = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            i.feed.retired.clear();
+            let action = i.feed.policy.on_event(FeedEvent::Tick, now_ms());
+            act(&mut i, action);
+            update_status(&mut i);
+            if i.ui.tick() {
+                let Inner { ui, core, .. } = &mut *i;
+                if let Err(e) = ui.show_table(core.table(), core.settings().metric) {
+                    web_sys::console::warn_1(&e.into());
+                }
+            }
+        })
+    };
+    let tick_id = w.set_interval_with_callback_and_timeout_and_arguments_0(
+        tick.as_ref().unchecked_ref(),
+        1000,
+    )?;
+
+    let mut listeners = Vec::new();
+    let on_page_event = |event: FeedEvent| {
+        on_inner(&weak, move |i, _e| {
+            let visible =
+                document().map(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if event == FeedEvent::Visible && !visible.unwrap_or(true) {
+                return;
+            }
+            let action = i.feed.policy.on_event(event, now_ms());
+            act(i, action);
+            request_redraw(i);
+        })
+    };
+    listeners.push(Listener::new(
+        w.clone().into(),
+        "online",
+        on_page_event(FeedEvent::Online),
+    )?);
+    listeners.push(Listener::new(
+        document()?.into(),
+        "visibilitychange",
+        on_page_event(FeedEvent::Visible),
+    )?);
+    if let Ok(Some(query)) = w.match_media("(prefers-color-scheme: dark)") {
+        listeners.push(Listener::new(
+            query.into(),
+            "change",
+            on_inner(&weak, |i, _e| request_redraw(i)),
+        )?);
+    }
+    let (canvas, legend) = {
+        let i = inner.borrow();
+        (i.canvas.clone(), i.legend_el.clone())
+    };
+    let on_input = |input: Input| on_inner(&weak, move |i, e| on_user_input(i, input, &e));
+    for (input, kind) in Input::CANVAS {
+        listeners.push(Listener::new(canvas.clone().into(), kind, on_input(input))?);
+    }
+    if let Some(list) = legend {
+        let target: EventTarget = list.into();
+        listeners.push(Listener::new(
+            target,
+            "click",
+            on_input(Input::LegendClick),
+        )?);
+    }
+
+    let on_resize = {
+        let weak = weak.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            request_redraw(&mut i);
+        })
+    };
+    let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
+    observer.observe(&canvas);
+
+    let mut i = inner.borrow_mut();
+    i.timers.raf = Some(raf);
+    i.timers.tick = Some((tick_id, tick));
+    i.timers.listeners = listeners;
+    i.timers.resize = Some((observer, on_resize));
+    Ok(())
+}
+
+/// An input on the canvas or the legend: the UI says what it did, the page redraws accordingly.
+fn on_user_input(i: &mut Inner, input: Input, e: &Event) {
+    let Inner {
+        ui,
+        core,
+        canvas,
+        placed,
+        ..
+    } = i;
+    match ui.react(input, e, core, canvas, placed) {
+        Reaction::Nothing => {}
+        Reaction::Cursor => schedule_frame(i),
+        Reaction::Redraw => request_redraw(i),
+    }
+}
+
+/// One animation frame: apply what arrived, then draw what is due.
+fn on_animation_frame(i: &mut Inner) {
+    let changed = i.core.flush();
+    let due = i.last_draw_ms + i.painter.data_interval_ms();
+    let drawn = if i.painter.busy() {
+        step_redraw(i)
+    } else if changed && (i.urgent || now_ms() >= due) {
+        start_redraw(i)
+    } else if i.core.cursor_moved() {
+        // Only the cursor answers at once; new data waits for its slot.
+        redraw_cursor(i)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = drawn {
+        i.painter.cancel();
+        web_sys::console::warn_1(&e.into());
+    }
+    // Data that came while a redraw was in progress, or the viewer's action.
+    let more = i.core.flush();
+    if i.painter.busy() || (more && i.urgent) || i.core.cursor_moved() {
+        schedule_frame(i);
+    } else if more {
+        let due = i.last_draw_ms + i.painter.data_interval_ms();
+        redraw_at(i, (due - now_ms()).max(0.0));
+    }
+    update_status(i);
+}
+
+/// The chart's colours: the theme chosen, or the system's for "auto".
+fn theme(core: &DashboardCore) -> Theme {
+    let dark = match core.viewer().theme() {
+        "dark" => true,
+        "light" => false,
+        _ => prefers_dark(),
+    };
+    if dark {
+        Theme::dark()
+    } else {
+        Theme::light()
+    }
+}
+
+/// Takes the view now (what the redraw will show) and lets the painter draw its first step.
+fn start_redraw(i: &mut Inner) -> Result<(), WebError> {
+    let Some((dpr, size)) = paint::target_size(&i.canvas)? else {
+        i.core.mark_drawn();
+        return Ok(()); // not displayed: nothing to draw
+    };
+    let started = now_ms();
+    let redraw = i.core.redraw(tz_offset(), size.0 as usize);
+    i.core.mark_drawn();
+    i.urgent = false;
+    i.last_draw_ms = started;
+    let theme = theme(&i.core);
+    let Inner {
+        painter,
+        core,
+        canvas,
+        ..
+    } = &mut *i;
+    let progress = painter.start(canvas, redraw, theme, (dpr, size), started, &|v| {
+        core.cursor_on(&v.series, v.x_range)
+    })?;
+    on_progress(i, progress)
+}
+
+/// The next step of the redraw in progress.
+fn step_redraw(i: &mut Inner) -> Result<(), WebError> {
+    let Inner {
+        painter,
+        core,
+        canvas,
+        ..
+    } = &mut *i;
+    let progress = painter.step(canvas, &|v| core.cursor_on(&v.series, v.x_range))?;
+    on_progress(i, progress)
+}
+
+/// What the painter did: a finished chart's geometry, its legend and tooltip.
+fn on_progress(i: &mut Inner, progress: Progress) -> Result<(), WebError> {
+    match progress {
+        Progress::Idle | Progress::Drawing => Ok(()),
+        Progress::Shown(legend) => {
+            i.core.mark_cursor_drawn();
+            if let Some(shown) = i.painter.shown() {
+                i.placed = shown.placed;
+            }
+            i.redraws += 1;
+            match legend {
+                Some(legend) => show_ui(i, &legend, Some(true)),
+                None => Ok(()),
+            }
+        }
+        Progress::Ui(legend) => show_ui(i, &legend, Some(false)),
+    }
+}
+
+/// After a draw: the legend, the tooltip and the canvas's accessible name. `counted`: time it as
+/// part of a live redraw (in the frame that showed the chart, or in one of its own).
+fn show_ui(i: &mut Inner, legend: &Legend, counted: Option<bool>) -> Result<(), WebError> {
+    let t0 = now_ms();
+    if let Some(list) = &i.legend_el {
+        i.ui.show_legend(list, legend)?;
+    }
+    show_tooltip(i)?;
+    let settings = i.core.settings();
+    i.ui.label_canvas(
+        &i.canvas,
+        &canvas_label(settings.metric, settings.cpu_scale),
+    )?;
+    if let Some(same_frame) = counted {
+        i.painter.add_ui_cost(now_ms() - t0, same_frame);
+    }
+    Ok(())
+}
+
+/// The tooltip over the chart on the page.
+fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
+    let tip = match i.painter.shown() {
+        Some(shown) => i.core.tooltip_on(&shown.view),
+        None => i.core.tooltip(tz_offset()),
+    };
+    let theme = theme(&i.core);
+    i.ui.show_tooltip(tip.as_ref(), &i.canvas, &i.placed, &theme)
+}
+
+/// Only the cursor or the focus moved: the cursor and the tooltip anew over the chart as it is
+/// (a redraw when the painter has no chart to draw it over).
+fn redraw_cursor(i: &mut Inner) -> Result<(), WebError> {
+    if i.painter.busy() {
+        return Ok(()); // the redraw in progress draws the cursor where it is when it is done
+    }
+    let Inner {
+        painter,
+        core,
+        canvas,
+        ..
+    } = &mut *i;
+    if !painter.cursor(canvas, &|v| core.cursor_on(&v.series, v.x_range))? {
+        return start_redraw(i);
+    }
+    i.core.mark_cursor_drawn();
+    show_tooltip(i)
+}
+
+/// Sizes the canvas to its CSS box × devicePixelRatio, then draws the view, the legend and the
+/// tooltip at once (`redraw()`, the PNG export).
+fn render(i: &mut Inner) -> Result<(), WebError> {
+    let Some((dpr, size)) = paint::target_size(&i.canvas)? else {
+        return Ok(()); // not displayed: nothing to draw
+    };
+    let redraw = i.core.redraw(tz_offset(), size.0 as usize);
+    let theme = theme(&i.core);
+    i.placed = i
+        .painter
+        .draw_now(&i.canvas, redraw.view, theme, (dpr, size))?;
+    i.core.mark_drawn();
+    i.urgent = false;
+    i.last_draw_ms = now_ms();
+    i.redraws += 1;
+    show_ui(i, &redraw.legend, None)
+}
+
+/// Does what the reconnect policy decided.
+fn act(i: &mut Inner, action: Action) {
+    match action {
+        Action::Nothing => {}
+        Action::Close => {
+            if let Some(s) = &i.feed.socket {
+                s.close();
+            }
+        }
+        Action::Connect => {
+            if let Some(old) = i.feed.socket.take() {
+                i.feed.retired.push(old);
+            }
+            let Some(url) = i.feed.url.clone() else {
+                return;
+            };
+            match Socket::open(&url, socket_handlers(&i.self_ref)) {
+                Ok(socket) => i.feed.socket = Some(socket),
+                Err(e) => {
+                    i.core.mark_changed();
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "statscope: cannot open {url}: {e}"
+                    )));
+                    let next = i.feed.policy.on_event(FeedEvent::Closed, now_ms());
+                    debug_assert_eq!(next, Action::Nothing);
+                }
+            }
+        }
+    }
+    update_status(i);
+}
+
+/// What the handle does on its socket's events.
+fn socket_handlers(weak: &Weak<RefCell<Inner>>) -> Handlers {
+    let with = |f: fn(&mut Inner)| {
+        let weak = weak.clone();
+        Box::new(move || {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            f(&mut i);
+        }) as Box<dyn FnMut()>
+    };
+    let on_message = {
+        let weak = weak.clone();
+        Box::new(move |data: JsValue| {
+            let Some(rc) = weak.upgrade() else { return };
+            let mut i = rc.borrow_mut();
+            let Inner { frames, core, .. } = &mut *i;
+            frames.take(core, &data);
+            i.feed.policy.on_event(FeedEvent::Message, now_ms());
+            // A hidden tab gets no animation frames: keep the queue bounded by applying it here.
+            if i.core.pending() > 20_000 {
+                i.core.flush();
+            }
+            schedule_frame(&mut i);
+        }) as Box<dyn FnMut(JsValue)>
+    };
+    Handlers {
+        on_open: with(|i| {
+            let action = i.feed.policy.on_event(FeedEvent::Opened, now_ms());
+            act(i, action);
+        }),
+        on_message,
+        on_close: with(|i| {
+            // This closure belongs to the socket: retire it rather than drop it while running.
+            if let Some(old) = i.feed.socket.take() {
+                i.feed.retired.push(old);
+            }
+            let action = i.feed.policy.on_event(FeedEvent::Closed, now_ms());
+            act(i, action);
+        }),
+    }
+}
+
+fn schedule_frame(i: &mut Inner) {
+    if i.timers.raf_pending.is_some() || i.destroyed {
+        return;
+    }
+    let (Ok(w), Some(raf)) = (window(), i.timers.raf.as_ref()) else {
+        return;
+    };
+    if let Ok(id) = w.request_animation_frame(raf.as_ref().unchecked_ref()) {
+        i.timers.raf_pending = Some(id);
+    }
+}
+
+/// Asks for a redraw on the next animation frame, without the data budget (the viewer acted).
+fn request_redraw(i: &mut Inner) {
+    i.core.mark_changed();
+    i.urgent = true;
+    schedule_frame(i);
+}
+
+/// Brings the next animation frame in `delay_ms` (the redraw budget's next slot).
+fn redraw_at(i: &mut Inner, delay_ms: f64) {
+    if i.timers.redraw.is_some() {
+        return;
+    }
+    let weak = i.self_ref.clone();
+    let closure = Closure::<dyn FnMut()>::new(move || {
+        let Some(rc) = weak.upgrade() else { return };
+        let mut i = rc.borrow_mut();
+        // Keep the closure alive until this call returns; it is replaced by the next timer.
+        let _done = i.timers.redraw.take();
+        schedule_frame(&mut i);
+    });
+    let Ok(w) = window() else { return };
+    if let Ok(id) = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+        closure.as_ref().unchecked_ref(),
+        delay_ms.ceil() as i32,
+    ) {
+        i.timers.redraw = Some((id, closure));
+    }
+}
+
+/// The status line, as text (the core's words), and its state as `data-state`.
+fn update_status(i: &mut Inner) {
+    let Some(el) = i.status_el.clone() else {
+        return;
+    };
+    let state = i.feed.policy.state();
+    let text = status_line(&i.core, state, i.feed.url.is_some(), now_ms());
+    let _ = el.set_attribute("data-state", state_name(state).0);
+    if text != i.last_status {
+        el.set_text_content(Some(&text));
+        i.last_status = text;
+    }
+}
