@@ -696,3 +696,33 @@ fn a_long_window_is_decimated_to_four_points_per_pixel_column() {
     let wide = d.view_at_width(0, 4000);
     assert_eq!(wide.series, full.series);
 }
+
+/// The PIDs metric (a gauge, `pids_stats.current`): drawn as whole numbers, in the legend and
+/// tooltip, as the recording's samples say.
+#[test]
+fn the_pids_metric_is_a_gauge_of_whole_numbers() {
+    let mut d = fed(Options {
+        metric: Metric::Pids,
+        ..Options::default()
+    });
+    let view = d.view(0);
+    let burn = series(&view, "ss-burn");
+    let values: Vec<f64> = burn.segments.iter().flatten().map(|p| p.1).collect();
+    assert!(values.len() > 10);
+    assert!(
+        values.iter().all(|v| v.fract() == 0.0 && *v >= 1.0),
+        "{values:?}"
+    );
+    assert_eq!(view.y_unit, "");
+    let legend = d.legend();
+    let entry = legend
+        .entries
+        .iter()
+        .find(|e| e.name == "ss-burn")
+        .expect("ss-burn");
+    assert!(entry.value.parse::<u32>().is_ok(), "{:?}", entry.value);
+    let (x0, x1) = d.window_ms();
+    d.set_cursor(Some((x0 + x1) / 2.0));
+    let tip = d.tooltip(0).expect("a tooltip");
+    assert!(tip.rows.iter().all(|r| r.value == r.value_of(Metric::Pids)));
+}

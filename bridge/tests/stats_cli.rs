@@ -102,10 +102,10 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,flag")
+        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
     );
-    // time, id, name, one column per metric, flag.
-    const FLAG: usize = 10;
+    // time, id, name, one column per metric (the last is PIDs), flag.
+    const FLAG: usize = 11;
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let input_lines = std::fs::read_to_string(RECORDING)
         .expect("recording")
@@ -223,4 +223,37 @@ fn a_missing_file_is_a_clear_error() {
     let out = statscope(&["stats", "/nonexistent/recording.ndjson"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot open /nonexistent/recording.ndjson"));
+}
+
+/// The PIDs metric: every CSV row of a running sample has the PIDs the docker CLI printed for the
+/// same line (`PIDs` of `docker stats --format '{{json .}}'`); a stopped row has none.
+#[test]
+fn csv_pids_are_the_docker_clis() {
+    let out = statscope(&["stats", "--format", "csv", RECORDING], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let pids = header
+        .iter()
+        .position(|c| *c == "pids")
+        .expect("a pids column");
+    let flag = header
+        .iter()
+        .position(|c| *c == "flag")
+        .expect("a flag column");
+    let golden =
+        std::fs::read_to_string(RECORDING.replace(".ndjson", ".docker-cli.jsonl")).expect("golden");
+    let mut checked = 0;
+    for (row, cli) in lines.zip(golden.lines()) {
+        let row: Vec<&str> = row.split(',').collect();
+        let cli: serde_json::Value = serde_json::from_str(cli).expect("a CLI line");
+        if row[flag] == "stopped" {
+            assert_eq!(row[pids], "", "{row:?}");
+            continue;
+        }
+        assert_eq!(row[pids], cli["PIDs"].as_str().expect("PIDs"), "{row:?}");
+        checked += 1;
+    }
+    assert!(checked > 100, "{checked} rows checked");
 }

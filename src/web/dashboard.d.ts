@@ -40,9 +40,9 @@ export interface DashboardOptions {
   tooltip?: boolean;
 }
 
-/** The metrics: "cpu" (CPU %), "memory" (Memory), "memoryPercent" (Memory % of limit), "netRx" (Network received /s), "netTx" (Network sent /s), "blockRead" (Block read /s), "blockWrite" (Block write /s). */
+/** The metrics: "cpu" (CPU %), "memory" (Memory), "memoryPercent" (Memory % of limit), "netRx" (Network received /s), "netTx" (Network sent /s), "blockRead" (Block read /s), "blockWrite" (Block write /s), "pids" (PIDs). */
 export type DashboardMetric =
-  "cpu" | "memory" | "memoryPercent" | "netRx" | "netTx" | "blockRead" | "blockWrite";
+  "cpu" | "memory" | "memoryPercent" | "netRx" | "netTx" | "blockRead" | "blockWrite" | "pids";
 // (end of the part generated from the options schema and the metrics table)
 /** What `settings()` returns: the viewer's current choices. */
 export interface DashboardSettings {

@@ -34,6 +34,9 @@ pub enum Metric {
     BlockRead,
     /// Block device writes, bytes/s.
     BlockWrite,
+    /// Processes and threads in the container (`pids_stats.current`, the `PIDS` column of
+    /// `docker stats`).
+    Pids,
 }
 
 /// What a metric is, in one row.
@@ -60,7 +63,7 @@ pub struct MetricSpec {
 }
 
 /// Every metric, in display order (toolbar, tooltip columns, CSV columns).
-pub const METRICS: [MetricSpec; 7] = [
+pub const METRICS: [MetricSpec; 8] = [
     MetricSpec {
         metric: Metric::Cpu,
         key: "cpu",
@@ -144,6 +147,18 @@ pub const METRICS: [MetricSpec; 7] = [
         rate: true,
         csv: "blk_write_bytes_per_s",
         read: Point::blk_write_bytes_per_s,
+    },
+    MetricSpec {
+        metric: Metric::Pids,
+        key: "pids",
+        label: "PIDs",
+        title: "PIDs",
+        column: "PIDs",
+        describe: "Processes and threads per container over time",
+        unit: Unit::Count,
+        rate: false,
+        csv: "pids",
+        read: Point::pids,
     },
 ];
 
@@ -229,6 +244,8 @@ pub enum Unit {
     Bytes,
     /// I/O rates: decimal multiples, as the docker CLI prints network and block I/O (kB, MB).
     BytesPerSecond,
+    /// A whole number of things (processes).
+    Count,
 }
 
 impl Unit {
@@ -236,6 +253,7 @@ impl Unit {
     pub fn scale_for(self, max: f64) -> (f64, &'static str) {
         match self {
             Unit::Percent => (1.0, "%"),
+            Unit::Count => (1.0, ""),
             Unit::Bytes => {
                 const UNITS: [&str; 5] = [" B", " KiB", " MiB", " GiB", " TiB"];
                 let mut div = 1.0;
@@ -265,10 +283,11 @@ impl Unit {
             Unit::Percent => 2.0,
             Unit::Bytes => 1024.0 * 1024.0,
             Unit::BytesPerSecond => 10_000.0,
+            Unit::Count => 1.0,
         }
     }
 
-    /// One value for people: `12.5%`, `48.3 MiB`, `1.21 MB/s`.
+    /// One value for people: `12.5%`, `48.3 MiB`, `1.21 MB/s`, `7`.
     pub fn format(self, v: f64) -> String {
         if !v.is_finite() {
             return "–".into();
@@ -277,6 +296,7 @@ impl Unit {
         let x = v / div;
         match self {
             Unit::Percent => format!("{x:.1}%"),
+            Unit::Count => format!("{x:.0}"),
             _ if div == 1.0 => format!("{x:.0}{suffix}"),
             _ if x.abs() < 10.0 => format!("{x:.2}{suffix}"),
             _ if x.abs() < 100.0 => format!("{x:.1}{suffix}"),
@@ -322,6 +342,7 @@ mod tests {
         assert_eq!(Unit::Bytes.format(48.0 * 1024.0 * 1024.0), "48.0 MiB");
         assert_eq!(Unit::BytesPerSecond.format(1_210_000.0), "1.21 MB/s");
         assert_eq!(Unit::BytesPerSecond.format(999.0), "999 B/s");
-        assert_eq!(Unit::Percent.format(f64::NAN), "–");
+        assert_eq!(Unit::Count.format(7.0), "7");
+        assert_eq!(Unit::Count.format(f64::NAN), "–");
     }
 }

@@ -110,7 +110,7 @@ pub struct Point {
     pub t_unix_ns: i64,
     pub flag: Flag,
     pub explain: CpuExplain,
-    // NaN = no value: keeps a point at 72 bytes, since rings hold many.
+    // NaN = no value: keeps a point at 80 bytes, since rings hold many.
     cpu_percent: f64,
     mem_usage_bytes: f64,
     mem_percent: f64,
@@ -118,6 +118,7 @@ pub struct Point {
     net_tx_bytes_per_s: f64,
     blk_read_bytes_per_s: f64,
     blk_write_bytes_per_s: f64,
+    pids: f64,
 }
 
 fn some(v: f64) -> Option<f64> {
@@ -137,6 +138,7 @@ impl Point {
             net_tx_bytes_per_s: f64::NAN,
             blk_read_bytes_per_s: f64::NAN,
             blk_write_bytes_per_s: f64::NAN,
+            pids: f64::NAN,
         }
     }
     /// Time in ms since the Unix epoch.
@@ -170,6 +172,10 @@ impl Point {
     /// Block device writes, bytes/s.
     pub fn blk_write_bytes_per_s(&self) -> Option<f64> {
         some(self.blk_write_bytes_per_s)
+    }
+    /// Processes and threads (`pids_stats.current`; Linux only).
+    pub fn pids(&self) -> Option<f64> {
+        some(self.pids)
     }
 }
 
@@ -332,6 +338,9 @@ impl Container {
             }
             OsType::Windows => (s.memory_stats.privateworkingset as f64, f64::NAN),
         };
+        if self.os == OsType::Linux {
+            point.pids = s.pids_stats.current as f64;
+        }
 
         let Some(prev) = self.baseline else {
             point.flag = Flag::First;
