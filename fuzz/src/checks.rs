@@ -607,6 +607,7 @@ pub fn check_rate_engine(data: &[u8]) {
         stopped_ttl_ns: 1_000_000_000,
         silent_ttl_ns: 1_000_000_000,
         daemon_os: OsType::Windows,
+        ..EngineConfig::default()
     };
     for (config, wall_clock) in [(EngineConfig::default(), false), (tight, true)] {
         let mut engine = RateEngine::new(config);

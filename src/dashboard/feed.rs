@@ -171,13 +171,16 @@ impl Intake {
     }
 
     /// Applies the queued samples as one micro-batch; containers new to the engine get a colour.
-    pub fn flush(&mut self) -> Flushed {
+    /// `arrived_ms`: when, by the page's clock (`performance.now()`), so that containers that stop
+    /// sending stop voting on the engine's clock (see [`crate::rates`]).
+    pub fn flush(&mut self, arrived_ms: Option<f64>) -> Flushed {
         if self.pending.is_empty() {
             return Flushed::default();
         }
         let batch = std::mem::take(&mut self.pending);
         let evicted = self.engine.counts().evicted;
-        let points = self.engine.update(&batch, None);
+        let arrived_ns = arrived_ms.map(|ms| (ms * 1e6) as i64);
+        let points = self.engine.update_arrived(&batch, None, arrived_ns);
         for (s, p) in batch.iter().zip(&points) {
             if p.flag == Flag::Late {
                 let id = if s.id.is_empty() { &s.name } else { &s.id };

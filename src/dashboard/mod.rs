@@ -126,7 +126,13 @@ impl DashboardCore {
     /// Applies the queued samples as one micro-batch. Returns whether anything changed since the
     /// chart was last drawn.
     pub fn flush(&mut self) -> bool {
-        let flushed = self.intake.flush();
+        self.flush_at(None)
+    }
+
+    /// [`flush`](Self::flush), saying when, by the page's clock (ms, any origin): containers that
+    /// stop sending then stop deciding where the window ends (see [`crate::rates`]'s clock).
+    pub fn flush_at(&mut self, now_ms: Option<f64>) -> bool {
+        let flushed = self.intake.flush(now_ms);
         if flushed.left {
             let engine = self.intake.engine();
             self.viewer.selection.retain(|id| engine.get(id).is_some());

@@ -39,6 +39,9 @@ pub struct LegendEntry {
     pub stopped: bool,
     /// The container's CPU limit in cores, when the bridge said it has one.
     pub cpu_limit: Option<f64>,
+    /// Its clock is off from the others' (ms; positive: ahead): its newest samples lie outside
+    /// the window, and it does not move the window's end.
+    pub skew_ms: Option<f64>,
 }
 
 /// The legend and how many containers it leaves out.
@@ -291,6 +294,7 @@ impl DashboardCore {
 
     fn legend_of(&self, listing: &Listing<'_>) -> Legend {
         let unit = self.viewer.metric.unit();
+        let skewed = self.engine().skewed();
         let entries = listing
             .rows
             .iter()
@@ -311,6 +315,10 @@ impl DashboardCore {
                     shown: self.viewer.selection.shows(id),
                     stopped,
                     cpu_limit: self.limit(id),
+                    skew_ms: skewed
+                        .binary_search_by(|(k, _)| k.as_str().cmp(id))
+                        .ok()
+                        .map(|i| skewed[i].1 as f64 / 1e6),
                 }
             })
             .collect();

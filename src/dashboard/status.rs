@@ -64,6 +64,27 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
     if late > 0 {
         text.push_str(&format!(" · {late} late or duplicate sample(s) ignored"));
     }
+    let skewed = core.engine().skewed();
+    if !skewed.is_empty() {
+        let named: Vec<String> = skewed
+            .iter()
+            .take(3)
+            .map(|(id, by)| {
+                let name = core.engine().get(id).map_or(id.as_str(), |c| c.name());
+                format!("{name} {}", skew_text(*by))
+            })
+            .collect();
+        let more = skewed.len().saturating_sub(named.len());
+        text.push_str(&format!(
+            " · clock off from the others: {}{}",
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     if c.bridge_dropped > 0 {
         text.push_str(&format!(
             " · {} frame(s) dropped by the bridge (slow link)",
@@ -71,6 +92,18 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         ));
     }
     text
+}
+
+/// How far a container's clock is off, for people: `59 min ahead`, `2 h behind`.
+pub fn skew_text(by_ns: i128) -> String {
+    let s = (by_ns.unsigned_abs() / 1_000_000_000) as u64;
+    let amount = match s {
+        0..=119 => format!("{s} s"),
+        120..=7_199 => format!("{} min", s / 60),
+        7_200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    };
+    format!("{amount} {}", if by_ns > 0 { "ahead" } else { "behind" })
 }
 
 /// The canvas's accessible name: what the chart shows, and how to use it.
@@ -116,6 +149,14 @@ mod tests {
         };
         assert!(status_line(&d, again, true, 0.0).starts_with("reconnecting (attempt 6) in 3 s"));
         assert_eq!(state_name(again), ("reconnecting", 6));
+    }
+
+    #[test]
+    fn skews_read_for_people() {
+        assert_eq!(skew_text(45_000_000_000), "45 s ahead");
+        assert_eq!(skew_text(3_540_000_000_000), "59 min ahead");
+        assert_eq!(skew_text(-7_200_000_000_000), "2 h behind");
+        assert_eq!(skew_text(252_000_000_000_000_000), "2916 days ahead");
     }
 
     #[test]

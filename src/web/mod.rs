@@ -298,7 +298,7 @@ impl Dashboard {
     /// The current window: `{ containers: [ { id, name, cpu: [[t_ms, cpu_percent], …] }, … ] }`.
     pub fn snapshot(&self) -> Result<DashboardSnapshot, JsValue> {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         let snapshot = i.core.snapshot();
         Ok(serde_wasm_bindgen::to_value(&snapshot)
             .map_err(WebError::from)?
@@ -431,7 +431,7 @@ impl Dashboard {
     /// What the tooltip shows now, or `null` without a cursor.
     pub fn tooltip(&self) -> Result<DashboardTooltip, JsValue> {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         let tip = i.core.tooltip(tz_offset());
         Ok(to_js(&tip)?.unchecked_into())
     }
@@ -441,7 +441,7 @@ impl Dashboard {
     #[wasm_bindgen(js_name = exportCsv)]
     pub fn export_csv(&self) -> String {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         i.core.export_csv()
     }
 
@@ -449,7 +449,7 @@ impl Dashboard {
     #[wasm_bindgen(js_name = exportPng)]
     pub fn export_png(&self) -> Result<String, JsValue> {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         render(&mut i)?;
         i.canvas.to_data_url_with_type("image/png")
     }
@@ -458,14 +458,14 @@ impl Dashboard {
     /// Returns how many containers the engine holds.
     pub fn flush(&self) -> usize {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         i.core.engine().len()
     }
 
     /// Applies what is queued and draws now (normally this happens on the next animation frame).
     pub fn redraw(&self) -> Result<(), JsValue> {
         let mut i = self.inner.borrow_mut();
-        i.core.flush();
+        i.core.flush_at(Some(now_ms()));
         Ok(render(&mut i)?)
     }
 
@@ -743,7 +743,7 @@ fn on_user_input(i: &mut Inner, input: Input, e: &Event) {
 
 /// One animation frame: apply what arrived, then draw what is due.
 fn on_animation_frame(i: &mut Inner) {
-    let changed = i.core.flush();
+    let changed = i.core.flush_at(Some(now_ms()));
     let due = i.last_draw_ms + i.painter.data_interval_ms();
     let drawn = if i.painter.busy() {
         step_redraw(i)
@@ -760,7 +760,7 @@ fn on_animation_frame(i: &mut Inner) {
         web_sys::console::warn_1(&e.into());
     }
     // Data that came while a redraw was in progress, or the viewer's action.
-    let more = i.core.flush();
+    let more = i.core.flush_at(Some(now_ms()));
     if i.painter.busy() || (more && i.urgent) || i.core.cursor_moved() {
         schedule_frame(i);
     } else if more {
@@ -957,7 +957,7 @@ fn socket_handlers(weak: &Weak<RefCell<Inner>>) -> Handlers {
             i.feed.policy.on_event(FeedEvent::Message, now_ms());
             // A hidden tab gets no animation frames: keep the queue bounded by applying it here.
             if i.core.pending() > 20_000 {
-                i.core.flush();
+                i.core.flush_at(Some(now_ms()));
             }
             schedule_frame(&mut i);
         }) as Box<dyn FnMut(JsValue)>

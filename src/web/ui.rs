@@ -19,6 +19,7 @@ use web_sys::{
 use super::dom::{document, text_el, tz_offset, window};
 use super::error::WebError;
 use crate::chart::{clock_label, hex, Placed, Theme};
+use crate::dashboard::status::skew_text;
 use crate::dashboard::{DashboardCore, Legend, TableRow, Tooltip};
 use crate::metrics::METRICS;
 use crate::view::Metric;
@@ -403,6 +404,9 @@ impl Ui {
             let mut value = e.value.clone();
             if let Some(limit) = e.cpu_limit {
                 value.push_str(&format!(" · limit {limit} CPU"));
+            }
+            if let Some(skew) = e.skew_ms {
+                value.push_str(&format!(" · clock {}", skew_text((skew * 1e6) as i128)));
             }
             if item.value_text != value {
                 item.value.set_text_content(Some(&value));

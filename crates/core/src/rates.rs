@@ -21,15 +21,33 @@
 //!   stopped marker at the time of the last real sample, so the curve ends there (no drop to zero).
 //! - **Gap**: a real sample more than [`EngineConfig::gap_factor`] × the container's usual interval
 //!   after the previous one: flag [`Flag::Gap`]; rates are the honest average over the gap.
-//! - **Late**: a sample not newer than the previous one (a duplicate, or time going backwards): flag
-//!   [`Flag::Late`], no rates; it neither moves the baseline nor enters the ring.
+//! - **Late**: a sample not newer than the previous one (a duplicate, or time going a little
+//!   backwards, at most [`EngineConfig::max_skew_ns`]): flag [`Flag::Late`], no rates; it neither
+//!   moves the baseline nor enters the ring.
+//! - **Clock step**: a sample more than [`EngineConfig::max_skew_ns`] older than the previous one is
+//!   not late but a clock that stepped back (the host's, or a lone sample that had jumped ahead): it
+//!   is a gap ([`Flag::Gap`]) with no rates, the container re-baselines on it, and the points after
+//!   it (the abandoned timeline) leave the ring. A clock that steps forward is an ordinary gap. So a
+//!   clock jump costs one rate, never "late" forever.
 //! - **Byte rates** (network rx/tx summed over interfaces, block read/write) are Δbytes / Δ`read`
 //!   against the engine's own previous sample (`precpu_stats` carries no byte counters).
 //! - **Memory** follows the docker CLI per sample (no `inactive_file`; Windows: private working set).
-//! - **Eviction**: time is sample time. The engine's clock is the newest `read` seen (or a later `now`
-//!   the caller passes). A stopped container is dropped [`EngineConfig::stopped_ttl_ns`] after its
-//!   last real sample, a silent one (stream ended, container removed) [`EngineConfig::silent_ttl_ns`]
-//!   after it. An empty sample for a container the engine does not know leaves no trace.
+//! - **The clock** is sample time, robust to outliers. The voters are the running containers that are
+//!   live (when the caller says when each batch arrived, [`RateEngine::update_arrived`]: those that
+//!   got a sample within [`EngineConfig::live_ns`] of the newest arrival; without arrival times,
+//!   every running container). The clock is the newest `read` among the voters' latest samples
+//!   that lie at most [`EngineConfig::max_skew_ns`] after their median (the upper median: of two
+//!   voters, the newer one; of three or more, a majority decides). A
+//!   container whose latest `read` is further from the median than that, ahead or behind, is
+//!   **skewed** ([`RateEngine::skewed`]): its samples are kept, but they do not move the clock — one
+//!   container's sample an hour ahead never moves the others out of a window that ends at the clock,
+//!   while a whole feed whose clock jumps (a majority) moves it. With no voter the clock stays. A
+//!   caller's `now` later than that advances it (a caller with a wall clock can pass it so silent
+//!   containers expire).
+//! - **Eviction**, in sample time by that clock: a stopped container is dropped
+//!   [`EngineConfig::stopped_ttl_ns`] after its last real sample, a silent one (stream ended,
+//!   container removed) [`EngineConfig::silent_ttl_ns`] after it. An empty sample for a container
+//!   the engine does not know leaves no trace.
 //!
 //! No I/O, no clock, no browser: the same code runs natively and in WebAssembly.
 
@@ -38,6 +56,7 @@ use std::collections::VecDeque;
 use crate::figures::{self, block_io_bytes, network_bytes_u64};
 use crate::keyed::KeyedState;
 use crate::model::{OsType, Stats};
+use crate::sorting::sort_by;
 
 /// What is special about a point. `None` is an ordinary rate point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -192,6 +211,12 @@ pub struct EngineConfig {
     pub silent_ttl_ns: i64,
     /// The daemon's OS, for samples without `os_type`. Default Linux.
     pub daemon_os: OsType,
+    /// How far a container's clock may be from the others' (and a sample go back) before it is
+    /// skewed (or a clock step). Default 30 s.
+    pub max_skew_ns: i64,
+    /// A container that got no sample for this long (by the caller's arrival clock) does not vote
+    /// on the clock. Default 15 s.
+    pub live_ns: i64,
 }
 
 impl Default for EngineConfig {
@@ -202,6 +227,8 @@ impl Default for EngineConfig {
             stopped_ttl_ns: 60_000_000_000,
             silent_ttl_ns: 60_000_000_000,
             daemon_os: OsType::Linux,
+            max_skew_ns: 30_000_000_000,
+            live_ns: 15_000_000_000,
         }
     }
 }
@@ -269,6 +296,10 @@ pub struct Container {
     interval_ns: f64,
     points: VecDeque<Point>,
     capacity: usize,
+    /// When its last real sample arrived, by the caller's clock (if it said).
+    arrived_ns: Option<i64>,
+    /// Clock steps back seen.
+    clock_steps: u64,
 }
 
 impl Container {
@@ -281,6 +312,8 @@ impl Container {
             interval_ns: 0.0,
             points: VecDeque::with_capacity(capacity.min(1024)),
             capacity: capacity.max(1),
+            arrived_ns: None,
+            clock_steps: 0,
         }
     }
 
@@ -350,7 +383,23 @@ impl Container {
             return point;
         };
         if cur.read_ns <= prev.read_ns {
-            point.flag = Flag::Late;
+            if prev.read_ns - cur.read_ns <= i128::from(cfg.max_skew_ns) {
+                point.flag = Flag::Late;
+                return point;
+            }
+            // The clock stepped back: what came after this sample is an abandoned timeline.
+            while self
+                .points
+                .back()
+                .is_some_and(|p| i128::from(p.t_unix_ns) >= cur.read_ns)
+            {
+                self.points.pop_back();
+            }
+            self.clock_steps += 1;
+            point.flag = Flag::Gap;
+            self.baseline = Some(cur);
+            self.status = Status::Running;
+            self.push(point);
             return point;
         }
         let precpu_real = !s.preread.is_zero()
@@ -464,6 +513,8 @@ pub struct EngineCounts {
     pub late: u64,
     pub resets: u64,
     pub evicted: u64,
+    /// Samples older than their container's previous one by more than the skew allowed.
+    pub clock_steps: u64,
 }
 
 /// Per-container counters → rates, on [`KeyedState`] (see the module docs for the rules).
@@ -471,8 +522,10 @@ pub struct EngineCounts {
 pub struct RateEngine {
     config: EngineConfig,
     state: KeyedState<String, Container>,
-    /// The newest `read` seen, ns: the engine's notion of "now".
+    /// The engine's notion of "now" (see the module docs), ns since the epoch.
     clock_ns: Option<i128>,
+    /// Containers whose clock is off from the others', by how much (ns; positive: ahead).
+    skewed: Vec<(String, i128)>,
     counts: EngineCounts,
 }
 
@@ -489,6 +542,7 @@ impl RateEngine {
             config,
             state: KeyedState::new(),
             clock_ns: None,
+            skewed: Vec::new(),
             counts: EngineCounts::default(),
         }
     }
@@ -499,9 +553,24 @@ impl RateEngine {
     }
 
     /// One micro-batch of samples (any containers, arrival order). Returns one point per sample,
-    /// in input order. `now_ns`, if given and later than the newest sample, advances the eviction
-    /// clock (a caller with a wall clock can pass it so silent containers expire).
+    /// in input order. `now_ns`, if given and later than the clock, advances the eviction clock (a
+    /// caller with a wall clock can pass it so silent containers expire).
     pub fn update<'a, I>(&mut self, batch: I, now_ns: Option<i64>) -> Vec<Point>
+    where
+        I: IntoIterator<Item = &'a Stats>,
+    {
+        self.update_arrived(batch, now_ns, None)
+    }
+
+    /// [`update`](Self::update), saying when the batch arrived by the caller's own clock (any
+    /// origin, ns; a page's `performance.now()`): containers that stop sending then stop voting on
+    /// the clock after [`EngineConfig::live_ns`] (see the module docs).
+    pub fn update_arrived<'a, I>(
+        &mut self,
+        batch: I,
+        now_ns: Option<i64>,
+        arrived_ns: Option<i64>,
+    ) -> Vec<Point>
     where
         I: IntoIterator<Item = &'a Stats>,
     {
@@ -510,18 +579,9 @@ impl RateEngine {
             .enumerate()
             .map(|(i, s)| (container_key(s).to_owned(), (i, s)))
             .collect();
-        for (_, (_, s)) in &keyed {
-            if !s.read.is_zero() {
-                let t = s.read.unix_ns();
-                self.clock_ns = Some(self.clock_ns.map_or(t, |c| c.max(t)));
-            }
-        }
-        if let Some(now) = now_ns {
-            let now = i128::from(now);
-            self.clock_ns = Some(self.clock_ns.map_or(now, |c| c.max(now)));
-        }
         let mut out = vec![Point::empty(0, Flag::None); keyed.len()];
-        let (cfg, clock, counts) = (&self.config, self.clock_ns, &mut self.counts);
+        let (cfg, counts) = (&self.config, &mut self.counts);
+        // The batch: one updater call per container with samples or state.
         self.state.update(keyed, |values: &[(usize, &Stats)], old| {
             let real = values.iter().any(|(_, s)| !s.read.is_zero());
             let mut c = match old {
@@ -536,6 +596,7 @@ impl RateEngine {
                     return None;
                 }
             };
+            let steps = c.clock_steps;
             for &(i, s) in values {
                 let p = c.apply(s, cfg);
                 counts.samples += 1;
@@ -543,13 +604,64 @@ impl RateEngine {
                 counts.resets += u64::from(p.flag == Flag::Reset);
                 out[i] = p;
             }
-            if expired(&c, cfg, clock) {
-                counts.evicted += 1;
-                return None;
+            counts.clock_steps += c.clock_steps - steps;
+            if real && arrived_ns.is_some() {
+                c.arrived_ns = arrived_ns;
             }
             Some(c)
         });
+        self.tick_clock(now_ns);
+        // Ageing: the same updater contract, with no new values, evicts by the clock.
+        let (cfg, clock, counts) = (&self.config, self.clock_ns, &mut self.counts);
+        let newest_arrival = self.state.iter().filter_map(|(_, c)| c.arrived_ns).max();
+        self.state
+            .update(std::iter::empty::<(String, ())>(), |_, old| {
+                let c = old?;
+                if expired(&c, cfg, clock, newest_arrival) {
+                    counts.evicted += 1;
+                    return None;
+                }
+                Some(c)
+            });
         out
+    }
+
+    /// Moves the clock as the module docs say, and finds the skewed containers.
+    fn tick_clock(&mut self, now_ns: Option<i64>) {
+        let newest_arrival = self.state.iter().filter_map(|(_, c)| c.arrived_ns).max();
+        let live = |c: &Container| match (c.arrived_ns, newest_arrival) {
+            (Some(at), Some(newest)) => newest - at <= self.config.live_ns,
+            _ => true,
+        };
+        let voters: Vec<(&String, i128)> = self
+            .state
+            .iter()
+            .filter(|(_, c)| c.status == Status::Running && live(c))
+            .filter_map(|(id, c)| Some((id, c.last_read_ns()?)))
+            .collect();
+        self.skewed.clear();
+        if !voters.is_empty() {
+            let mut reads: Vec<i128> = voters.iter().map(|v| v.1).collect();
+            sort_by(&mut reads, i128::cmp);
+            let median = reads[reads.len() / 2];
+            let skew = i128::from(self.config.max_skew_ns);
+            let clock = reads
+                .iter()
+                .rev()
+                .copied()
+                .find(|&t| t - median <= skew)
+                .unwrap_or(median);
+            self.clock_ns = Some(clock);
+            self.skewed = voters
+                .into_iter()
+                .filter(|(_, t)| (t - median).abs() > skew)
+                .map(|(id, t)| (id.clone(), t - median))
+                .collect();
+        }
+        if let Some(now) = now_ns {
+            let now = i128::from(now);
+            self.clock_ns = Some(self.clock_ns.map_or(now, |c| c.max(now)));
+        }
     }
 
     /// The container with this ID.
@@ -572,9 +684,14 @@ impl RateEngine {
     pub fn counts(&self) -> EngineCounts {
         self.counts
     }
-    /// The eviction clock: the newest `read` seen (or later `now`), ns since the epoch.
+    /// The clock (see the module docs), ns since the epoch.
     pub fn clock_ns(&self) -> Option<i128> {
         self.clock_ns
+    }
+    /// The containers whose clock is off from the others' by more than
+    /// [`EngineConfig::max_skew_ns`], by how much (ns; positive: ahead), in ascending ID order.
+    pub fn skewed(&self) -> &[(String, i128)] {
+        &self.skewed
     }
 }
 
@@ -587,10 +704,22 @@ fn container_key(s: &Stats) -> &str {
     }
 }
 
-fn expired(c: &Container, cfg: &EngineConfig, clock: Option<i128>) -> bool {
+/// Is `c` past its TTL by the clock? A running container that is still sending (by the caller's
+/// arrival clock) is not silent, however far behind the others its own clock is.
+fn expired(
+    c: &Container,
+    cfg: &EngineConfig,
+    clock: Option<i128>,
+    newest_arrival: Option<i64>,
+) -> bool {
     let (Some(now), Some(last)) = (clock, c.last_read_ns()) else {
         return false;
     };
+    if let (Status::Running, Some(at), Some(newest)) = (c.status, c.arrived_ns, newest_arrival) {
+        if newest - at <= cfg.live_ns {
+            return false;
+        }
+    }
     let ttl = match c.status {
         Status::Stopped => cfg.stopped_ttl_ns,
         Status::Running => cfg.silent_ttl_ns,

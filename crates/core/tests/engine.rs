@@ -466,3 +466,143 @@ fn an_empty_sample_before_the_first_real_one_leaves_no_marker() {
         "no stopped marker at 1970 before the curve"
     );
 }
+
+/// Five containers at 1 Hz, one of them (`c2`) with its `t`-th sample moved by `skew_ms`.
+fn fleet_second(t: i64, skew: Option<(i64, i64)>) -> Vec<Stats> {
+    ["c0", "c1", "c2", "c3", "c4"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let jitter = i as i64 * 3;
+            let mut t_ms = t * 1000 + jitter;
+            if let Some((at, by)) = skew {
+                if *id == "c2" && at == t {
+                    t_ms += by;
+                }
+            }
+            let n = t as u64 + 1;
+            s(id, t_ms, n * 300_000_000, n * 2_000_000_000).stats()
+        })
+        .collect()
+}
+
+#[test]
+fn one_sample_an_hour_ahead_never_moves_the_clock_and_costs_its_container_one_rate() {
+    let mut e = RateEngine::default();
+    let hour = 3_600_000;
+    for t in 0..100 {
+        let batch = fleet_second(t, Some((50, hour)));
+        let points = e.update_arrived(&batch, None, Some(t * 1_000_000_000));
+        let clock_ms = e.clock_ns().map(|ns| (ns / 1_000_000) as i64);
+        // The clock stays with the four that agree: the others keep drawing, none is evicted.
+        assert!(
+            clock_ms <= Some(T0 * 1000 + t * 1000 + 20),
+            "t={t}: clock {clock_ms:?}"
+        );
+        assert_eq!(e.len(), 5, "t={t}: nobody is evicted");
+        if t == 50 {
+            assert_eq!(points[2].flag, Flag::Gap, "a jump forward is a gap");
+            assert_eq!(e.skewed().len(), 1);
+            assert_eq!(e.skewed()[0].0, "c2");
+            assert!((e.skewed()[0].1 - i128::from(hour) * 1_000_000).abs() < 1_000_000_000);
+        }
+        if t == 51 {
+            // Back from the future: a clock step, not "late": no rate, the future point gone.
+            assert_eq!(points[2].flag, Flag::Gap);
+            assert_eq!(points[2].cpu_percent(), None);
+            assert!(e.skewed().is_empty());
+            let c2 = e.get("c2").expect("c2");
+            assert!(c2
+                .points()
+                .iter()
+                .all(|p| p.t_unix_ns <= (T0 * 1000 + 51 * 1000 + 6) * 1_000_000));
+        }
+        if t > 51 {
+            assert_eq!(points[2].flag, Flag::None, "t={t}: rates again, not late");
+            assert!((points[2].cpu_percent().expect("cpu") - 30.0).abs() < 1e-6);
+        }
+    }
+    assert_eq!(e.counts().late, 0);
+    assert_eq!(e.counts().clock_steps, 1);
+}
+
+#[test]
+fn a_year_9999_sample_is_skewed_for_good_but_blanks_nothing() {
+    let mut e = RateEngine::default();
+    for t in 0..20 {
+        let mut batch = fleet_second(t, None);
+        if t >= 10 {
+            // c2's host now says year 9999, every sample.
+            let v = Value::String(format!("9999-12-31T23:59:{t:02}Z"));
+            let mut j = s(
+                "c2",
+                0,
+                (t as u64 + 1) * 300_000_000,
+                (t as u64 + 1) * 2_000_000_000,
+            )
+            .json();
+            j["read"] = v;
+            batch[2] = parse(&j);
+        }
+        e.update_arrived(&batch, None, Some(t * 1_000_000_000));
+        assert_eq!(e.len(), 5);
+        assert!(e.clock_ns() <= Some(i128::from(T0 * 1000 + t * 1000 + 20) * 1_000_000));
+    }
+    assert_eq!(
+        e.skewed().iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["c2"]
+    );
+}
+
+#[test]
+fn a_whole_feed_whose_clock_steps_is_followed() {
+    let mut e = RateEngine::default();
+    let hour = 3_600_000;
+    for t in 0..30 {
+        // Every container's host clock jumps an hour ahead at t = 15.
+        let shift = if t >= 15 { hour } else { 0 };
+        let batch: Vec<Stats> = fleet_second(t, None)
+            .into_iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let n = t as u64 + 1;
+                s(
+                    ["c0", "c1", "c2", "c3", "c4"][i],
+                    t * 1000 + shift + i as i64 * 3,
+                    n * 300_000_000,
+                    n * 2_000_000_000,
+                )
+                .stats()
+            })
+            .collect();
+        let points = e.update_arrived(&batch, None, Some(t * 1_000_000_000));
+        if t == 15 {
+            assert!(points.iter().all(|p| p.flag == Flag::Gap), "{points:?}");
+        }
+    }
+    assert_eq!(e.len(), 5);
+    assert!(e.skewed().is_empty());
+    let clock_ms = e.clock_ns().map(|ns| (ns / 1_000_000) as i64);
+    assert!(clock_ms >= Some(T0 * 1000 + hour + 29_000), "{clock_ms:?}");
+}
+
+#[test]
+fn a_container_behind_the_others_keeps_its_curve_while_it_sends() {
+    // Its host's clock is an hour behind: it is skewed, and (by arrival) never taken for silent.
+    let mut e = RateEngine::default();
+    let hour = 3_600_000;
+    for t in 0..120 {
+        let mut batch = fleet_second(t, None);
+        let n = t as u64 + 1;
+        batch[4] = s("c4", t * 1000 - hour, n * 300_000_000, n * 2_000_000_000).stats();
+        e.update_arrived(&batch, None, Some(t * 1_000_000_000));
+    }
+    assert_eq!(e.len(), 5);
+    let c4 = e.get("c4").expect("c4 stays");
+    assert!(c4.points().len() > 100, "{}", c4.points().len());
+    assert_eq!(
+        e.skewed().iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["c4"]
+    );
+    assert!(e.skewed()[0].1 < 0);
+}
