@@ -160,14 +160,53 @@ struct Pass {
 }
 
 /// Maps recording time to Tokio time: the first real timestamp plays now, the rest `/ speed` later.
+///
+/// A `read` more than [`MAX_JUMP_NS`] after the newest one so far is a jump: it goes out at once
+/// and does not move the pace (a skewed sample an hour ahead must not stall the replay for an
+/// hour), unless the next sample continues from it (a gap in the recording), which then re-anchors
+/// the pace there.
 struct Pacer {
     speed: f64,
     origin: Option<(i128, Instant)>,
+    /// The newest `read` paced so far.
+    newest_ns: i128,
+    /// A jump sent at once, not yet known to be a gap or a skewed sample.
+    jump_ns: Option<i128>,
 }
 
+/// Recording time after the newest sample beyond which a `read` is a jump, not a pace.
+const MAX_JUMP_NS: i128 = 30_000_000_000;
+
 impl Pacer {
+    fn new(speed: f64) -> Pacer {
+        Pacer {
+            speed,
+            origin: None,
+            newest_ns: i128::MIN,
+            jump_ns: None,
+        }
+    }
+
     fn due(&mut self, read_ns: i128) -> Instant {
-        let (t0, start) = *self.origin.get_or_insert((read_ns, Instant::now()));
+        let now = Instant::now();
+        let (t0, start) = *self.origin.get_or_insert((read_ns, now));
+        if self.newest_ns != i128::MIN && read_ns - self.newest_ns > MAX_JUMP_NS {
+            match self.jump_ns {
+                // Continuing from the last jump: a gap in the recording; pace from here on.
+                Some(jump) if (read_ns - jump).abs() <= MAX_JUMP_NS => {
+                    self.origin = Some((jump, now));
+                    self.newest_ns = read_ns;
+                    self.jump_ns = None;
+                    return now;
+                }
+                _ => {
+                    self.jump_ns = Some(read_ns);
+                    return now;
+                }
+            }
+        }
+        self.jump_ns = None;
+        self.newest_ns = self.newest_ns.max(read_ns);
         let offset_ns = ((read_ns - t0) as f64 / self.speed).max(0.0);
         start + Duration::from_nanos(offset_ns.min(u64::MAX as f64) as u64)
     }
@@ -192,10 +231,7 @@ impl Source for Replay {
                 _ = shutdown.cancelled() => return,
                 _ = sink.wait_for_viewer() => {}
             }
-            let mut clock = Pacer {
-                speed: self.speed,
-                origin: None,
-            };
+            let mut clock = Pacer::new(self.speed);
             let mut shift_ns = 0i128;
             for pass_number in 1i128.. {
                 let Some(pass) = self.play_once(&sink, &shutdown, &mut clock, shift_ns).await
@@ -245,6 +281,33 @@ pub fn shift_times(text: &str, shift_ns: i128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sample_far_ahead_goes_at_once_and_a_real_gap_re_anchors_the_pace() {
+        const S: i128 = 1_000_000_000;
+        let mut p = Pacer::new(2.0);
+        let start = Instant::now();
+        assert_eq!(p.due(100 * S), start);
+        assert_eq!(
+            p.due(102 * S),
+            start + Duration::from_secs(1),
+            "paced at 2×"
+        );
+        // An hour ahead: at once, and the pace is not moved by it.
+        assert_eq!(p.due(3_700 * S), start);
+        assert_eq!(p.due(104 * S), start + Duration::from_secs(2));
+        // A gap in the recording (10 minutes): the first sample after it goes at once, the next
+        // continues from it and re-anchors the pace.
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let now = Instant::now();
+        assert_eq!(p.due(704 * S), now);
+        assert_eq!(
+            p.due(704 * S + S / 100),
+            now,
+            "continues the gap's timeline: re-anchored"
+        );
+        assert_eq!(p.due(706 * S), now + Duration::from_secs(1));
+    }
 
     #[test]
     fn shifting_moves_only_read_and_preread() {

@@ -473,3 +473,69 @@ async fn hostile_frames_are_counted_shown_and_contained() {
     assert_eq!(b.js("return window.statscopeErrors;").await, json!([]));
     b.screenshot("faults-hostile.png").await;
 }
+
+/// One container's sample an hour ahead (a skewed host, or a hostile engine) through the whole path:
+/// the other containers keep drawing their whole window, none leaves, and the page says whose clock
+/// is off. (Before: the window followed the future sample and the chart went blank.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sample_an_hour_ahead_blanks_nothing_and_is_said() {
+    let Some(b) = browser_or_skip("the skewed-clock test").await else {
+        return;
+    };
+    let ids = ["c0", "c1", "c2", "c3", "c4"];
+    let rates = [10.0, 20.0, 30.0, 40.0, 50.0];
+    let t0 = now_s() - 120;
+    let mut lines = synth(&ids, &rates, t0, 0, 40);
+    // c2's last sample is an hour ahead.
+    let last_c2 = lines.len() - 3;
+    let mut v: Value = serde_json::from_str(&lines[last_c2]).expect("json");
+    let at =
+        statscope::Timestamp::from_unix_ns(i128::from(t0 + 39 + 3600) * 1_000_000_000).to_rfc3339();
+    v["read"] = Value::String(at);
+    lines[last_c2] = v.to_string();
+    let recording = write("skewed.ndjson", &lines);
+    let bridge = Bridge::start(&[
+        "--replay",
+        recording.to_str().expect("path"),
+        "--speed",
+        "10",
+        "--listen",
+        "127.0.0.1:0",
+    ])
+    .await;
+    b.client.goto(&bridge.url).await.expect("page loads");
+    let status = wait_for(&b, 40, STATUS, |s| s["samples"] == 200.0).await;
+    assert_eq!(status["containers"], 5.0, "{status}");
+    let snapshot = b.js(SNAPSHOT).await;
+    for c in snapshot["containers"].as_array().expect("containers") {
+        let n = c["cpu"].as_array().map_or(0, Vec::len);
+        assert!(n >= 37, "{}: {n} points in the window", c["name"]);
+    }
+    assert_exact_rates(
+        &snapshot,
+        &ids.iter().copied().zip(rates).collect::<Vec<_>>(),
+    );
+    let text = b
+        .js("return document.getElementById('statscope-status').textContent;")
+        .await;
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        text.contains("clock off from the others: c2 60 min ahead"),
+        "shown: {text}"
+    );
+    // The legend, at its next redraw, marks it too.
+    wait_for(
+        &b,
+        10,
+        "return document.getElementById('statscope-legend').textContent;",
+        |legend| {
+            legend
+                .as_str()
+                .unwrap_or_default()
+                .contains("30.0% · clock 60 min ahead")
+        },
+    )
+    .await;
+    assert_eq!(b.js("return window.statscopeErrors;").await, json!([]));
+    b.screenshot("faults-skewed-clock.png").await;
+}

@@ -96,12 +96,12 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
 
 /// How far a container's clock is off, for people: `59 min ahead`, `2 h behind`.
 pub fn skew_text(by_ns: i128) -> String {
-    let s = (by_ns.unsigned_abs() / 1_000_000_000) as u64;
+    let s = by_ns.unsigned_abs() as f64 / 1e9;
     let amount = match s {
-        0..=119 => format!("{s} s"),
-        120..=7_199 => format!("{} min", s / 60),
-        7_200..=172_799 => format!("{} h", s / 3600),
-        _ => format!("{} days", s / 86_400),
+        s if s < 119.5 => format!("{s:.0} s"),
+        s if s < 7_170.0 => format!("{:.0} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.0} h", s / 3600.0),
+        s => format!("{:.0} days", (s / 86_400.0).floor()),
     };
     format!("{amount} {}", if by_ns > 0 { "ahead" } else { "behind" })
 }
@@ -155,6 +155,7 @@ mod tests {
     fn skews_read_for_people() {
         assert_eq!(skew_text(45_000_000_000), "45 s ahead");
         assert_eq!(skew_text(3_540_000_000_000), "59 min ahead");
+        assert_eq!(skew_text(3_599_990_000_000), "60 min ahead");
         assert_eq!(skew_text(-7_200_000_000_000), "2 h behind");
         assert_eq!(skew_text(252_000_000_000_000_000), "2916 days ahead");
     }
