@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::chart::ColorSlots;
 use crate::lifecycle::Lifecycle;
-use crate::model::{parse_frame_lenient, Stats};
+use crate::model::{parse_frame_lenient, Sample};
 use crate::protocol::Message;
 use crate::rates::{EngineConfig, Flag, RateEngine};
 
@@ -54,7 +54,7 @@ pub struct Flushed {
 #[derive(Debug)]
 pub struct Intake {
     engine: RateEngine,
-    pending: Vec<Stats>,
+    pending: Vec<Sample>,
     counts: FeedCounts,
     lifecycle: Lifecycle,
     colors: ColorSlots,
@@ -91,7 +91,8 @@ impl Intake {
         }
         let frame = parse_frame_lenient(text);
         self.counts.samples += frame.samples.len() as u64;
-        self.pending.extend(frame.samples);
+        self.pending
+            .extend(frame.samples.into_iter().map(|s| Sample::from_stats(s, "")));
         if let Some(e) = frame.errors.last() {
             self.malformed(frame.errors.len() as u64, e.to_string());
         }
@@ -183,8 +184,7 @@ impl Intake {
         let points = self.engine.update_arrived(&batch, None, arrived_ns);
         for (s, p) in batch.iter().zip(&points) {
             if p.flag == Flag::Late {
-                let id = if s.id.is_empty() { &s.name } else { &s.id };
-                self.lifecycle.on_late(id, p.t_ms());
+                self.lifecycle.on_late(&s.key, p.t_ms());
             }
         }
         let left = self.engine.counts().evicted > evicted;

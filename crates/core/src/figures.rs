@@ -70,16 +70,25 @@ pub fn cpu_percent_windows(s: &Stats) -> f64 {
 /// cgroup v1 (`total_inactive_file` present) subtracts it when smaller than usage; otherwise falls
 /// through to the local `inactive_file` (cgroup v2's key; missing = 0) under the same guard.
 pub fn mem_usage_unix_no_cache(mem: &MemoryStats) -> f64 {
-    if let Some(v) = mem.stats.total_inactive_file {
-        if v < mem.usage {
-            return (mem.usage - v) as f64;
+    mem_used(
+        mem.usage,
+        mem.stats.total_inactive_file,
+        mem.stats.inactive_file,
+    )
+}
+
+/// [`mem_usage_unix_no_cache`] from its three numbers (the formula, once).
+pub fn mem_used(usage: u64, total_inactive_file: Option<u64>, inactive_file: Option<u64>) -> f64 {
+    if let Some(v) = total_inactive_file {
+        if v < usage {
+            return (usage - v) as f64;
         }
     }
-    let v = mem.stats.inactive_file.unwrap_or(0);
-    if v < mem.usage {
-        return (mem.usage - v) as f64;
+    let v = inactive_file.unwrap_or(0);
+    if v < usage {
+        return (usage - v) as f64;
     }
-    mem.usage as f64
+    usage as f64
 }
 
 /// MEM %: `used / limit × 100`, 0 when there is no limit.

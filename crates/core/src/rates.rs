@@ -1,6 +1,7 @@
 //! The derivative engine: Docker's cumulative counters become per-container rates, with bounded memory.
 //!
-//! [`RateEngine`] is one [`KeyedState`] updater keyed by container ID. Every sample produces exactly one
+//! [`RateEngine`] is one [`KeyedState`] updater keyed by container ([`Sample::key`]: its ID, and its
+//! host when it has one); it takes [`Sample`]s, or whole [`Stats`] ([`EngineInput`]). Every sample produces exactly one
 //! [`Point`] (so `statscope stats --format csv` prints one row per input line); real samples are also
 //! kept in a ring of the last [`EngineConfig::history_points`] points per container. The rules, stated
 //! once:
@@ -53,9 +54,11 @@
 
 use std::collections::VecDeque;
 
-use crate::figures::{self, block_io_bytes, network_bytes_u64};
+use std::borrow::Cow;
+
+use crate::figures;
 use crate::keyed::KeyedState;
-use crate::model::{OsType, Stats};
+use crate::model::{OsType, Sample, Stats};
 use crate::sorting::sort_by;
 
 /// What is special about a point. `None` is an ordinary rate point.
@@ -254,21 +257,17 @@ struct Baseline {
 }
 
 impl Baseline {
-    fn of(s: &Stats, os: OsType) -> Baseline {
-        let (net_rx, net_tx) = network_bytes_u64(&s.networks);
+    fn of(s: &Sample, os: OsType) -> Baseline {
         let (blk_read, blk_write) = match os {
-            OsType::Linux => block_io_bytes(&s.blkio_stats),
-            OsType::Windows => (
-                s.storage_stats.read_size_bytes,
-                s.storage_stats.write_size_bytes,
-            ),
+            OsType::Linux => (s.blk_read, s.blk_write),
+            OsType::Windows => (s.storage_read, s.storage_write),
         };
         Baseline {
             read_ns: s.read.unix_ns(),
-            cpu_total: s.cpu_stats.cpu_usage.total_usage,
-            system: s.cpu_stats.system_cpu_usage,
-            net_rx,
-            net_tx,
+            cpu_total: s.cpu_total,
+            system: s.cpu_system,
+            net_rx: s.net_rx,
+            net_tx: s.net_tx,
             blk_read,
             blk_write,
         }
@@ -353,26 +352,29 @@ impl Container {
     }
 
     /// Applies one sample and returns its point.
-    fn apply(&mut self, s: &Stats, cfg: &EngineConfig) -> Point {
+    fn apply(&mut self, s: &Sample, cfg: &EngineConfig) -> Point {
         if s.read.is_zero() {
             return self.apply_stopped();
         }
-        self.name.clear();
-        self.name.push_str(s.display_name());
+        if self.name != s.name {
+            self.name.clear();
+            self.name.push_str(&s.name);
+        }
         self.os = s.os(cfg.daemon_os);
         let t_ns = clamp_i64(s.read.unix_ns());
         let cur = Baseline::of(s, self.os);
         let mut point = Point::empty(t_ns, Flag::None);
         (point.mem_usage_bytes, point.mem_percent) = match self.os {
             OsType::Linux => {
-                let used = figures::mem_usage_unix_no_cache(&s.memory_stats);
-                let pct = figures::mem_percent(s.memory_stats.limit as f64, used);
+                let used =
+                    figures::mem_used(s.mem_usage, s.mem_total_inactive_file, s.mem_inactive_file);
+                let pct = figures::mem_percent(s.mem_limit as f64, used);
                 (used, pct)
             }
-            OsType::Windows => (s.memory_stats.privateworkingset as f64, f64::NAN),
+            OsType::Windows => (s.mem_private as f64, f64::NAN),
         };
         if self.os == OsType::Linux {
-            point.pids = s.pids_stats.current as f64;
+            point.pids = s.pids as f64;
         }
 
         let Some(prev) = self.baseline else {
@@ -402,10 +404,9 @@ impl Container {
             self.push(point);
             return point;
         }
-        let precpu_real = !s.preread.is_zero()
-            && (self.os == OsType::Windows || s.precpu_stats.system_cpu_usage > 0);
-        let precpu_down =
-            precpu_real && s.cpu_stats.cpu_usage.total_usage < s.precpu_stats.cpu_usage.total_usage;
+        let precpu_real =
+            !s.preread.is_zero() && (self.os == OsType::Windows || s.precpu_system > 0);
+        let precpu_down = precpu_real && s.cpu_total < s.precpu_total;
         if self.status == Status::Stopped || prev.went_down_to(&cur) || precpu_down {
             point.flag = Flag::Reset;
             self.baseline = Some(cur);
@@ -445,13 +446,11 @@ impl Container {
     }
 
     /// The CPU deltas for a sample whose counters did not go down.
-    fn cpu(&self, s: &Stats, prev: &Baseline, precpu_real: bool) -> CpuExplain {
-        let cur = &s.cpu_stats;
+    fn cpu(&self, s: &Sample, prev: &Baseline, precpu_real: bool) -> CpuExplain {
         let (pre_total, pre_system, pre_read, basis) = if precpu_real {
-            let p = &s.precpu_stats;
             (
-                p.cpu_usage.total_usage,
-                p.system_cpu_usage,
+                s.precpu_total,
+                s.precpu_system,
                 s.preread.unix_ns(),
                 Basis::PreCpu,
             )
@@ -460,15 +459,15 @@ impl Container {
         };
         match self.os {
             OsType::Linux => CpuExplain {
-                cpu_delta: cur.cpu_usage.total_usage as f64 - pre_total as f64,
-                system_delta: cur.system_cpu_usage as f64 - pre_system as f64,
-                cpus: figures::online_cpus(cur),
+                cpu_delta: s.cpu_total as f64 - pre_total as f64,
+                system_delta: s.cpu_system as f64 - pre_system as f64,
+                cpus: s.cpus,
                 basis,
             },
             OsType::Windows => {
                 let intervals = ((s.read.unix_ns() - pre_read).max(0) / 100) as f64;
                 CpuExplain {
-                    cpu_delta: cur.cpu_usage.total_usage.saturating_sub(pre_total) as f64,
+                    cpu_delta: s.cpu_total.saturating_sub(pre_total) as f64,
                     system_delta: intervals * f64::from(s.num_procs),
                     cpus: s.num_procs,
                     basis,
@@ -555,9 +554,10 @@ impl RateEngine {
     /// One micro-batch of samples (any containers, arrival order). Returns one point per sample,
     /// in input order. `now_ns`, if given and later than the clock, advances the eviction clock (a
     /// caller with a wall clock can pass it so silent containers expire).
-    pub fn update<'a, I>(&mut self, batch: I, now_ns: Option<i64>) -> Vec<Point>
+    pub fn update<'a, T, I>(&mut self, batch: I, now_ns: Option<i64>) -> Vec<Point>
     where
-        I: IntoIterator<Item = &'a Stats>,
+        T: EngineInput + 'a,
+        I: IntoIterator<Item = &'a T>,
     {
         self.update_arrived(batch, now_ns, None)
     }
@@ -565,51 +565,56 @@ impl RateEngine {
     /// [`update`](Self::update), saying when the batch arrived by the caller's own clock (any
     /// origin, ns; a page's `performance.now()`): containers that stop sending then stop voting on
     /// the clock after [`EngineConfig::live_ns`] (see the module docs).
-    pub fn update_arrived<'a, I>(
+    pub fn update_arrived<'a, T, I>(
         &mut self,
         batch: I,
         now_ns: Option<i64>,
         arrived_ns: Option<i64>,
     ) -> Vec<Point>
     where
-        I: IntoIterator<Item = &'a Stats>,
+        T: EngineInput + 'a,
+        I: IntoIterator<Item = &'a T>,
     {
-        let keyed: Vec<(String, (usize, &Stats))> = batch
+        let keyed: Vec<(String, (usize, Cow<'a, Sample>))> = batch
             .into_iter()
             .enumerate()
-            .map(|(i, s)| (container_key(s).to_owned(), (i, s)))
+            .map(|(i, input)| {
+                let s = input.sample();
+                (s.key.clone(), (i, s))
+            })
             .collect();
         let mut out = vec![Point::empty(0, Flag::None); keyed.len()];
         let (cfg, counts) = (&self.config, &mut self.counts);
         // The batch: one updater call per container with samples or state.
-        self.state.update(keyed, |values: &[(usize, &Stats)], old| {
-            let real = values.iter().any(|(_, s)| !s.read.is_zero());
-            let mut c = match old {
-                Some(c) => c,
-                None if real => Container::new(cfg.history_points, cfg.daemon_os),
-                None => {
-                    // An empty sample for an unknown container: a row, no state.
-                    for &(i, _) in values {
-                        out[i] = Point::empty(0, Flag::Stopped);
+        self.state
+            .update(keyed, |values: &[(usize, Cow<'a, Sample>)], old| {
+                let real = values.iter().any(|(_, s)| !s.read.is_zero());
+                let mut c = match old {
+                    Some(c) => c,
+                    None if real => Container::new(cfg.history_points, cfg.daemon_os),
+                    None => {
+                        // An empty sample for an unknown container: a row, no state.
+                        for (i, _) in values {
+                            out[*i] = Point::empty(0, Flag::Stopped);
+                        }
+                        counts.samples += values.len() as u64;
+                        return None;
                     }
-                    counts.samples += values.len() as u64;
-                    return None;
+                };
+                let steps = c.clock_steps;
+                for (i, s) in values {
+                    let (i, p) = (*i, c.apply(s, cfg));
+                    counts.samples += 1;
+                    counts.late += u64::from(p.flag == Flag::Late);
+                    counts.resets += u64::from(p.flag == Flag::Reset);
+                    out[i] = p;
                 }
-            };
-            let steps = c.clock_steps;
-            for &(i, s) in values {
-                let p = c.apply(s, cfg);
-                counts.samples += 1;
-                counts.late += u64::from(p.flag == Flag::Late);
-                counts.resets += u64::from(p.flag == Flag::Reset);
-                out[i] = p;
-            }
-            counts.clock_steps += c.clock_steps - steps;
-            if real && arrived_ns.is_some() {
-                c.arrived_ns = arrived_ns;
-            }
-            Some(c)
-        });
+                counts.clock_steps += c.clock_steps - steps;
+                if real && arrived_ns.is_some() {
+                    c.arrived_ns = arrived_ns;
+                }
+                Some(c)
+            });
         self.tick_clock(now_ns);
         // Ageing: the same updater contract, with no new values, evicts by the clock.
         let (cfg, clock, counts) = (&self.config, self.clock_ns, &mut self.counts);
@@ -695,12 +700,21 @@ impl RateEngine {
     }
 }
 
-/// The key a sample is filed under: its ID, or its name when it has no ID.
-fn container_key(s: &Stats) -> &str {
-    if s.id.is_empty() {
-        &s.name
-    } else {
-        &s.id
+/// What the engine takes: a [`Sample`], or a whole [`Stats`] (projected to a sample as it goes,
+/// filed under its ID, or its name when it has none).
+pub trait EngineInput {
+    fn sample(&self) -> Cow<'_, Sample>;
+}
+
+impl EngineInput for Sample {
+    fn sample(&self) -> Cow<'_, Sample> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl EngineInput for Stats {
+    fn sample(&self) -> Cow<'_, Sample> {
+        Cow::Owned(Sample::of(self, ""))
     }
 }
 

@@ -408,7 +408,10 @@ fn stopped_and_silent_containers_are_evicted_after_their_ttl_in_sample_time() {
     assert!(e.get("quiet").is_none(), "silent: dropped after 30 s");
     assert_eq!(e.counts().evicted, 2);
     // A caller's clock also moves time on.
-    e.update(std::iter::empty(), Some((T0 + 100) * 1_000_000_000));
+    e.update(
+        std::iter::empty::<&Stats>(),
+        Some((T0 + 100) * 1_000_000_000),
+    );
     assert!(e.is_empty());
 }
 

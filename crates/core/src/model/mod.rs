@@ -28,10 +28,12 @@
 
 mod fast;
 mod frame;
+mod sample;
 mod stats;
 mod time;
 
 pub use frame::{parse_frame, parse_frame_lenient, FrameParse};
+pub use sample::{Sample, FIELDS as SAMPLE_FIELDS};
 pub use stats::*;
 pub use time::Timestamp;
 
