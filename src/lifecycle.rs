@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 
 use crate::chart::{Mark, MarkKind};
 use crate::idmap::IdMap;
+use crate::model::Sample;
 pub use crate::protocol::{ContainerInfo, LifecycleEvent};
 use crate::rates::{Container, Flag};
 
@@ -48,9 +49,18 @@ pub fn t_ms(e: &LifecycleEvent) -> f64 {
     e.time.unix_ms()
 }
 
-/// Do two IDs name the same container (one may be the short form of the other)?
+/// Do two keys name the same container: the same host, and IDs of which one may be the short
+/// form of the other?
 pub fn same_container(a: &str, b: &str) -> bool {
-    a == b || (a.len().min(b.len()) >= 12 && (a.starts_with(b) || b.starts_with(a)))
+    let ((a, host_a), (b, host_b)) = (Sample::split_key(a), Sample::split_key(b));
+    host_a == host_b
+        && (a == b || (a.len().min(b.len()) >= 12 && (a.starts_with(b) || b.starts_with(a))))
+}
+
+/// The key a message about a container files it under (its ID, `@host` when it names one): the
+/// engine's key for the same container.
+fn key_of(id: &str, host: &str) -> String {
+    Sample::key_of(id, "", host)
 }
 
 /// Infos, events and late samples, bounded.
@@ -68,7 +78,7 @@ pub struct Lifecycle {
 impl Lifecycle {
     /// Takes a `statscope.container` message (the protocol module checked its fields).
     pub fn on_container(&mut self, info: ContainerInfo) {
-        let id = info.id.clone();
+        let id = key_of(&info.id, &info.host);
         if self.infos.insert(id.clone(), info).is_none() {
             self.info_order.push_back(id);
             while self.info_order.len() > MAX_INFOS {
@@ -81,12 +91,13 @@ impl Lifecycle {
 
     /// Takes a `statscope.event` message.
     pub fn on_event(&mut self, event: LifecycleEvent) {
+        let key = key_of(&event.id, &event.host);
         if event.action == "destroy" {
-            self.infos.remove(&event.id);
-            self.info_order.retain(|i| i != &event.id);
+            self.infos.remove(&key);
+            self.info_order.retain(|i| i != &key);
         }
-        self.event_order.push_back(event.id.clone());
-        self.events.get_or_default(&event.id).push_back(event);
+        self.event_order.push_back(key.clone());
+        self.events.get_or_default(&key).push_back(event);
         while self.event_order.len() > MAX_EVENTS {
             let Some(oldest) = self.event_order.pop_front() else {
                 break;
@@ -246,6 +257,7 @@ mod tests {
     #[test]
     fn events_describe_themselves() {
         let e = LifecycleEvent {
+            host: String::new(),
             id: "x".into(),
             name: "web".into(),
             action: "die".into(),

@@ -139,6 +139,8 @@ pub enum SortBy {
     Name,
     /// By the current value of the metric shown, highest first.
     Value,
+    /// Grouped by host, then by name.
+    Host,
 }
 
 /// A smoothed value at `t`, with the spread of what it summarizes.

@@ -43,6 +43,15 @@ try {
     $("ctl-scale").disabled = s.metric !== "cpu";
     $("ctl-sort").value = s.sort;
     $("ctl-top").value = String(s.topN ?? 0);
+    // The hosts, when the bridge follows more than one.
+    const hosts = d.status().hosts ?? [];
+    const select = $("ctl-host");
+    const known = [...select.options].slice(1).map((o) => o.value).join(",");
+    if (known !== hosts.map((h) => h.host).join(",")) {
+      select.replaceChildren(new Option("all hosts", ""), ...hosts.map((h) => new Option(h.name, h.host)));
+    }
+    select.value = s.host;
+    $("ctl-host-label").hidden = hosts.length < 2;
     $("ctl-smooth").value = String(s.smooth);
     $("ctl-pause").textContent = s.paused ? "Resume" : "Pause";
     $("ctl-pause").setAttribute("aria-pressed", String(s.paused));
@@ -52,6 +61,7 @@ try {
   $("ctl-metric").onchange = (e) => { d.setMetric(e.target.value); sync(); };
   $("ctl-scale").onchange = (e) => { d.setCpuScale(e.target.value); sync(); };
   $("ctl-sort").onchange = (e) => { d.setSort(e.target.value); sync(); };
+  $("ctl-host").onchange = (e) => { d.setHost(e.target.value); sync(); };
   $("ctl-top").onchange = (e) => { d.setTopN(Number(e.target.value)); sync(); };
   $("ctl-smooth").onchange = (e) => { d.setSmoothing(Number(e.target.value)); sync(); };
   $("ctl-theme").onchange = (e) => {

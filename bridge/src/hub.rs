@@ -499,6 +499,7 @@ mod tests {
 
     fn info_message(id: &str, cpus: f64) -> Message {
         Message::Container(ContainerInfo {
+            host: String::new(),
             id: id.into(),
             name: id.into(),
             image: "busybox".into(),
@@ -514,6 +515,7 @@ mod tests {
 
     fn event(id: &str, action: &str, n: usize) -> String {
         Message::Event(LifecycleEvent {
+            host: String::new(),
             id: id.into(),
             name: id.into(),
             action: action.into(),

@@ -100,6 +100,7 @@ pub async fn run(
         source: source.kind().to_string(),
         describe: source.describe(),
         version: env!("CARGO_PKG_VERSION").to_string(),
+        ..Hello::default()
     })
     .encode();
     tracing::info!(source = source.kind(), "relaying {}", source.describe());

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::chart::ColorSlots;
 use crate::lifecycle::Lifecycle;
 use crate::model::{parse_frame_lenient, Sample};
-use crate::protocol::Message;
+use crate::protocol::{HostInfo, Message};
 use crate::rates::{EngineConfig, Flag, RateEngine};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -58,7 +58,14 @@ pub struct Intake {
     counts: FeedCounts,
     lifecycle: Lifecycle,
     colors: ColorSlots,
+    /// The hosts the bridge said it follows, by key.
+    hosts: Vec<HostInfo>,
+    /// The bridge's run (`hello`'s `instance`) and the highest sequence number received from it.
+    resume: Option<(String, u64)>,
 }
+
+/// Hosts kept at most (a bridge follows a few dozen; a hostile one cannot grow this).
+const MAX_HOSTS: usize = 4096;
 
 impl Intake {
     pub fn new(config: EngineConfig, colors: ColorSlots) -> Intake {
@@ -68,6 +75,8 @@ impl Intake {
             counts: FeedCounts::default(),
             lifecycle: Lifecycle::default(),
             colors,
+            hosts: Vec::new(),
+            resume: None,
         }
     }
 
@@ -148,6 +157,33 @@ impl Intake {
             Message::Hello(hello) => {
                 self.counts.source = Some(hello.source);
                 self.counts.describe = Some(hello.describe);
+                if self
+                    .resume
+                    .as_ref()
+                    .is_none_or(|(run, _)| *run != hello.instance)
+                {
+                    self.resume = if hello.instance.is_empty() {
+                        None
+                    } else {
+                        Some((hello.instance, 0))
+                    };
+                }
+                self.hosts.clear();
+                for host in hello.hosts {
+                    self.on_host(host);
+                }
+                true
+            }
+            Message::Host(host) => {
+                self.on_host(host);
+                true
+            }
+            Message::Samples(m) => {
+                if let Some((_, seq)) = self.resume.as_mut() {
+                    *seq = (*seq).max(m.seq);
+                }
+                self.counts.samples += m.samples.len() as u64;
+                self.pending.extend(m.samples);
                 false
             }
             Message::Dropped(d) => {
@@ -164,6 +200,28 @@ impl Intake {
             }
             Message::Heartbeat | Message::Other(_) => false,
         }
+    }
+
+    /// A host came, went or changed (kept by key, in key order).
+    fn on_host(&mut self, host: HostInfo) {
+        match self.hosts.binary_search_by(|h| h.host.cmp(&host.host)) {
+            Ok(i) => self.hosts[i] = host,
+            Err(i) if self.hosts.len() < MAX_HOSTS => self.hosts.insert(i, host),
+            Err(_) => {}
+        }
+    }
+
+    /// The hosts the bridge follows, in key order.
+    pub fn hosts(&self) -> &[HostInfo] {
+        &self.hosts
+    }
+
+    /// What a reconnect asks the bridge for, so that it sends only what this page missed: the
+    /// bridge's run and the highest sequence number received (`"run:seq"`), once it said its run.
+    pub fn resume_token(&self) -> Option<String> {
+        self.resume
+            .as_ref()
+            .map(|(run, seq)| format!("{run}:{seq}"))
     }
 
     /// Samples queued since the last flush.

@@ -393,6 +393,22 @@ impl DashboardCore {
         self.changed();
     }
 
+    /// Shows only the containers of host `key` (`""`: every host).
+    pub fn set_host(&mut self, key: &str) {
+        self.viewer.host = key.trim().to_string();
+        self.changed();
+    }
+
+    /// The hosts the bridge follows (key, name, state…), in key order.
+    pub fn hosts(&self) -> &[crate::protocol::HostInfo] {
+        self.intake.hosts()
+    }
+
+    /// What a reconnect asks the bridge for (see [`Intake::resume_token`]).
+    pub fn resume_token(&self) -> Option<String> {
+        self.intake.resume_token()
+    }
+
     pub fn set_filter(&mut self, text: &str) {
         self.viewer.filter = text.trim().to_string();
         self.changed();

@@ -110,7 +110,7 @@ pub struct OptionSpec {
 }
 
 /// Every option (see the module docs). Order: the `.d.ts`'s.
-pub const OPTIONS: [OptionSpec; 19] = [
+pub const OPTIONS: [OptionSpec; 20] = [
     OptionSpec {
         key: "feed",
         ts: "string",
@@ -217,8 +217,9 @@ pub const OPTIONS: [OptionSpec; 19] = [
     },
     OptionSpec {
         key: "sort",
-        ts: "\"name\" | \"value\"",
-        doc: "Legend order: \"name\" or \"value\" (current value of the metric, highest first).",
+        ts: "\"name\" | \"value\" | \"host\"",
+        doc: "Legend order: \"name\", \"value\" (current value of the metric, highest first) or \
+              \"host\" (grouped by host, then by name).",
         param: Some("sort"),
         attribute: Some("sort"),
         text: TextKind::Text,
@@ -230,6 +231,15 @@ pub const OPTIONS: [OptionSpec; 19] = [
         param: Some("top"),
         attribute: Some("top-n"),
         text: TextKind::Number,
+    },
+    OptionSpec {
+        key: "host",
+        ts: "string",
+        doc: "Show only the containers of this host (its key, as `hello` and `statscope.host` say \
+              it); \"\" or absent: every host.",
+        param: Some("host"),
+        attribute: Some("host"),
+        text: TextKind::Text,
     },
     OptionSpec {
         key: "filter",
@@ -348,6 +358,8 @@ pub struct Options {
     pub sort: SortBy,
     /// Show only the N busiest containers (by the mean of their last points). Default: all.
     pub top_n: Option<usize>,
+    /// Show only the containers of this host (its key); empty: every host.
+    pub host: String,
     /// Show only containers whose name contains this, or whose ID starts with it (case-insensitive).
     pub filter: String,
     /// Smoothed rate over the last `k` samples, with its spread as a band; 0 = off. Default 0.
@@ -374,6 +386,7 @@ impl Default for Options {
             cpu_scale: CpuScale::Core,
             sort: SortBy::Name,
             top_n: None,
+            host: String::new(),
             filter: String::new(),
             smooth: 0,
             line_width: None,

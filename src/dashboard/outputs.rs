@@ -14,7 +14,7 @@ use super::DashboardCore;
 use crate::chart::{clock_label, hex, nice_max, ChartView, Cursor, Dash, Mark, Series};
 use crate::lifecycle;
 use crate::metrics::METRICS;
-use crate::model::Timestamp;
+use crate::model::{Sample, Timestamp};
 use crate::rates::{Container, Flag, Point, Status};
 use crate::report::{csv_header, csv_point_row};
 use crate::sorting::sort_by;
@@ -63,7 +63,13 @@ pub struct Snapshot {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SnapshotContainer {
+    /// The container's ID.
     pub id: String,
+    /// Its host's key (`""`: a feed without hosts).
+    pub host: String,
+    /// What the page's API calls it by (`isolate`, `toggle`, the legend's `data-id`): the ID, with
+    /// `@host` when it has one.
+    pub key: String,
     pub name: String,
     /// `[t_ms, cpu_percent]` pairs.
     pub cpu: Vec<(f64, f64)>,
@@ -236,23 +242,29 @@ impl DashboardCore {
         // Docker names and IDs are ASCII ([a-zA-Z0-9][a-zA-Z0-9_.-]*, hex), so ASCII case folding
         // is the whole of it (and keeps Unicode's case tables out of the WebAssembly build).
         let filter = self.viewer.filter.as_bytes();
+        let contains = |text: &str| {
+            text.as_bytes()
+                .windows(filter.len())
+                .any(|w| w.eq_ignore_ascii_case(filter))
+        };
+        let host_shown = self.viewer.host.as_str();
         let mut all: Vec<(&str, &Container, Option<f64>, f64)> = self
             .engine()
             .containers()
-            .filter(|(id, c)| {
+            .filter(|(key, _)| host_shown.is_empty() || Sample::split_key(key).1 == host_shown)
+            .filter(|(key, c)| {
+                let (id, host) = Sample::split_key(key);
                 filter.is_empty()
-                    || c.name()
-                        .as_bytes()
-                        .windows(filter.len())
-                        .any(|w| w.eq_ignore_ascii_case(filter))
+                    || contains(c.name())
                     || id
                         .as_bytes()
                         .get(..filter.len())
                         .is_some_and(|p| p.eq_ignore_ascii_case(filter))
+                    || (!host.is_empty() && (contains(host) || contains(self.host_name(host))))
             })
-            .map(|(id, c)| {
-                let (now, rank) = self.current(id, c);
-                (id.as_str(), c, now, rank)
+            .map(|(key, c)| {
+                let (now, rank) = self.current(key, c);
+                (key.as_str(), c, now, rank)
             })
             .collect();
         let matching = all.len();
@@ -268,6 +280,13 @@ impl DashboardCore {
                 let v = |x: Option<f64>| x.unwrap_or(f64::NEG_INFINITY);
                 v(b.2).total_cmp(&v(a.2)).then(a.1.name().cmp(b.1.name()))
             }),
+            SortBy::Host => sort_by(&mut all, |a, b| {
+                Sample::split_key(a.0)
+                    .1
+                    .cmp(Sample::split_key(b.0).1)
+                    .then(a.1.name().cmp(b.1.name()))
+                    .then(a.0.cmp(b.0))
+            }),
         }
         Listing {
             rows: all
@@ -276,6 +295,25 @@ impl DashboardCore {
                 .collect(),
             matching,
             total: self.engine().len(),
+        }
+    }
+
+    /// The name people know host `key` by (its key when the bridge did not say).
+    pub fn host_name<'a>(&'a self, key: &'a str) -> &'a str {
+        let hosts = self.hosts();
+        hosts
+            .binary_search_by(|h| h.host.as_str().cmp(key))
+            .map_or(key, |i| hosts[i].name.as_str())
+    }
+
+    /// What a container is called on the page: its name, and `· host` when the page shows more
+    /// than one host (two hosts may run containers of the same name, even of the same ID).
+    pub fn label(&self, key: &str, c: &Container) -> String {
+        let (_, host) = Sample::split_key(key);
+        if host.is_empty() || self.hosts().len() < 2 {
+            c.name().to_string()
+        } else {
+            format!("{} · {}", c.name(), self.host_name(host))
         }
     }
 
@@ -303,7 +341,7 @@ impl DashboardCore {
                 let (color, dash) = self.intake.colors().look(id);
                 LegendEntry {
                     id: id.to_string(),
-                    name: c.name().to_string(),
+                    name: self.label(id, c),
                     color: hex(color),
                     dash: dash.css(),
                     cpu: c.last_cpu().map(|(_, v)| v),
@@ -373,7 +411,7 @@ impl DashboardCore {
                 .marks(id, c, (x0, x1), |t| nearest_value(&runs, t).unwrap_or(0.0));
             raws.push(Raw {
                 id,
-                name: c.name().to_string(),
+                name: self.label(id, c),
                 runs,
                 marks,
             });
@@ -579,7 +617,7 @@ impl DashboardCore {
                 };
                 rows.push(TooltipRow {
                     id: id.to_string(),
-                    name: c.name().to_string(),
+                    name: self.label(id, c),
                     color,
                     t_ms: p.t_ms(),
                     value: value.map_or_else(|| "–".into(), |v| metric.unit().format(v)),
@@ -598,7 +636,7 @@ impl DashboardCore {
             {
                 if let Some(kind) = lifecycle::mark_kind(e) {
                     marks.push(TooltipMark {
-                        name: c.name().to_string(),
+                        name: self.label(id, c),
                         kind: kind.key(),
                         t_ms: lifecycle::t_ms(e),
                         text: lifecycle::describe(e),
@@ -614,7 +652,7 @@ impl DashboardCore {
                     Flag::None | Flag::Late => continue,
                 };
                 marks.push(TooltipMark {
-                    name: c.name().to_string(),
+                    name: self.label(id, c),
                     kind: p.flag.as_str(),
                     t_ms: p.t_ms(),
                     text: text.into(),
@@ -663,7 +701,7 @@ impl DashboardCore {
                     .filter_map(|p| Some((p.t_ms(), self.value_of(limit, p)?)))
                     .collect();
                 TableRow {
-                    name: c.name().to_string(),
+                    name: self.label(id, c),
                     value: if c.status() == Status::Stopped {
                         "stopped".into()
                     } else {
@@ -718,8 +756,10 @@ impl DashboardCore {
         Snapshot {
             containers: all
                 .into_iter()
-                .map(|(id, c)| SnapshotContainer {
-                    id: id.clone(),
+                .map(|(key, c)| SnapshotContainer {
+                    id: Sample::split_key(key).0.to_string(),
+                    host: Sample::split_key(key).1.to_string(),
+                    key: key.clone(),
                     name: c.name().to_string(),
                     cpu: c
                         .points()

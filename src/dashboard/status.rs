@@ -46,6 +46,17 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         Some("docker") => text.push_str(" · Docker"),
         _ => {}
     }
+    let hosts = core.hosts();
+    if hosts.len() > 1 || hosts.iter().any(|h| h.state != "up") {
+        let up = hosts.iter().filter(|h| h.state == "up").count();
+        text.push_str(&format!(" · {up} of {} host(s) up", hosts.len()));
+        for h in hosts.iter().filter(|h| h.state != "up") {
+            text.push_str(&format!(" · {} {}", h.name, h.state));
+            if let Some(e) = &h.error {
+                text.push_str(&format!(": {e}"));
+            }
+        }
+    }
     let n = core.engine().len();
     text.push_str(&format!(
         " · {n} container{}",
@@ -149,6 +160,21 @@ mod tests {
         };
         assert!(status_line(&d, again, true, 0.0).starts_with("reconnecting (attempt 6) in 3 s"));
         assert_eq!(state_name(again), ("reconnecting", 6));
+    }
+
+    #[test]
+    fn the_status_line_says_which_hosts_are_down_and_why() {
+        let mut d = DashboardCore::new(Options::default()).expect("options");
+        d.ingest(r#"{"type":"statscope.hello","source":"docker","describe":"3 engines","version":"1","protocol":2,"instance":"r1","hosts":[{"host":"a","state":"up"},{"host":"b","state":"up"},{"host":"c","name":"db box","state":"connecting"}]}"#);
+        d.ingest(
+            r#"{"type":"statscope.host","host":"b","state":"down","error":"connection refused"}"#,
+        );
+        let line = status_line(&d, FeedState::Live, true, 0.0);
+        assert!(
+            line.contains(" · 1 of 3 host(s) up · b down: connection refused · db box connecting · 0 containers"),
+            "{line}"
+        );
+        assert_eq!(d.resume_token().as_deref(), Some("r1:0"));
     }
 
     #[test]

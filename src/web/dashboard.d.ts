@@ -24,10 +24,12 @@ export interface DashboardOptions {
   metric?: DashboardMetric;
   /** What 100 % CPU means: "core" (the docker CLI's), "host" (all online CPUs) or "limit" (the container's CPU limit, from the bridge; without a limit, the host). Default "core". */
   cpuScale?: "core" | "host" | "limit";
-  /** Legend order: "name" or "value" (current value of the metric, highest first). */
-  sort?: "name" | "value";
+  /** Legend order: "name", "value" (current value of the metric, highest first) or "host" (grouped by host, then by name). */
+  sort?: "name" | "value" | "host";
   /** Show only the N busiest containers (mean of their last 10 points). Default: all. */
   topN?: number;
+  /** Show only the containers of this host (its key, as `hello` and `statscope.host` say it); "" or absent: every host. */
+  host?: string;
   /** Show only containers whose name contains this, or whose ID starts with it. */
   filter?: string;
   /** A least-squares rate over the last k samples with a ±1 SD band; 0 = off. Default 0. */
@@ -48,8 +50,9 @@ export type DashboardMetric =
 export interface DashboardSettings {
   metric: DashboardMetric;
   cpuScale: "core" | "host" | "limit";
-  sort: "name" | "value";
+  sort: "name" | "value" | "host";
   topN: number | null;
+  host: string;
   filter: string;
   smooth: number;
   paused: boolean;
@@ -70,7 +73,8 @@ export interface DashboardTooltip {
 
 /** What `snapshot()` returns: the current window, per container in legend order. */
 export interface DashboardSnapshot {
-  containers: { id: string; name: string; cpu: [t_ms: number, cpu_percent: number][] }[];
+  containers: { id: string; host: string; key: string; name: string;
+                cpu: [t_ms: number, cpu_percent: number][] }[];
 }
 
 /** What `status()` returns. */
@@ -108,6 +112,9 @@ export interface DashboardStatus {
   describe?: string;
   containers: number;
   feed?: string;
+  /** The hosts the bridge follows (`hello`'s `hosts`, as `statscope.host` updates them). */
+  hosts: { host: string; name: string; engine: string; describe: string;
+           state: "connecting" | "up" | "down"; error?: string }[];
 }
 
 /** What `optionSchema()` returns: every option, and where else it can be given (the bundled page's

@@ -256,6 +256,13 @@ fn with_binary_frames(url: &str) -> Result<String, WebError> {
     Ok(parsed.href())
 }
 
+/// `url` with its `name` parameter set to `value`.
+fn with_param(url: &str, name: &str, value: &str) -> Result<String, WebError> {
+    let parsed = web_sys::Url::new(url)?;
+    parsed.search_params().set(name, value);
+    Ok(parsed.href())
+}
+
 /// The core's options from the page's options object: unknown keys refused by name.
 fn parse_options(options: &JsValue) -> Result<Options, WebError> {
     if options.is_undefined() || options.is_null() {
@@ -345,15 +352,16 @@ impl Dashboard {
         Ok(())
     }
 
-    /// Legend order: "name" or "value".
+    /// Legend order: "name", "value" or "host".
     #[wasm_bindgen(js_name = setSort)]
     pub fn set_sort(&self, sort: &str) -> Result<(), JsValue> {
         let s = match sort {
             "name" => SortBy::Name,
             "value" => SortBy::Value,
+            "host" => SortBy::Host,
             _ => {
                 return Err(WebError::Choice(format!(
-                    "unknown sort {sort:?}, expected name or value"
+                    "unknown sort {sort:?}, expected name, value or host"
                 ))
                 .into())
             }
@@ -366,6 +374,12 @@ impl Dashboard {
     #[wasm_bindgen(js_name = setTopN)]
     pub fn set_top_n(&self, n: u32) {
         self.interact(|core| core.set_top_n(Some(n as usize)));
+    }
+
+    /// Shows only the containers of host `key` ("" = every host).
+    #[wasm_bindgen(js_name = setHost)]
+    pub fn set_host(&self, key: &str) {
+        self.interact(|core| core.set_host(key));
     }
 
     /// Shows only containers whose name contains `text` or whose ID starts with it ("" = all).
@@ -579,6 +593,7 @@ impl Dashboard {
         set("bridgeDropped", (c.bridge_dropped as f64).into())?;
         set("containers", (i.core.engine().len() as f64).into())?;
         set("late", (i.core.engine().counts().late as f64).into())?;
+        set("hosts", to_js(&i.core.hosts())?)?;
         let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
         let bytes = js_sys::Reflect::get(&memory.buffer(), &JsValue::from_str("byteLength"))?;
         set("wasmMemoryBytes", bytes)?;
@@ -918,9 +933,15 @@ fn act(i: &mut Inner, action: Action) {
             if let Some(old) = i.feed.socket.take() {
                 i.feed.retired.push(old);
             }
-            let Some(url) = i.feed.url.clone() else {
+            let Some(mut url) = i.feed.url.clone() else {
                 return;
             };
+            // Back to the same bridge run: ask only for what this page missed.
+            if let Some(token) = i.core.resume_token() {
+                if let Ok(resumed) = with_param(&url, "resume", &token) {
+                    url = resumed;
+                }
+            }
             match Socket::open(&url, socket_handlers(&i.self_ref)) {
                 Ok(socket) => i.feed.socket = Some(socket),
                 Err(e) => {

@@ -118,6 +118,7 @@ pub fn cpuset_count(list: &str) -> Option<u32> {
 pub fn container_info(id: &str, name: &str, image: &str, host: &HostConfig) -> ContainerInfo {
     let limit = cpu_limit(host);
     ContainerInfo {
+        host: String::new(),
         id: id.to_string(),
         name: name.strip_prefix('/').unwrap_or(name).to_string(),
         image: image.to_string(),
@@ -167,6 +168,7 @@ pub fn lifecycle_event(
 ) -> Option<LifecycleEvent> {
     let action = LIFECYCLE_ACTIONS.into_iter().find(|a| *a == action)?;
     Some(LifecycleEvent {
+        host: String::new(),
         id: id.to_string(),
         name: name.strip_prefix('/').unwrap_or(name).to_string(),
         action: action.to_string(),

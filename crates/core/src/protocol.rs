@@ -16,7 +16,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 
-use crate::model::Timestamp;
+use crate::model::{Sample, Timestamp};
 
 /// The prefix of every message type.
 pub const TYPE_PREFIX: &str = "statscope.";
@@ -37,19 +37,67 @@ pub enum Message {
     Dropped(Dropped),
     /// `statscope.heartbeat`: the connection is alive, the host merely quiet.
     Heartbeat,
+    /// `statscope.host`: a host (an engine the bridge follows) came, went, or changed.
+    Host(HostInfo),
+    /// `statscope.samples`: stats of one host, compact ([`Sample`]).
+    Samples(Samples),
     /// A `statscope.` message of a type this reader does not know (a newer bridge): ignored.
     Other(String),
 }
 
+/// The version of this protocol: `hello` says it. 2: hosts, compact samples, history.
+pub const PROTOCOL_VERSION: u32 = 2;
+
 /// `statscope.hello`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Hello {
-    /// `"docker"`, `"demo"` or `"replay"`.
+    /// `"docker"`, `"demo"` or `"replay"` (of the first host; each host says its own).
     pub source: String,
     /// Where the stats come from, for people.
     pub describe: String,
     /// The bridge's version.
     pub version: String,
+    /// [`PROTOCOL_VERSION`] (absent, 0: a bridge before hosts).
+    pub protocol: u32,
+    /// This run of the bridge: a page that reconnects to the same run asks only for what it missed.
+    pub instance: String,
+    /// Seconds of history a page gets when it connects.
+    pub history_seconds: f64,
+    /// The hosts the bridge follows, as they are now.
+    pub hosts: Vec<HostInfo>,
+}
+
+/// `statscope.host`, and an entry of `hello`'s `hosts`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInfo {
+    /// Its key (`[A-Za-z0-9_.-]`, unique in the bridge), what samples and messages name it by.
+    pub host: String,
+    /// Its name for people (the engine's own name, or the one given).
+    pub name: String,
+    /// `"docker"`, `"podman"`, `"demo"` or `"replay"`.
+    pub engine: String,
+    /// Where it is reached, for people (`unix:///var/run/docker.sock`, `tcp://h:2376 (TLS)`).
+    pub describe: String,
+    /// `"connecting"`, `"up"` or `"down"`.
+    pub state: String,
+    /// Why it is down, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `statscope.samples`: one host's samples, in the order they arrived.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Samples {
+    /// The host they come from (their keys carry it too).
+    pub host: String,
+    /// The bridge's sequence number of the last sample here: a page that reconnects to the same
+    /// run says the highest it has, and gets only what came after.
+    pub seq: u64,
+    /// Samples from the bridge's history (sent on connecting), not live.
+    pub history: bool,
+    pub samples: Vec<Sample>,
 }
 
 /// Which `HostConfig` setting gave a container's CPU limit.
@@ -85,6 +133,9 @@ impl CpuLimitFrom {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInfo {
+    /// The host it runs on (`""`: not said).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub host: String,
     /// The full 64-hex ID (as in the stats' `id`).
     pub id: String,
     /// Without Docker's leading `/`.
@@ -107,6 +158,8 @@ pub const LIFECYCLE_ACTIONS: [&str; 10] = [
 /// `statscope.event`: one container lifecycle event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleEvent {
+    /// The host it happened on (`""`: not said).
+    pub host: String,
     /// The full 64-hex ID.
     pub id: String,
     pub name: String,
@@ -144,6 +197,8 @@ impl Message {
             Message::Event(_) => "statscope.event",
             Message::Dropped(_) => "statscope.dropped",
             Message::Heartbeat => "statscope.heartbeat",
+            Message::Host(_) => "statscope.host",
+            Message::Samples(_) => "statscope.samples",
             Message::Other(kind) => kind,
         }
     }
@@ -195,6 +250,16 @@ impl Message {
             Message::Container(c) => tagged(self.kind(), c),
             Message::Event(e) => tagged(self.kind(), &EventWire::of(e)),
             Message::Dropped(d) => tagged(self.kind(), d),
+            Message::Host(h) => tagged(self.kind(), h),
+            Message::Samples(m) => {
+                let encoded: Vec<String> = m.samples.iter().map(Sample::to_json).collect();
+                samples_frame(
+                    &m.host,
+                    m.seq,
+                    m.history,
+                    encoded.iter().map(String::as_str),
+                )
+            }
             Message::Heartbeat | Message::Other(_) => tagged(self.kind(), &Nothing {}),
         }
     }
@@ -206,15 +271,46 @@ impl Message {
         match &self {
             Message::Container(c) if c.id.is_empty() => Err(missing("id")),
             Message::Event(e) if e.id.is_empty() => Err(missing("id")),
+            Message::Host(h) if h.host.is_empty() => Err(missing("host")),
             _ => Ok(self),
         }
     }
+}
+
+/// The text of a `statscope.samples` message whose samples are already encoded
+/// ([`Sample::to_json`]): what [`Message::encode`] writes for it, without decoding them (the bridge
+/// keeps samples encoded).
+pub fn samples_frame<'a>(
+    host: &str,
+    seq: u64,
+    history: bool,
+    encoded: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut out = String::with_capacity(96);
+    out.push_str("{\"type\":\"statscope.samples\",\"host\":");
+    out.push_str(&serde_json::to_string(host).unwrap_or_default());
+    out.push_str(",\"seq\":");
+    out.push_str(&seq.to_string());
+    if history {
+        out.push_str(",\"history\":true");
+    }
+    out.push_str(",\"samples\":[");
+    for (i, s) in encoded.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(s);
+    }
+    out.push_str("]}");
+    out
 }
 
 /// `statscope.event` as it is written: the time in RFC 3339 with nine fraction digits.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EventWire<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    host: &'a str,
     id: &'a str,
     name: &'a str,
     action: &'a str,
@@ -228,6 +324,7 @@ struct EventWire<'a> {
 impl<'a> EventWire<'a> {
     fn of(e: &'a LifecycleEvent) -> Self {
         EventWire {
+            host: &e.host,
             id: &e.id,
             name: &e.name,
             action: &e.action,
@@ -266,6 +363,31 @@ fn strip_position(mut text: &str) -> &str {
     text
 }
 
+/// A host as `hello` lists it and `statscope.host` says it (every field optional on the wire).
+#[derive(serde::Deserialize)]
+struct HostWire {
+    host: Option<String>,
+    name: Option<String>,
+    engine: Option<String>,
+    describe: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+impl HostWire {
+    fn into_info(self) -> HostInfo {
+        let host = self.host.unwrap_or_default();
+        HostInfo {
+            name: self.name.unwrap_or_else(|| host.clone()),
+            host,
+            engine: self.engine.unwrap_or_default(),
+            describe: self.describe.unwrap_or_default(),
+            state: self.state.unwrap_or_default(),
+            error: self.error,
+        }
+    }
+}
+
 /// Reads a message, leaving its `type` in `kind` as soon as it is known (for the error's prefix).
 struct MessageSeed<'k> {
     kind: &'k mut Option<String>,
@@ -285,6 +407,17 @@ struct Fields {
     source: Option<String>,
     describe: Option<String>,
     version: Option<String>,
+    protocol: Option<u32>,
+    instance: Option<String>,
+    history_seconds: Option<f64>,
+    hosts: Option<Vec<HostWire>>,
+    host: Option<String>,
+    engine: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    seq: Option<u64>,
+    history: Option<bool>,
+    samples: Option<Vec<Sample>>,
     id: Option<String>,
     name: Option<String>,
     image: Option<String>,
@@ -325,6 +458,17 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 "source" => f.source = map.next_value()?,
                 "describe" => f.describe = map.next_value()?,
                 "version" => f.version = map.next_value()?,
+                "protocol" => f.protocol = map.next_value()?,
+                "instance" => f.instance = map.next_value()?,
+                "historySeconds" => f.history_seconds = map.next_value()?,
+                "hosts" => f.hosts = map.next_value()?,
+                "host" => f.host = map.next_value()?,
+                "engine" => f.engine = map.next_value()?,
+                "state" => f.state = map.next_value()?,
+                "error" => f.error = map.next_value()?,
+                "seq" => f.seq = map.next_value()?,
+                "history" => f.history = map.next_value()?,
+                "samples" => f.samples = map.next_value()?,
                 "id" => f.id = map.next_value()?,
                 "name" => f.name = map.next_value()?,
                 "image" => f.image = map.next_value()?,
@@ -348,8 +492,35 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 source: f.source.unwrap_or_default(),
                 describe: f.describe.unwrap_or_default(),
                 version: f.version.unwrap_or_default(),
+                protocol: f.protocol.unwrap_or(0),
+                instance: f.instance.unwrap_or_default(),
+                history_seconds: f.history_seconds.unwrap_or(0.0),
+                hosts: f
+                    .hosts
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(HostWire::into_info)
+                    .collect(),
+            }),
+            "statscope.host" => Message::Host(
+                HostWire {
+                    host: f.host,
+                    name: f.name,
+                    engine: f.engine,
+                    describe: f.describe,
+                    state: f.state,
+                    error: f.error,
+                }
+                .into_info(),
+            ),
+            "statscope.samples" => Message::Samples(Samples {
+                host: f.host.unwrap_or_default(),
+                seq: f.seq.unwrap_or(0),
+                history: f.history.unwrap_or(false),
+                samples: f.samples.unwrap_or_default(),
             }),
             "statscope.container" => Message::Container(ContainerInfo {
+                host: f.host.unwrap_or_default(),
                 id: f.id.unwrap_or_default(),
                 name: f.name.unwrap_or_default(),
                 image: f.image.unwrap_or_default(),
@@ -360,6 +531,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
             "statscope.event" => {
                 let time = f.time.ok_or_else(|| without("time"))?;
                 Message::Event(LifecycleEvent {
+                    host: f.host.unwrap_or_default(),
                     id: f.id.unwrap_or_default(),
                     name: f.name.unwrap_or_default(),
                     action: f.action.ok_or_else(|| without("action"))?,
@@ -398,8 +570,44 @@ mod tests {
                 source: "docker".into(),
                 describe: "the Docker Engine at unix:///var/run/docker.sock".into(),
                 version: "0.1.0".into(),
+                protocol: PROTOCOL_VERSION,
+                instance: "4f2a".into(),
+                history_seconds: 300.0,
+                hosts: vec![HostInfo {
+                    host: "web-1".into(),
+                    name: "web 1".into(),
+                    engine: "docker".into(),
+                    describe: "unix:///var/run/docker.sock".into(),
+                    state: "up".into(),
+                    error: None,
+                }],
             }),
+            Message::Host(HostInfo {
+                host: "db".into(),
+                name: "db".into(),
+                engine: "podman".into(),
+                describe: "tcp://10.0.0.2:2376 (TLS)".into(),
+                state: "down".into(),
+                error: Some("connection refused".into()),
+            }),
+            Message::Samples(Samples {
+                host: "db".into(),
+                seq: 42,
+                history: true,
+                samples: vec![
+                    Sample {
+                        key: format!("{ID}@db"),
+                        name: "web".into(),
+                        read: Timestamp::from_unix_ns(1_700_000_000_000_000_000),
+                        cpu_total: 12,
+                        ..Sample::default()
+                    },
+                    Sample::default(),
+                ],
+            }),
+            Message::Samples(Samples::default()),
             Message::Container(ContainerInfo {
+                host: "db".into(),
                 id: ID.into(),
                 name: "web".into(),
                 image: "busybox:latest".into(),
@@ -412,6 +620,7 @@ mod tests {
                 ..ContainerInfo::default()
             }),
             Message::Event(LifecycleEvent {
+                host: String::new(),
                 id: ID.into(),
                 name: "web".into(),
                 action: "die".into(),
@@ -420,6 +629,7 @@ mod tests {
                 signal: None,
             }),
             Message::Event(LifecycleEvent {
+                host: "db".into(),
                 id: ID.into(),
                 name: "web".into(),
                 action: "kill".into(),
@@ -444,6 +654,7 @@ mod tests {
     fn the_documented_examples_are_what_is_written() {
         let time = Timestamp::parse_rfc3339("2026-11-24T05:00:00.123456789Z").expect("time");
         let die = Message::Event(LifecycleEvent {
+            host: String::new(),
             id: ID.into(),
             name: "web".into(),
             action: "die".into(),
@@ -537,6 +748,36 @@ mod tests {
             (c.id.as_str(), c.cpu_limit, c.cpu_limit_from),
             (ID, Some(0.5), None)
         );
+    }
+
+    #[test]
+    fn a_samples_frame_of_encoded_samples_is_what_encode_writes() {
+        let m = Samples {
+            host: "h\"1".into(),
+            seq: 7,
+            history: false,
+            samples: vec![Sample {
+                key: "a@h".into(),
+                pids: 3,
+                ..Sample::default()
+            }],
+        };
+        let encoded: Vec<String> = m.samples.iter().map(Sample::to_json).collect();
+        assert_eq!(
+            samples_frame(
+                &m.host,
+                m.seq,
+                m.history,
+                encoded.iter().map(String::as_str)
+            ),
+            Message::Samples(m.clone()).encode()
+        );
+        assert_eq!(
+            decoded(&Message::Samples(m.clone()).encode()),
+            Message::Samples(m)
+        );
+        assert!(Message::decode(r#"{"type":"statscope.samples","samples":[[1]]}"#).is_err());
+        assert!(Message::decode(r#"{"type":"statscope.host","state":"up"}"#).is_err());
     }
 
     #[test]
