@@ -957,8 +957,17 @@ impl StatsStream {
                 _ = shutdown.cancelled() => return,
                 opened = opened => match opened {
                     Ok(lines) => lines,
+                    Err(DockerError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+                        tracing::debug!(container = %short(&id), "no stats stream: the container is gone");
+                        return;
+                    }
                     Err(e) => {
-                        tracing::debug!(container = %short(&id), error = %e, "cannot open the stats stream");
+                        sink.notices().cut(
+                            Cause::StreamFailed,
+                            1,
+                            None,
+                            format!("cannot open the stats stream of container {}: {e}", short(&id)),
+                        );
                         return;
                     }
                 },

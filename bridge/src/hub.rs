@@ -348,11 +348,20 @@ async fn batcher(
     let mut batch = Batch::new(config.max_frame_bytes, config.batch_bytes);
     let mut tick = tokio::time::interval(config.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // After the source ends (a replay without --loop), the hub still sends what it is told to
+    // (notices) until shutdown.
+    let mut source_done = false;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            line = lines.recv() => {
-                let Some(item) = line else { break };
+            line = lines.recv(), if !source_done => {
+                let Some(item) = line else {
+                    source_done = true;
+                    if let Some(frame) = batch.take() {
+                        hub.publish(frame);
+                    }
+                    continue;
+                };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
                 let line = match item {
                     Item::Stats(line) => line,

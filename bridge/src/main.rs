@@ -39,6 +39,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .with_writer(io::stderr)
+                // Colours for a terminal only: a log file gets plain text.
+                .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
                 .init();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(serve(args))?;

@@ -41,13 +41,16 @@ pub enum Cause {
     EventFlood,
     /// A stats stream sent nothing for too long and was closed.
     StreamIdle,
+    /// A container's stats stream could not be opened (not because the container is gone).
+    StreamFailed,
     /// Connections over the caps (total or per address) were refused.
     ConnectionsRefused,
 }
 
 impl Cause {
     /// The cause's name: `engine-unreachable`, `engine-answer-too-large`, `line-too-long`,
-    /// `containers-over-limit`, `event-flood`, `stream-idle`, `connections-refused`.
+    /// `containers-over-limit`, `event-flood`, `stream-idle`, `stream-failed`,
+    /// `connections-refused`.
     pub fn key(self) -> &'static str {
         match self {
             Cause::EngineUnreachable => "engine-unreachable",
@@ -56,18 +59,20 @@ impl Cause {
             Cause::ContainersOverLimit => "containers-over-limit",
             Cause::EventFlood => "event-flood",
             Cause::StreamIdle => "stream-idle",
+            Cause::StreamFailed => "stream-failed",
             Cause::ConnectionsRefused => "connections-refused",
         }
     }
 
     /// Every cause.
-    pub const ALL: [Cause; 7] = [
+    pub const ALL: [Cause; 8] = [
         Cause::EngineUnreachable,
         Cause::EngineAnswerTooLarge,
         Cause::LineTooLong,
         Cause::ContainersOverLimit,
         Cause::EventFlood,
         Cause::StreamIdle,
+        Cause::StreamFailed,
         Cause::ConnectionsRefused,
     ];
 }
@@ -169,13 +174,16 @@ impl Notices {
         }
     }
 
-    /// `cause` is over (if it was active): logged, and the page told.
+    /// `cause` is over (if it was active; a condition's count drops to 0): logged, and the page
+    /// told.
     pub fn clear(&self, cause: Cause) {
         let was = {
             let mut board = self.lock();
             match board.entries.get_mut(&cause) {
                 Some(e) if e.notice.active => {
                     e.notice.active = false;
+                    // A condition's count is what it affects now: nothing, once it is over.
+                    e.notice.count = 0;
                     e.changed_at = Instant::now();
                     e.unsent = true;
                     Some(e.notice.text.clone())
@@ -392,7 +400,7 @@ mod tests {
         let end = n.due_at(Instant::now());
         assert_eq!(end.len(), 1);
         assert!(!end[0].active);
-        assert_eq!(end[0].count, 5);
+        assert_eq!(end[0].count, 0, "over: it affects nothing now");
         // Clearing what is not active says nothing.
         n.clear(Cause::ContainersOverLimit);
         n.clear(Cause::EngineUnreachable);
