@@ -572,8 +572,9 @@ struct Session<'a> {
     followed: HashMap<String, StatsStream>,
     /// Running containers with no place yet, oldest first.
     waiting: OrderedSet,
-    /// Running containers not even remembered (past the waiting list's bound).
-    forgotten: u64,
+    /// Whether some running containers were not even remembered (past the waiting list's bound):
+    /// then the count of those not followed is a lower bound.
+    overflowed: bool,
     /// To inspect (already paid for by the event budget), in order.
     to_inspect: OrderedSet,
     /// To look at again (their events were over the budget): inspected when the budget allows.
@@ -598,7 +599,7 @@ impl<'a> Session<'a> {
             shutdown,
             followed: HashMap::new(),
             waiting: OrderedSet::default(),
-            forgotten: 0,
+            overflowed: false,
             to_inspect: OrderedSet::default(),
             to_recheck: OrderedSet::default(),
             inspects: JoinSet::new(),
@@ -630,7 +631,7 @@ impl<'a> Session<'a> {
                 if self.waiting.len() < self.max_waiting() {
                     self.waiting.push(id);
                 } else {
-                    self.forgotten += 1;
+                    self.overflowed = true;
                 }
             }
             return;
@@ -653,14 +654,14 @@ impl<'a> Session<'a> {
     /// Tells the page (and the log) how many running containers are not followed, or that all are.
     fn say_over_limit(&self) {
         let notices = self.sink.notices();
-        let unfollowed = self.waiting.len() as u64 + self.forgotten;
+        let unfollowed = self.waiting.len() as u64;
         if unfollowed == 0 {
             notices.clear(Cause::ContainersOverLimit);
             return;
         }
         let max = self.limits.max_containers as u64;
         let total = self.followed.len() as u64 + unfollowed;
-        let more = if self.forgotten > 0 { "more than " } else { "" };
+        let more = if self.overflowed { "more than " } else { "" };
         notices.hold(
             Cause::ContainersOverLimit,
             unfollowed,
@@ -694,12 +695,9 @@ impl<'a> Session<'a> {
         }
         if !self.budget.take(Instant::now()) {
             self.coalesced += 1;
-            if !destroyed && !self.to_recheck.contains(&id) {
-                if self.to_recheck.len() < self.max_waiting() {
-                    self.to_recheck.push(id);
-                } else {
-                    self.forgotten += 1;
-                }
+            // Past its bound the mark is lost (the event was counted as coalesced all the same).
+            if !destroyed && self.to_recheck.len() < self.max_waiting() {
+                self.to_recheck.push(id);
             }
             return;
         }

@@ -21,8 +21,9 @@ pub enum Line {
     NotUtf8,
 }
 
-/// Reads at most this much at a time.
-const READ_BYTES: usize = 64 << 10;
+/// Reads at most this much at a time: a stream's buffer starts no larger (a thousand idle stats
+/// streams hold little), and grows only for a long line.
+const READ_BYTES: usize = 8 << 10;
 
 /// The lines of `reader`, each at most `max_bytes` long (see the module docs).
 #[derive(Debug)]
@@ -61,10 +62,16 @@ impl<R: AsyncRead + Unpin> BoundedLines<R> {
             };
             match decoded {
                 Ok(Some(line)) if line.trim().is_empty() => continue,
-                Ok(Some(line)) => return Ok(Some(Line::Text(line))),
+                Ok(Some(line)) => {
+                    self.shrink();
+                    return Ok(Some(Line::Text(line)));
+                }
                 Ok(None) if self.eof => return Ok(None),
                 Ok(None) => {}
-                Err(LinesCodecError::MaxLineLengthExceeded) => return Ok(Some(Line::TooLong)),
+                Err(LinesCodecError::MaxLineLengthExceeded) => {
+                    self.shrink();
+                    return Ok(Some(Line::TooLong));
+                }
                 Err(LinesCodecError::Io(_)) => return Ok(Some(Line::NotUtf8)),
             }
             self.buffer.reserve(READ_BYTES);
@@ -76,6 +83,15 @@ impl<R: AsyncRead + Unpin> BoundedLines<R> {
             {
                 self.eof = true;
             }
+        }
+    }
+}
+
+impl<R> BoundedLines<R> {
+    /// Gives back what a long line made the buffer grow to, once nothing is left in it.
+    fn shrink(&mut self) {
+        if self.buffer.is_empty() && self.buffer.capacity() > 4 * READ_BYTES {
+            self.buffer = BytesMut::new();
         }
     }
 }

@@ -66,6 +66,9 @@ use crate::{ratelog, warn_limited};
 /// up to the 64 KiB message limit.
 pub const WS_READ_BUFFER_BYTES: usize = 4 << 10;
 
+/// The largest request head read (a browser's GET with its cookies is a few KiB).
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 << 10;
+
 /// The largest message or frame a client may send (it has nothing to say).
 pub const WS_MAX_MESSAGE_BYTES: usize = 64 << 10;
 
@@ -256,6 +259,10 @@ async fn connection(
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        // A request head larger than this is refused (431): hyper's default, ~400 KiB, would let
+        // each of 512 slow connections hold that much.
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES)
+        .max_header_size(MAX_REQUEST_HEAD_BYTES)
         .serve_connection(io, service)
         .with_upgrades();
     tokio::pin!(conn);

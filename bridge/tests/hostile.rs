@@ -214,6 +214,10 @@ async fn an_event_flood_is_coalesced_per_container_and_bounded() {
     let flood = told(&v, "event-flood", 10, |n| n["count"].as_u64() > Some(0)).await;
     assert_eq!(flood["limit"], 50);
     told(&v, "containers-over-limit", 10, |n| n["active"] == true).await;
+    // Counted in containers, not events: at most the 2,000 of the flood wait.
+    for over in notices(&v, "containers-over-limit") {
+        assert!(over["count"].as_u64() <= Some(2000), "{over}");
+    }
     let secs = started.elapsed().as_secs_f64();
     let handled_at_most = 50.0 + 50.0 * secs;
 
