@@ -662,7 +662,7 @@ mod tests {
         // Alone in its tick, it still goes inside an array.
         assert!(sink.send_stats(lookalike.clone()).await);
         let alone = format!("[{lookalike}]");
-        assert_eq!(frames_until(&mut rx, &alone).await, [alone.clone()]);
+        assert_eq!(frames_until(&mut rx, &alone).await, [alone]);
         assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 2);
         let (_, state) = hub.subscribe_with_state();
         assert_eq!(
