@@ -62,7 +62,7 @@ use crate::hub::Sink;
 use crate::lines::{BoundedLines, Line};
 use crate::notice::{bytes as size, mib, thousands, Cause, Notices};
 use crate::source::{BoxFuture, Source};
-use crate::warn_limited;
+use crate::{info_limited, warn_limited};
 /// Where the Docker Engine API listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -712,7 +712,7 @@ impl<'a> Session<'a> {
                         self.to_inspect.push(id);
                     }
                     _ => {
-                        tracing::info!(container = %short(&id), "container started; streaming its stats");
+                        info_limited!("container-started", container = %short(&id), "container started; streaming its stats");
                         self.follow(id, true);
                     }
                 }
@@ -722,7 +722,7 @@ impl<'a> Session<'a> {
             "update" if self.followed.contains_key(&id) => self.to_inspect.push(id),
             "die" => {
                 if let Some(s) = self.followed.get_mut(&id) {
-                    tracing::info!(container = %short(&id), "container died; closing its stream soon");
+                    info_limited!("container-died", container = %short(&id), "container died; closing its stream soon");
                     s.close_at = Some(Instant::now() + self.source.linger);
                 }
                 if self.waiting.remove(&id) {
@@ -785,7 +785,7 @@ impl<'a> Session<'a> {
                 }
             }
             Err(DockerError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
-                tracing::info!(container = %short(&id), "the container is gone; no info for it");
+                info_limited!("container-gone", container = %short(&id), "the container is gone; no info for it");
                 if self.waiting.remove(&id) {
                     self.say_over_limit();
                 }

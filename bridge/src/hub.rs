@@ -369,7 +369,7 @@ async fn batcher(
                         let text = message.encode();
                         if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
                             hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
+                            crate::warn_limited!("hub-oversized-control", bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
                             continue;
                         }
                         // Never inside an array: what was batched goes first, then this alone.
@@ -385,7 +385,7 @@ async fn batcher(
                     Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
                     Push::Oversized(bytes) => {
                         hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
+                        crate::warn_limited!("hub-oversized-stats", bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
                     }
                 }
             }

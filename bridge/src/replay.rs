@@ -17,7 +17,8 @@
 //! forward, each later pass shifts `read` and `preread` (only those two values in the text), and a
 //! control message's `time`, by the recording's time span plus one second; counters start over,
 //! which a viewer sees as one reset.
-//! A line that is not a stats object is logged with its number (and relayed as it is).
+//! A line that is not a stats object is logged with its number (and relayed as it is); such lines
+//! are logged at most once per 30 s ([`crate::ratelog`]), with the count of those not logged.
 //!
 //! A recording is outside input: a line longer than [`Replay::max_line_bytes`] (`--max-line-kib`)
 //! is skipped (read past in linear time, [`crate::lines`]), logged with its number, counted and told
@@ -142,7 +143,7 @@ impl Replay {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        tracing::warn!(line = number, error = %e, "skipping a statscope message that cannot be read");
+                        warn_limited!("replay-bad-message", line = number, error = %e, "skipping a statscope message that cannot be read");
                         continue;
                     }
                 }
@@ -150,7 +151,7 @@ impl Replay {
             let read = match serde_json::from_str::<ReadOnly>(&line) {
                 Ok(r) => r.read,
                 Err(e) => {
-                    tracing::warn!(line = number, error = %e, "relaying a line that is not a stats object");
+                    warn_limited!("replay-not-stats", line = number, error = %e, "relaying a line that is not a stats object");
                     Timestamp::ZERO
                 }
             };
