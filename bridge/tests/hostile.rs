@@ -175,6 +175,71 @@ async fn an_engine_that_never_answers_is_retried_and_said() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_streams_are_checked_or_closed() {
+    // A quiet host: /events says nothing, /_ping answers. The session stays; the silent stats
+    // stream is closed and said.
+    let quiet = FakeEngine::start(Spec {
+        running: vec![cid(0)],
+        stats_once: true,
+        ..Spec::default()
+    });
+    let bridge = Served::start(
+        &[
+            "--docker",
+            &quiet.url(),
+            "--engine-idle-s",
+            "1",
+            "--engine-timeout-s",
+            "1",
+        ],
+        None,
+    )
+    .await;
+    let v = Viewer::connect(bridge.addr()).await;
+    let idle = told(&v, "stream-idle", 10, |_| true).await;
+    assert!(text(&idle).contains("was silent for 1s; closed"), "{idle}");
+    let c = &quiet.counts;
+    v.until(10, |_| c.get(&c.pings) >= 2).await;
+    assert!(
+        c.get(&c.pings) >= 2,
+        "a silent /events is checked with /_ping"
+    );
+    assert_eq!(c.get(&c.lists), 1, "and, answered, the session goes on");
+    assert!(notices(&v, "engine-unreachable").is_empty());
+
+    // An engine whose /events goes silent and which then does not answer /_ping: reconnect, said.
+    let gone = FakeEngine::start(Spec {
+        running: vec![cid(0)],
+        silent_ping: true,
+        ..Spec::default()
+    });
+    let bridge = Served::start(
+        &[
+            "--docker",
+            &gone.url(),
+            "--engine-idle-s",
+            "1",
+            "--engine-timeout-s",
+            "1",
+        ],
+        None,
+    )
+    .await;
+    let v = Viewer::connect(bridge.addr()).await;
+    let lost = told(&v, "engine-unreachable", 15, |n| n["active"] == true).await;
+    assert!(
+        text(&lost).contains("lost the Docker Engine")
+            && text(&lost).contains("/events was silent for 1s, and /_ping failed"),
+        "{lost}"
+    );
+    let c = &gone.counts;
+    v.until(10, |_| c.get(&c.lists) >= 2).await;
+    assert!(c.get(&c.lists) >= 2, "it reconnected");
+    let peak = bridge.peak_kib();
+    assert!(peak < 100 * MIB, "peak RSS {peak} KiB");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_flood_is_coalesced_per_container_and_bounded() {
     let good = cid(0);
     let engine = FakeEngine::start(Spec {
@@ -356,6 +421,7 @@ async fn stats_shaped_like_a_control_message_stay_stats() {
         );
         assert!(!info.contains("EVIL"), "{info}");
     }
+    assert!(bridge.peak_kib() < 100 * MIB);
 }
 
 /// A TCP connection to `addr` from `from` (any 127.x address is this host).

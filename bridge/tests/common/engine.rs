@@ -54,6 +54,8 @@ pub struct Spec {
     pub list: List,
     /// Accept every connection, read the request, never answer.
     pub silent: bool,
+    /// `/_ping` alone is never answered (the rest is).
+    pub silent_ping: bool,
     /// Containers whose inspect answer is huge (chunked, its length not announced).
     pub huge_inspect: HashSet<String>,
     /// Special stats streams.
@@ -70,6 +72,7 @@ impl Default for Spec {
             running: Vec::new(),
             list: List::Normal,
             silent: false,
+            silent_ping: false,
             huge_inspect: HashSet::new(),
             stats: HashMap::new(),
             stats_every: Duration::from_millis(200),
@@ -82,6 +85,7 @@ impl Default for Spec {
 #[derive(Debug, Default)]
 pub struct Counts {
     pub connections: AtomicUsize,
+    pub pings: AtomicUsize,
     pub lists: AtomicUsize,
     pub inspects: AtomicUsize,
     pub inspects_now: AtomicUsize,
@@ -208,6 +212,10 @@ async fn connection(stream: UnixStream, shared: Shared) {
     }
     let target = line.split(' ').nth(1).unwrap_or("").to_string();
     if target == "/_ping" {
+        counts.pings.fetch_add(1, Ordering::SeqCst);
+        if spec.silent_ping {
+            std::future::pending::<()>().await;
+        }
         let _ = json(&mut write, "OK").await;
     } else if target == "/containers/json" {
         let n = counts.lists.fetch_add(1, Ordering::SeqCst);
