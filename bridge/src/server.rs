@@ -5,7 +5,8 @@
 //! - `/ws`: a WebSocket of stats frames ([`crate::hub`]). Before the first frame the server sends one
 //!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`, then what the
 //!   hub retained for late viewers (the latest `statscope.container` per container, the recent
-//!   `statscope.event` messages; [`statscope_core::protocol`]); when this client falls behind,
+//!   `statscope.event` messages, the active `statscope.notice` of each cause;
+//!   [`statscope_core::protocol`]); when this client falls behind,
 //!   `{"type":"statscope.dropped","frames":n,"total":n}`; and every [`ServerConfig::heartbeat`] a
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.

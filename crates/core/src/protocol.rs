@@ -1,6 +1,8 @@
 //! statscope's own messages on the feed, besides Docker's stats: one typed enum, [`Message`], with
 //! its encoding ([`Message::encode`]) and its decoding ([`Message::decode`]). The bridge writes
-//! with it, the page reads with it; `docs/protocol.md` describes the same types, field by field.
+//! with it, the page reads with it; `docs/protocol.md` describes the same types, field by field:
+//! hello, container, event, dropped, heartbeat, and notice (what the bridge cut, refused or did not
+//! follow).
 //!
 //! Every message is one JSON object whose **first key is `"type"`**, a string starting with
 //! `statscope.`; it always travels as a whole frame of its own, never inside an array of stats.
