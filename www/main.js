@@ -9,6 +9,9 @@ import init, { Dashboard, metrics, optionsFromUrl } from "../pkg/statscope.js";
 window.statscopeErrors = [];
 addEventListener("error", (e) => window.statscopeErrors.push(String(e.message)));
 addEventListener("unhandledrejection", (e) => window.statscopeErrors.push(String(e.reason)));
+// So is anything the page's Content-Security-Policy (sent by the bridge) blocks.
+addEventListener("securitypolicyviolation", (e) =>
+  window.statscopeErrors.push(`CSP blocked ${e.blockedURI || "inline"} (${e.violatedDirective})`));
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,6 +26,10 @@ function download(name, href) {
 }
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+
+// The toolbar is a form only for its labels: Enter in the filter must not submit it. (A handler
+// here, not an inline `onsubmit`: the page's Content-Security-Policy allows no inline script.)
+$("statscope-controls").addEventListener("submit", (e) => e.preventDefault());
 
 try {
   await init();

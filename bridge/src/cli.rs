@@ -3,8 +3,25 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::conn::ConnLimits;
+use crate::docker::EngineLimits;
+use crate::server::ServerConfig;
+
+/// The defaults of the limits, from the one place each is set.
+fn engine() -> EngineLimits {
+    EngineLimits::default()
+}
+fn server() -> ServerConfig {
+    ServerConfig::default()
+}
+fn conns() -> ConnLimits {
+    ConnLimits::default()
+}
 
 /// Live per-container CPU curves from Docker Engine stats.
 #[derive(Parser, Debug)]
@@ -78,6 +95,90 @@ pub struct ServeArgs {
     /// index.html, else the statscope source tree this binary was built from).
     #[arg(long, env = "STATSCOPE_WEB_ROOT", value_name = "DIR")]
     pub web_root: Option<PathBuf>,
+
+    // Limits (SECURITY.md): what the bridge reads from an engine or a recording, and what it
+    // accepts from clients. What is cut or refused is logged and told to the page.
+    /// Follow at most this many containers (one stats stream each); more running ones wait for a
+    /// place.
+    #[arg(long, value_name = "N", default_value_t = engine().max_containers,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize), help_heading = "Limits")]
+    pub max_containers: usize,
+    /// Refuse an engine's answer to /containers/json or an inspect larger than this.
+    #[arg(long, value_name = "MiB", default_value_t = (engine().max_body_bytes >> 20) as u32,
+          value_parser = clap::value_parser!(u32).range(1..=4096), help_heading = "Limits")]
+    pub max_engine_answer_mib: u32,
+    /// Skip a line longer than this from the engine (/events, stats) or a recording.
+    #[arg(long, value_name = "KiB", default_value_t = (engine().max_line_bytes >> 10) as u32,
+          value_parser = clap::value_parser!(u32).range(1..=65536), help_heading = "Limits")]
+    pub max_line_kib: u32,
+    /// Handle at most this many engine events a second; beyond it they are not relayed, and each
+    /// container concerned is looked at once.
+    #[arg(long, value_name = "N", default_value_t = engine().max_events_per_s,
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
+    pub max_events_per_s: u32,
+    /// Give up on connecting to the engine, on its answer's head, or on a whole finite answer,
+    /// after this long (then retry with backoff).
+    #[arg(long, value_name = "SECONDS", default_value_t = engine().timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Limits")]
+    pub engine_timeout_s: u64,
+    /// A stream silent this long: /events is checked with /_ping, a stats stream closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = engine().idle.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86400), help_heading = "Limits")]
+    pub engine_idle_s: u64,
+    /// Connections at once (HTTP and WebSocket); at the cap an idle one makes room, else the new
+    /// one is refused.
+    #[arg(long, value_name = "N", default_value_t = conns().max_total,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize), help_heading = "Limits")]
+    pub max_connections: usize,
+    /// Connections at once from one address.
+    #[arg(long, value_name = "N", default_value_t = conns().max_per_peer,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize), help_heading = "Limits")]
+    pub max_connections_per_address: usize,
+    /// A request's head (or the next one on a kept-alive connection) must arrive within this.
+    #[arg(long, value_name = "SECONDS", default_value_t = server().header_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Limits")]
+    pub header_timeout_s: u64,
+}
+
+impl ServeArgs {
+    /// The engine limits the flags give.
+    pub fn engine_limits(&self) -> EngineLimits {
+        EngineLimits {
+            max_containers: self.max_containers,
+            max_body_bytes: (self.max_engine_answer_mib as usize) << 20,
+            max_line_bytes: self.max_line_bytes(),
+            max_events_per_s: self.max_events_per_s,
+            timeout: Duration::from_secs(self.engine_timeout_s),
+            idle: Duration::from_secs(self.engine_idle_s),
+            ..EngineLimits::default()
+        }
+    }
+
+    /// The longest line read from an engine or a recording.
+    pub fn max_line_bytes(&self) -> usize {
+        (self.max_line_kib as usize) << 10
+    }
+
+    /// The connection caps the flags give.
+    pub fn conn_limits(&self) -> ConnLimits {
+        ConnLimits {
+            max_total: self.max_connections,
+            max_per_peer: self.max_connections_per_address,
+        }
+    }
+
+    /// The token, trimmed (a token from a file often ends with a newline); `Err` when one is set
+    /// but empty or only whitespace, which would otherwise protect nothing.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        match self.token.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("") => Err(
+                "--token (or STATSCOPE_TOKEN) is set but empty or only whitespace: give a token, or unset it"
+                    .into(),
+            ),
+            Some(token) => Ok(Some(token.to_string())),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -10,33 +10,59 @@
 //! one stats stream per running container: a `start` opens one (or keeps the open one), a `die`
 //! keeps the stream [`DockerSource::linger`] longer so its last (empty) samples reach the page, then
 //! closes it; the daemon ends the stream itself on `destroy`. When the daemon goes away the session
-//! ends; the source says so in the log and reconnects with exponential backoff (0.5 s … 30 s).
+//! ends; the source says so and reconnects with exponential backoff (0.5 s … 30 s).
 //!
-//! Besides the stats it sends statscope's messages ([`statscope_core::protocol`]): a `statscope.event` for each lifecycle
-//! event (start, die, oom…), in the order Docker reports them, and a `statscope.container` (limits
-//! from an inspect) for each running container when the session starts, on `start` and on `update`.
-//! An inspect that fails (the container is already gone) is logged and skipped.
+//! Besides the stats it sends statscope's messages ([`statscope_core::protocol`]): a
+//! `statscope.event` for each lifecycle event (start, die, oom…), in the order Docker reports them,
+//! and a `statscope.container` (limits from an inspect) for each followed container when the session
+//! starts, on `start` and on `update`. An inspect that fails (the container is already gone) is
+//! logged and skipped; one whose container was destroyed meanwhile is dropped.
+//!
+//! The engine is outside input, so everything read from it is bounded ([`EngineLimits`], each a
+//! flag):
+//! - **size**: `/containers/json` and inspect answers are read up to
+//!   [`EngineLimits::max_body_bytes`] (an announced length over it is refused before reading);
+//!   lines of `/events` and of stats streams up to [`EngineLimits::max_line_bytes`], read by
+//!   [`crate::lines`] in linear time, a longer one skipped and the next one read;
+//! - **count**: at most [`EngineLimits::max_containers`] containers are followed (one stream each);
+//!   more running ones wait, remembered, for a place (the oldest first);
+//! - **rate**: at most [`EngineLimits::max_events_per_s`] events a second are handled (relayed, and
+//!   acted on); beyond that an event is not relayed and its container is only marked, to be
+//!   inspected once, whatever the number of its events (coalesced per container); inspects run
+//!   [`EngineLimits::concurrency`] at a time, and so do stream openings;
+//! - **time**: connecting, the answer's head, and a whole finite answer each within
+//!   [`EngineLimits::timeout`]; a stream silent for [`EngineLimits::idle`]: `/events` (a quiet host
+//!   is silent) is then checked with `/_ping`, and a stats stream (Docker writes one a second) is
+//!   closed.
+//!
+//! What is cut, refused, not followed or not answered is counted, logged (rate-limited per cause)
+//! and told to the page ([`crate::notice`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::combinators::MapErr;
+use http_body_util::{BodyDataStream, BodyExt, Empty, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
-use tokio::task::JoinHandle;
+use tokio::sync::Semaphore;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
+use tokio_util::io::StreamReader;
 use tokio_util::sync::CancellationToken;
 
 use statscope_core::docker_api::{container_info_from_inspect, DockerEvent};
 use statscope_core::protocol::{ContainerInfo, Message};
 
 use crate::hub::Sink;
+use crate::lines::{BoundedLines, Line};
+use crate::notice::{bytes as size, mib, thousands, Cause, Notices};
 use crate::source::{BoxFuture, Source};
-
+use crate::{info_limited, warn_limited};
 /// Where the Docker Engine API listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -90,38 +116,102 @@ impl std::fmt::Display for Endpoint {
 pub enum DockerError {
     #[error("cannot connect: {0}")]
     Connect(std::io::Error),
-    #[error("timed out connecting")]
-    Timeout,
+    #[error("{what} took longer than {after:?}")]
+    Timeout { what: String, after: Duration },
     #[error("HTTP: {0}")]
     Http(#[from] hyper::Error),
+    #[error("reading: {0}")]
+    Io(#[from] std::io::Error),
     #[error("{path} answered {status}")]
     Status { path: String, status: StatusCode },
     #[error("unexpected answer to {path}: {message}")]
     Body { path: String, message: String },
-    #[error("a line longer than {0} bytes")]
-    LineTooLong(usize),
+    #[error("{}", too_large(path, *.bytes, *.limit))]
+    TooLarge {
+        path: String,
+        /// The announced length, if the engine announced one.
+        bytes: Option<u64>,
+        limit: usize,
+    },
+}
+
+/// `/containers/json: the engine answered 1.5 GB, over the 32 MiB limit …; refused`.
+fn too_large(path: &str, bytes: Option<u64>, limit: usize) -> String {
+    let answered = match bytes {
+        Some(n) => format!("answered {}, over", size(n)),
+        None => "answered more than".to_string(),
+    };
+    format!(
+        "{path}: the engine {answered} the {} limit (--max-engine-answer-mib); refused",
+        mib(limit as u64)
+    )
+}
+
+/// What the bridge reads from an engine, at most, and how long it waits (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineLimits {
+    /// Containers followed (one stats stream each).
+    pub max_containers: usize,
+    /// The largest `/containers/json` or inspect answer read.
+    pub max_body_bytes: usize,
+    /// The longest line read from `/events` or a stats stream.
+    pub max_line_bytes: usize,
+    /// Events handled per second (one second's worth may come at once).
+    pub max_events_per_s: u32,
+    /// Inspects at once, and stream openings at once.
+    pub concurrency: usize,
+    /// Connecting, an answer's head, a whole finite answer.
+    pub timeout: Duration,
+    /// A stream silent this long is checked (`/events`) or closed (stats).
+    pub idle: Duration,
+}
+
+impl Default for EngineLimits {
+    fn default() -> Self {
+        EngineLimits {
+            max_containers: 1000,
+            max_body_bytes: 32 << 20,
+            max_line_bytes: 1 << 20,
+            max_events_per_s: 100,
+            concurrency: 8,
+            timeout: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        }
+    }
 }
 
 /// A minimal, read-only Docker Engine API client.
 #[derive(Clone, Debug)]
 pub struct Client {
     endpoint: Endpoint,
+    limits: EngineLimits,
 }
 
-/// The longest line accepted from Docker (a stats object is ~2–5 KB).
-const MAX_LINE: usize = 4 << 20;
+/// What a response body is read through: its data as an `AsyncRead`.
+type BodyReader =
+    StreamReader<BodyDataStream<MapErr<Incoming, fn(hyper::Error) -> std::io::Error>>, Bytes>;
 
 impl Client {
     pub fn new(endpoint: Endpoint) -> Client {
-        Client { endpoint }
+        Client::with_limits(endpoint, EngineLimits::default())
+    }
+
+    pub fn with_limits(endpoint: Endpoint, limits: EngineLimits) -> Client {
+        Client { endpoint, limits }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
-    /// One `GET` on a fresh connection (the stats and events responses are long-lived anyway).
+    pub fn limits(&self) -> &EngineLimits {
+        &self.limits
+    }
+
+    /// One `GET` on a fresh connection (the stats and events responses are long-lived anyway):
+    /// connected, and the answer's head read, each within the timeout.
     async fn get(&self, path: &str) -> Result<Response<Incoming>, DockerError> {
+        let timeout = self.limits.timeout;
         let connect = async {
             match &self.endpoint {
                 Endpoint::Unix(socket) => {
@@ -138,9 +228,13 @@ impl Client {
                 }
             }
         };
-        let mut sender = tokio::time::timeout(Duration::from_secs(5), connect)
-            .await
-            .map_err(|_| DockerError::Timeout)??;
+        let mut sender =
+            tokio::time::timeout(timeout, connect)
+                .await
+                .map_err(|_| DockerError::Timeout {
+                    what: "connecting".into(),
+                    after: timeout,
+                })??;
         let host = match &self.endpoint {
             Endpoint::Unix(_) => "docker",
             Endpoint::Tcp(addr) => addr.as_str(),
@@ -156,7 +250,12 @@ impl Client {
                 path: path.to_string(),
                 message: e.to_string(),
             })?;
-        let response = sender.send_request(request).await?;
+        let response = tokio::time::timeout(timeout, sender.send_request(request))
+            .await
+            .map_err(|_| DockerError::Timeout {
+                what: format!("the answer to {}", path_only(path)),
+                after: timeout,
+            })??;
         if !response.status().is_success() {
             return Err(DockerError::Status {
                 path: path.to_string(),
@@ -166,26 +265,72 @@ impl Client {
         Ok(response)
     }
 
+    /// A finite answer's whole body: at most [`EngineLimits::max_body_bytes`] (an announced
+    /// length over it is refused unread), within the timeout.
+    async fn body(&self, path: &str) -> Result<Bytes, DockerError> {
+        let response = self.get(path).await?;
+        let limit = self.limits.max_body_bytes;
+        let announced = response
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(bytes) = announced.filter(|&n| n > limit as u64) {
+            return Err(DockerError::TooLarge {
+                path: path_only(path).to_string(),
+                bytes: Some(bytes),
+                limit,
+            });
+        }
+        let timeout = self.limits.timeout;
+        let collected =
+            tokio::time::timeout(timeout, Limited::new(response.into_body(), limit).collect())
+                .await
+                .map_err(|_| DockerError::Timeout {
+                    what: format!("reading the answer to {}", path_only(path)),
+                    after: timeout,
+                })?;
+        match collected {
+            Ok(body) => Ok(body.to_bytes()),
+            Err(e) if e.is::<LengthLimitError>() => Err(DockerError::TooLarge {
+                path: path_only(path).to_string(),
+                bytes: None,
+                limit,
+            }),
+            Err(e) => match e.downcast::<hyper::Error>() {
+                Ok(e) => Err(DockerError::Http(*e)),
+                Err(e) => Err(DockerError::Body {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                }),
+            },
+        }
+    }
+
+    /// A streaming answer's lines, bounded in length.
+    async fn lines(&self, path: &str) -> Result<Lines, DockerError> {
+        let body = self.get(path).await?.into_body();
+        let to_io: fn(hyper::Error) -> std::io::Error = std::io::Error::other;
+        let reader = StreamReader::new(body.map_err(to_io).into_data_stream());
+        Ok(Lines {
+            inner: BoundedLines::new(reader, self.limits.max_line_bytes),
+        })
+    }
+
     /// `GET /_ping`: does a Docker Engine answer here?
     pub async fn ping(&self) -> Result<(), DockerError> {
-        let body = self
-            .get("/_ping")
-            .await?
-            .into_body()
-            .collect()
-            .await?
-            .to_bytes();
+        let body = self.body("/_ping").await?;
         if body.as_ref() == b"OK" {
             Ok(())
         } else {
             Err(DockerError::Body {
                 path: "/_ping".into(),
-                message: String::from_utf8_lossy(&body).into_owned(),
+                message: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
             })
         }
     }
 
-    /// `GET /containers/json`: the IDs of the running containers.
+    /// `GET /containers/json`: the IDs of the running containers, newest first (Docker's order).
     pub async fn running_containers(&self) -> Result<Vec<String>, DockerError> {
         #[derive(Deserialize)]
         struct Summary {
@@ -193,13 +338,7 @@ impl Client {
             id: String,
         }
         let path = "/containers/json";
-        let body = self
-            .get(path)
-            .await?
-            .into_body()
-            .collect()
-            .await?
-            .to_bytes();
+        let body = self.body(path).await?;
         let list: Vec<Summary> = serde_json::from_slice(&body).map_err(|e| DockerError::Body {
             path: path.into(),
             message: e.to_string(),
@@ -214,12 +353,27 @@ impl Client {
     /// `GET /events` for containers: one JSON event per line, until the daemon goes away.
     pub async fn container_events(&self) -> Result<Lines, DockerError> {
         // filters={"type":["container"]}
-        let path = "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D";
-        Ok(Lines::new(self.get(path).await?.into_body()))
+        self.lines("/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D")
+            .await
     }
 
     /// `GET /containers/{id}/json` (inspect): the container's name, image and limits.
     pub async fn inspect(&self, id: &str) -> Result<ContainerInfo, DockerError> {
+        Ok(self.inspect_state(id).await?.0)
+    }
+
+    /// Inspect, and whether the container is running.
+    async fn inspect_state(&self, id: &str) -> Result<(ContainerInfo, bool), DockerError> {
+        #[derive(Deserialize, Default)]
+        struct State {
+            #[serde(rename = "Running", default)]
+            running: bool,
+        }
+        #[derive(Deserialize)]
+        struct WithState {
+            #[serde(rename = "State", default)]
+            state: Option<State>,
+        }
         if !is_container_id(id) {
             return Err(DockerError::Body {
                 path: "/containers/{id}/json".into(),
@@ -227,13 +381,7 @@ impl Client {
             });
         }
         let path = format!("/containers/{id}/json");
-        let body = self
-            .get(&path)
-            .await?
-            .into_body()
-            .collect()
-            .await?
-            .to_bytes();
+        let body = self.body(&path).await?;
         let info = container_info_from_inspect(&body).map_err(|e| DockerError::Body {
             path: path.clone(),
             message: e.to_string(),
@@ -244,7 +392,11 @@ impl Client {
                 message: format!("the answer is about another container ({:?})", info.id),
             });
         }
-        Ok(info)
+        let running = serde_json::from_slice::<WithState>(&body)
+            .ok()
+            .and_then(|w| w.state)
+            .is_some_and(|s| s.running);
+        Ok((info, running))
     }
 
     /// `GET /containers/{id}/stats?stream=true`: the stats objects, one per line.
@@ -255,9 +407,14 @@ impl Client {
                 message: format!("{id:?} is not a container ID"),
             });
         }
-        let path = format!("/containers/{id}/stats?stream=true");
-        Ok(Lines::new(self.get(&path).await?.into_body()))
+        self.lines(&format!("/containers/{id}/stats?stream=true"))
+            .await
     }
+}
+
+/// `path` without its query, for messages (`/events`, not its filters).
+fn path_only(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
 }
 
 async fn handshake<T>(
@@ -280,56 +437,23 @@ pub fn is_container_id(id: &str) -> bool {
     id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// The lines of a streaming response body (Docker ends every JSON object with `\n`).
+/// The lines of a streaming response body (Docker ends every JSON object with `\n`), each at most
+/// [`EngineLimits::max_line_bytes`] long ([`crate::lines`]).
 #[derive(Debug)]
 pub struct Lines {
-    body: Incoming,
-    buffer: BytesMut,
+    inner: BoundedLines<BodyReader>,
 }
 
 impl Lines {
-    fn new(body: Incoming) -> Lines {
-        Lines {
-            body,
-            buffer: BytesMut::new(),
-        }
+    /// The next line (or a line skipped: too long, not UTF-8), or `None` at the end of the
+    /// response. Cancel-safe.
+    pub async fn next(&mut self) -> Result<Option<Line>, DockerError> {
+        Ok(self.inner.next().await?)
     }
 
-    /// The next non-empty line, or `None` at the end of the response.
-    pub async fn next_line(&mut self) -> Result<Option<String>, DockerError> {
-        loop {
-            if let Some(i) = self.buffer.iter().position(|&b| b == b'\n') {
-                let line = self.buffer.split_to(i + 1);
-                let text = String::from_utf8_lossy(&line[..i]).trim_end().to_string();
-                if text.is_empty() {
-                    continue;
-                }
-                return Ok(Some(text));
-            }
-            if self.buffer.len() > MAX_LINE {
-                return Err(DockerError::LineTooLong(MAX_LINE));
-            }
-            match self.body.frame().await {
-                Some(frame) => {
-                    if let Ok(mut data) = frame?.into_data() {
-                        while data.has_remaining() {
-                            let chunk = data.chunk();
-                            self.buffer.extend_from_slice(chunk);
-                            let n = chunk.len();
-                            data.advance(n);
-                        }
-                    }
-                }
-                None => {
-                    if self.buffer.is_empty() {
-                        return Ok(None);
-                    }
-                    let rest = std::mem::take(&mut self.buffer);
-                    let text = String::from_utf8_lossy(&rest).trim_end().to_string();
-                    return Ok((!text.is_empty()).then_some(text));
-                }
-            }
-        }
+    /// The longest line read.
+    pub fn max_bytes(&self) -> usize {
+        self.inner.max_bytes()
     }
 }
 
@@ -345,11 +469,19 @@ pub struct DockerSource {
 
 impl DockerSource {
     pub fn new(endpoint: Endpoint) -> DockerSource {
+        DockerSource::with_limits(endpoint, EngineLimits::default())
+    }
+
+    pub fn with_limits(endpoint: Endpoint, limits: EngineLimits) -> DockerSource {
         DockerSource {
-            client: Client::new(endpoint),
+            client: Client::with_limits(endpoint, limits),
             linger: Duration::from_secs(3),
             backoff: (Duration::from_millis(500), Duration::from_secs(30)),
         }
+    }
+
+    pub fn limits(&self) -> &EngineLimits {
+        self.client.limits()
     }
 
     /// One connected session: until shutdown (`Ok`) or the daemon goes away (`Err`).
@@ -363,60 +495,188 @@ impl DockerSource {
         let mut events = self.client.container_events().await?;
         let running = self.client.running_containers().await?;
         *connected = true;
+        let notices = sink.notices();
+        notices.clear(Cause::EngineUnreachable);
+        notices.clear(Cause::EngineAnswerTooLarge);
         tracing::info!(
             docker = %self.client.endpoint(),
             containers = running.len(),
             "connected to Docker"
         );
-        let mut streams: HashMap<String, StatsStream> = HashMap::new();
-        for id in &running {
-            streams.insert(
-                id.clone(),
-                StatsStream::open(&self.client, id.clone(), sink, shutdown),
-            );
+        let mut s = Session::new(self, sink, shutdown);
+        for id in running {
+            s.follow(id, true);
         }
-        for id in &running {
-            self.send_info(id, sink, shutdown).await;
-        }
+        s.say_over_limit();
+        let limits = self.client.limits();
         let mut housekeeping = tokio::time::interval(Duration::from_millis(500));
+        housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut quiet_until = Instant::now() + limits.idle;
         let result = loop {
+            s.start_inspects();
             tokio::select! {
                 _ = shutdown.cancelled() => break Ok(()),
-                event = events.next_line() => match event {
-                    Ok(Some(line)) => self.on_event(&line, &mut streams, sink, shutdown).await,
-                    Ok(None) => break Err(DockerError::Body {
-                        path: "/events".into(),
-                        message: "the event stream ended (the daemon went away?)".into(),
-                    }),
-                    Err(e) => break Err(e),
-                },
-                _ = housekeeping.tick() => {
-                    let now = Instant::now();
-                    streams.retain(|id, s| {
-                        let keep = !s.task.is_finished() && s.close_at.is_none_or(|t| t > now);
-                        if !keep {
-                            tracing::debug!(container = %short(id), "stats stream closed");
-                            s.task.abort();
+                line = events.next() => {
+                    quiet_until = Instant::now() + limits.idle;
+                    match line {
+                        Ok(Some(Line::Text(line))) => s.on_event(&line).await,
+                        Ok(Some(Line::TooLong)) => notices.cut(
+                            Cause::LineTooLong,
+                            1,
+                            Some(events.max_bytes() as u64),
+                            format!("an event line over {} from the engine; skipped", mib(events.max_bytes() as u64)),
+                        ),
+                        Ok(Some(Line::NotUtf8)) => {
+                            warn_limited!("engine-event-not-utf8", "skipping an event line that is not UTF-8");
                         }
-                        keep
-                    });
+                        Ok(None) => break Err(DockerError::Body {
+                            path: "/events".into(),
+                            message: "the event stream ended (the daemon went away?)".into(),
+                        }),
+                        Err(e) => break Err(e),
+                    }
                 }
+                Some(done) = s.inspects.join_next(), if !s.inspects.is_empty() => {
+                    if let Ok(done) = done {
+                        s.on_inspected(done).await;
+                    }
+                }
+                _ = tokio::time::sleep_until(quiet_until) => {
+                    // A quiet host sends no events for hours: is the daemon still there?
+                    match self.client.ping().await {
+                        Ok(()) => quiet_until = Instant::now() + limits.idle,
+                        Err(e) => break Err(DockerError::Timeout {
+                            what: format!("/events was silent for {:?}, and /_ping failed ({e}); the wait", limits.idle),
+                            after: limits.idle,
+                        }),
+                    }
+                }
+                _ = housekeeping.tick() => s.housekeeping(),
             }
         };
-        for (_, s) in streams.drain() {
-            s.task.abort();
-        }
+        s.end();
         result
     }
+}
 
-    /// One line of `/events`: relays it as a lifecycle event, and follows the container.
-    async fn on_event(
-        &self,
-        line: &str,
-        streams: &mut HashMap<String, StatsStream>,
-        sink: &Sink,
-        shutdown: &CancellationToken,
-    ) {
+/// One inspect's outcome: the container, the generation it was asked at, and the answer.
+type Inspected = (String, u64, Result<(ContainerInfo, bool), DockerError>);
+
+/// A connected session's state: which containers are followed, which wait, what is to be inspected.
+struct Session<'a> {
+    source: &'a DockerSource,
+    sink: &'a Sink,
+    shutdown: &'a CancellationToken,
+    limits: EngineLimits,
+    /// One stats stream each, at most `max_containers`.
+    followed: HashMap<String, StatsStream>,
+    /// Running containers with no place yet, oldest first.
+    waiting: OrderedSet,
+    /// Whether some running containers were not even remembered (past the waiting list's bound):
+    /// then the count of those not followed is a lower bound.
+    overflowed: bool,
+    /// To inspect (already paid for by the event budget), in order.
+    to_inspect: OrderedSet,
+    /// To look at again (their events were over the budget): inspected when the budget allows.
+    to_recheck: OrderedSet,
+    inspects: JoinSet<Inspected>,
+    /// The generation of each container's inspect in flight; a `destroy` drops it, so its answer
+    /// is not sent after the container's end.
+    in_flight: HashMap<String, u64>,
+    generation: u64,
+    budget: Budget,
+    /// Events over the budget since the last housekeeping.
+    coalesced: u64,
+    opening: Arc<Semaphore>,
+}
+
+impl<'a> Session<'a> {
+    fn new(source: &'a DockerSource, sink: &'a Sink, shutdown: &'a CancellationToken) -> Self {
+        let limits = source.client.limits().clone();
+        Session {
+            source,
+            sink,
+            shutdown,
+            followed: HashMap::new(),
+            waiting: OrderedSet::default(),
+            overflowed: false,
+            to_inspect: OrderedSet::default(),
+            to_recheck: OrderedSet::default(),
+            inspects: JoinSet::new(),
+            in_flight: HashMap::new(),
+            generation: 0,
+            budget: Budget::new(limits.max_events_per_s),
+            coalesced: 0,
+            opening: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            limits,
+        }
+    }
+
+    /// The most running containers remembered while waiting for a place.
+    fn max_waiting(&self) -> usize {
+        self.limits.max_containers.saturating_mul(10).max(1000)
+    }
+
+    /// Follows a running container if there is room (then inspects it, if `inspect`); else it
+    /// waits for a place.
+    fn follow(&mut self, id: String, inspect: bool) {
+        if let Some(s) = self.followed.get_mut(&id) {
+            if !s.task.is_finished() {
+                return;
+            }
+            self.followed.remove(&id);
+        }
+        if self.followed.len() >= self.limits.max_containers {
+            if !self.waiting.contains(&id) {
+                if self.waiting.len() < self.max_waiting() {
+                    self.waiting.push(id);
+                } else {
+                    self.overflowed = true;
+                }
+            }
+            return;
+        }
+        self.waiting.remove(&id);
+        tracing::debug!(container = %short(&id), "streaming its stats");
+        let stream = StatsStream::open(
+            &self.source.client,
+            id.clone(),
+            self.sink,
+            self.shutdown,
+            self.opening.clone(),
+        );
+        self.followed.insert(id.clone(), stream);
+        if inspect {
+            self.to_inspect.push(id);
+        }
+    }
+
+    /// Tells the page (and the log) how many running containers are not followed, or that all are.
+    fn say_over_limit(&self) {
+        let notices = self.sink.notices();
+        let unfollowed = self.waiting.len() as u64;
+        if unfollowed == 0 {
+            notices.clear(Cause::ContainersOverLimit);
+            return;
+        }
+        let max = self.limits.max_containers as u64;
+        let total = self.followed.len() as u64 + unfollowed;
+        let more = if self.overflowed { "more than " } else { "" };
+        notices.hold(
+            Cause::ContainersOverLimit,
+            unfollowed,
+            Some(max),
+            format!(
+                "{more}{} containers, following {} (--max-containers)",
+                thousands(total),
+                thousands(self.followed.len() as u64)
+            ),
+        );
+    }
+
+    /// One line of `/events`: relays it as a lifecycle event, and follows the container — within
+    /// the event budget; past it, the container is only marked to be looked at again.
+    async fn on_event(&mut self, line: &str) {
         let Ok(event) = serde_json::from_str::<DockerEvent>(line) else {
             tracing::debug!(line, "ignoring an event that does not parse");
             return;
@@ -425,57 +685,244 @@ impl DockerSource {
         if !is_container_id(&id) {
             return;
         }
+        let destroyed = event.action == "destroy";
+        if destroyed {
+            // Whatever comes of an inspect in flight, it must not follow the container's end.
+            self.in_flight.remove(&id);
+            self.to_inspect.remove(&id);
+            self.to_recheck.remove(&id);
+            self.waiting.remove(&id);
+        }
+        if !self.budget.take(Instant::now()) {
+            self.coalesced += 1;
+            // Past its bound the mark is lost (the event was counted as coalesced all the same).
+            if !destroyed && self.to_recheck.len() < self.max_waiting() {
+                self.to_recheck.push(id);
+            }
+            return;
+        }
         if let Some(lifecycle) = event.lifecycle() {
-            sink.send_message(Message::Event(lifecycle)).await;
+            self.sink.send_message(Message::Event(lifecycle)).await;
         }
         match event.action.as_str() {
             "start" => {
-                match streams.get_mut(&id) {
-                    Some(s) if !s.task.is_finished() => s.close_at = None,
+                match self.followed.get_mut(&id) {
+                    Some(s) if !s.task.is_finished() => {
+                        s.close_at = None;
+                        self.to_inspect.push(id);
+                    }
                     _ => {
-                        tracing::info!(container = %short(&id), "container started; streaming its stats");
-                        streams.insert(
-                            id.clone(),
-                            StatsStream::open(&self.client, id.clone(), sink, shutdown),
-                        );
+                        info_limited!("container-started", container = %short(&id), "container started; streaming its stats");
+                        self.follow(id, true);
                     }
                 }
-                self.send_info(&id, sink, shutdown).await;
+                self.say_over_limit();
             }
             // `docker update` may have changed the limits.
-            "update" => self.send_info(&id, sink, shutdown).await,
+            "update" if self.followed.contains_key(&id) => self.to_inspect.push(id),
             "die" => {
-                if let Some(s) = streams.get_mut(&id) {
-                    tracing::info!(container = %short(&id), "container died; closing its stream soon");
-                    s.close_at = Some(Instant::now() + self.linger);
+                if let Some(s) = self.followed.get_mut(&id) {
+                    info_limited!("container-died", container = %short(&id), "container died; closing its stream soon");
+                    s.close_at = Some(Instant::now() + self.source.linger);
+                }
+                if self.waiting.remove(&id) {
+                    self.say_over_limit();
                 }
             }
+            "destroy" => self.say_over_limit(),
             _ => {}
         }
     }
 
-    /// Inspects a container and sends its `statscope.container`; a failure is logged and skipped.
-    /// Done in line, so the info keeps its place among the events (it cannot arrive after the
-    /// container's `destroy`).
-    async fn send_info(&self, id: &str, sink: &Sink, shutdown: &CancellationToken) {
-        let inspect = tokio::time::timeout(Duration::from_secs(5), self.client.inspect(id));
-        let result = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            result = inspect => result,
-        };
+    /// Starts inspects, at most `concurrency` at once: first those paid for, then rechecks as the
+    /// event budget allows.
+    fn start_inspects(&mut self) {
+        while self.inspects.len() < self.limits.concurrency.max(1) {
+            let id = match self.to_inspect.pop() {
+                Some(id) => id,
+                None if !self.to_recheck.is_empty() && self.budget.take(Instant::now()) => {
+                    match self.to_recheck.pop() {
+                        Some(id) => id,
+                        None => break,
+                    }
+                }
+                None => break,
+            };
+            self.generation += 1;
+            let generation = self.generation;
+            self.in_flight.insert(id.clone(), generation);
+            let client = self.source.client.clone();
+            self.inspects.spawn(async move {
+                let result = client.inspect_state(&id).await;
+                (id, generation, result)
+            });
+        }
+    }
+
+    /// An inspect's answer: container info for a followed container; a recheck's verdict (running:
+    /// follow it; not running: let its stream go).
+    async fn on_inspected(&mut self, (id, generation, result): Inspected) {
+        if self.in_flight.get(&id) != Some(&generation) {
+            return; // destroyed meanwhile, or asked again since
+        }
+        self.in_flight.remove(&id);
         match result {
-            Ok(Ok(info)) => {
-                sink.send_message(Message::Container(info)).await;
+            Ok((info, running)) => {
+                if running && !self.followed.contains_key(&id) {
+                    self.follow(id.clone(), false);
+                    self.say_over_limit();
+                } else if !running {
+                    if let Some(s) = self.followed.get_mut(&id) {
+                        s.close_at
+                            .get_or_insert(Instant::now() + self.source.linger);
+                    }
+                    if self.waiting.remove(&id) {
+                        self.say_over_limit();
+                    }
+                }
+                if self.followed.contains_key(&id) {
+                    self.sink.send_message(Message::Container(info)).await;
+                }
             }
-            Ok(Err(DockerError::Status { status, .. })) if status == StatusCode::NOT_FOUND => {
-                tracing::info!(container = %short(id), "the container is gone; no info for it");
+            Err(DockerError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+                info_limited!("container-gone", container = %short(&id), "the container is gone; no info for it");
+                if self.waiting.remove(&id) {
+                    self.say_over_limit();
+                }
             }
-            Ok(Err(e)) => {
-                tracing::warn!(container = %short(id), error = %e, "cannot inspect the container; no info for it");
+            Err(e @ DockerError::TooLarge { .. }) => {
+                self.sink.notices().cut(
+                    Cause::EngineAnswerTooLarge,
+                    1,
+                    Some(self.limits.max_body_bytes as u64),
+                    format!("{e}; no info for container {}", short(&id)),
+                );
             }
-            Err(_) => {
-                tracing::warn!(container = %short(id), "inspecting the container timed out; no info for it");
+            Err(e) => {
+                warn_limited!("engine-inspect-failed", container = %short(&id), error = %e,
+                    "cannot inspect the container; no info for it");
             }
+        }
+    }
+
+    /// Every half second: closes the streams of containers that died (after the linger) or
+    /// ended, gives their places to waiting containers, and says what was coalesced.
+    fn housekeeping(&mut self) {
+        let now = Instant::now();
+        let before = self.followed.len();
+        self.followed.retain(|id, s| {
+            let keep = !s.task.is_finished() && s.close_at.is_none_or(|t| t > now);
+            if !keep {
+                tracing::debug!(container = %short(id), "stats stream closed");
+                s.task.abort();
+            }
+            keep
+        });
+        let mut changed = self.followed.len() != before;
+        while self.followed.len() < self.limits.max_containers {
+            let Some(id) = self.waiting.pop() else { break };
+            self.follow(id, true);
+            changed = true;
+        }
+        if changed {
+            self.say_over_limit();
+        }
+        if self.coalesced > 0 {
+            let n = std::mem::take(&mut self.coalesced);
+            let per_s = self.limits.max_events_per_s;
+            self.sink.notices().cut(
+                Cause::EventFlood,
+                n,
+                Some(u64::from(per_s)),
+                format!(
+                    "the engine sent events faster than {per_s}/s (--max-events-per-s): the rest were not relayed, and their containers are looked at once each"
+                ),
+            );
+        }
+    }
+
+    fn end(&mut self) {
+        for (_, s) in self.followed.drain() {
+            s.task.abort();
+        }
+        self.inspects.abort_all();
+    }
+}
+
+/// Container IDs in arrival order, each once.
+#[derive(Debug, Default)]
+struct OrderedSet {
+    order: VecDeque<String>,
+    members: HashSet<String>,
+}
+
+impl OrderedSet {
+    fn push(&mut self, id: String) {
+        if self.members.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+    }
+
+    fn pop(&mut self) -> Option<String> {
+        while let Some(id) = self.order.pop_front() {
+            if self.members.remove(&id) {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Removes `id` (its place in the order is skipped later); whether it was there.
+    fn remove(&mut self, id: &str) -> bool {
+        let was = self.members.remove(id);
+        // Keep the order's leftovers bounded: compact once they outnumber the members.
+        if was && self.order.len() > 2 * self.members.len() + 64 {
+            let members = &self.members;
+            self.order.retain(|id| members.contains(id));
+        }
+        was
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.members.contains(id)
+    }
+
+    fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+/// A token bucket: `per_s` a second, up to one second's worth at once.
+#[derive(Debug)]
+struct Budget {
+    per_s: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Budget {
+    fn new(per_s: u32) -> Budget {
+        let per_s = f64::from(per_s.max(1));
+        Budget {
+            per_s,
+            tokens: per_s,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_s).min(self.per_s);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 }
@@ -491,30 +938,79 @@ struct StatsStream {
 }
 
 impl StatsStream {
-    fn open(client: &Client, id: String, sink: &Sink, shutdown: &CancellationToken) -> StatsStream {
+    fn open(
+        client: &Client,
+        id: String,
+        sink: &Sink,
+        shutdown: &CancellationToken,
+        opening: Arc<Semaphore>,
+    ) -> StatsStream {
         let (client, sink, shutdown) = (client.clone(), sink.clone(), shutdown.clone());
         let task = tokio::spawn(async move {
-            let mut lines = match client.stats(&id).await {
-                Ok(lines) => lines,
-                Err(e) => {
-                    tracing::debug!(container = %short(&id), error = %e, "cannot open the stats stream");
-                    return;
-                }
+            let opened = async {
+                let _permit = opening.acquire_owned().await;
+                client.stats(&id).await
             };
+            let mut lines = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                opened = opened => match opened {
+                    Ok(lines) => lines,
+                    Err(DockerError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+                        tracing::debug!(container = %short(&id), "no stats stream: the container is gone");
+                        return;
+                    }
+                    Err(e) => {
+                        sink.notices().cut(
+                            Cause::StreamFailed,
+                            1,
+                            None,
+                            format!("cannot open the stats stream of container {}: {e}", short(&id)),
+                        );
+                        return;
+                    }
+                },
+            };
+            let idle = client.limits().idle;
             loop {
                 let line = tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    line = lines.next_line() => line,
+                    line = tokio::time::timeout(idle, lines.next()) => line,
                 };
                 match line {
-                    Ok(Some(object)) => {
+                    Ok(Ok(Some(Line::Text(object)))) => {
                         if !sink.send_stats(object).await {
                             return;
                         }
                     }
-                    Ok(None) => return,
-                    Err(e) => {
+                    Ok(Ok(Some(Line::TooLong))) => sink.notices().cut(
+                        Cause::LineTooLong,
+                        1,
+                        Some(lines.max_bytes() as u64),
+                        format!(
+                            "a stats line over {} from the engine (container {}); skipped",
+                            mib(lines.max_bytes() as u64),
+                            short(&id)
+                        ),
+                    ),
+                    Ok(Ok(Some(Line::NotUtf8))) => {
+                        warn_limited!("engine-stats-not-utf8", container = %short(&id),
+                            "skipping a stats line that is not UTF-8");
+                    }
+                    Ok(Ok(None)) => return,
+                    Ok(Err(e)) => {
                         tracing::debug!(container = %short(&id), error = %e, "stats stream ended");
+                        return;
+                    }
+                    Err(_) => {
+                        sink.notices().cut(
+                            Cause::StreamIdle,
+                            1,
+                            None,
+                            format!(
+                                "the stats stream of container {} was silent for {idle:?}; closed",
+                                short(&id)
+                            ),
+                        );
                         return;
                     }
                 }
@@ -538,7 +1034,7 @@ impl Source for DockerSource {
         Box::pin(async move {
             let (first, longest) = self.backoff;
             let mut wait = first;
-            let mut was_connected = false;
+            let mut failures: u64 = 0;
             loop {
                 let mut connected = false;
                 let result = self.session(&sink, &shutdown, &mut connected).await;
@@ -547,31 +1043,67 @@ impl Source for DockerSource {
                 }
                 if connected {
                     wait = first;
+                    failures = 0;
                 }
                 let error = match result {
                     Ok(()) => return,
                     Err(e) => e,
                 };
-                if connected || was_connected {
-                    tracing::warn!(docker = %self.client.endpoint(), error = %error,
-                        "lost Docker; reconnecting with backoff");
-                } else {
-                    tracing::warn!(docker = %self.client.endpoint(), error = %error, retry_in = ?wait,
-                        "Docker does not answer; retrying");
-                }
-                was_connected |= connected;
+                failures += 1;
                 // Jitter in [0.75, 1.25) × wait, from the clock's low bits (no RNG needed here).
                 let nanos = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.subsec_nanos());
                 let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
+                let pause = wait.mul_f64(jitter);
+                say_session_failed(
+                    sink.notices(),
+                    &self.client,
+                    &error,
+                    connected,
+                    failures,
+                    pause,
+                );
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(wait.mul_f64(jitter)) => {}
+                    _ = tokio::time::sleep(pause) => {}
                 }
                 wait = (wait * 2).min(longest);
             }
         })
+    }
+}
+
+/// Tells the page and the log why the session ended and when the next attempt is.
+fn say_session_failed(
+    notices: &Notices,
+    client: &Client,
+    error: &DockerError,
+    was_connected: bool,
+    failures: u64,
+    retry_in: Duration,
+) {
+    let retry = format!("retrying in {:.1} s", retry_in.as_secs_f64());
+    match error {
+        DockerError::TooLarge { limit, .. } => notices.hold(
+            Cause::EngineAnswerTooLarge,
+            failures,
+            Some(*limit as u64),
+            format!("{error}; {retry}"),
+        ),
+        _ => {
+            let what = if was_connected {
+                "lost the Docker Engine"
+            } else {
+                "no answer from the Docker Engine"
+            };
+            notices.hold(
+                Cause::EngineUnreachable,
+                failures,
+                None,
+                format!("{what} at {}: {error}; {retry}", client.endpoint()),
+            );
+        }
     }
 }
 

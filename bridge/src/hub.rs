@@ -15,12 +15,20 @@
 //!
 //! statscope's own messages ([`Message`], handed over typed by [`Sink::send_message`], never
 //! recognized in a stats line's text) are never batched: the batch so far is sent, then the message
-//! as its own frame, so order is kept. The hub also remembers what a viewer arriving later must
-//! know: the latest `statscope.container` per container ID (forgotten on that container's `destroy`
-//! event, at most [`HubConfig::max_containers`]) and the last [`HubConfig::recent_events`]
-//! `statscope.event` messages. [`Hub::subscribe_with_state`] hands a new viewer exactly those sent
-//! before its subscription; everything after reaches it live. A message longer than
-//! [`MAX_CONTROL_BYTES`] once encoded is dropped and counted, which bounds that memory.
+//! as its own frame, so order is kept. A frame that *starts* like a message (`{"type"`) is therefore
+//! always one: stats text shaped like one (a hostile engine's line `{"type":"statscope.container",…}`)
+//! goes out inside an array, `[…]`, never alone, so no reader can take it for a message, and the hub
+//! never retains it.
+//!
+//! The hub also remembers what a viewer arriving later must know: the latest `statscope.container`
+//! per container ID (forgotten on that container's `destroy` event, at most
+//! [`HubConfig::max_containers`]), the last [`HubConfig::recent_events`] `statscope.event` messages,
+//! and the active `statscope.notice` of each cause. [`Hub::subscribe_with_state`] hands a new viewer
+//! exactly those sent before its subscription; everything after reaches it live. A message longer
+//! than [`MAX_CONTROL_BYTES`] once encoded is dropped and counted, which bounds that memory.
+//!
+//! Notices ([`crate::notice`]) are posted on the hub's board by the source and the server, and sent
+//! by the batcher on its tick, paced per cause.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +41,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use statscope_core::protocol::Message;
+
+use crate::notice::Notices;
 
 /// The longest control message relayed (a real one is ~300 bytes); longer ones are dropped.
 pub const MAX_CONTROL_BYTES: usize = 8 << 10;
@@ -145,6 +155,11 @@ impl Sink {
     pub async fn send_message(&self, message: Message) -> bool {
         self.lines.send(Item::Message(message)).await.is_ok()
     }
+
+    /// The notice board: what the source cut, refused or did not follow.
+    pub fn notices(&self) -> &Notices {
+        &self.hub.notices
+    }
 }
 
 /// The broadcast side: clients subscribe here.
@@ -156,11 +171,21 @@ pub struct Hub {
     /// What a late viewer must learn. Locked while a control frame is recorded and broadcast, and
     /// while a viewer subscribes, so each control frame reaches a viewer exactly once.
     retained: Arc<Mutex<Retained>>,
+    notices: Notices,
 }
 
 impl Hub {
     /// Starts the batcher; returns the hub (for clients) and the sink (for the source).
     pub fn start(config: HubConfig, shutdown: CancellationToken) -> (Hub, Sink) {
+        Hub::start_with(config, Notices::default(), shutdown)
+    }
+
+    /// [`Hub::start`] with a given notice board.
+    pub fn start_with(
+        config: HubConfig,
+        notices: Notices,
+        shutdown: CancellationToken,
+    ) -> (Hub, Sink) {
         let (frames, _) = broadcast::channel(config.client_queue_frames.max(1));
         let (lines_tx, lines_rx) = mpsc::channel(4096);
         let hub = Hub {
@@ -171,6 +196,7 @@ impl Hub {
                 config.max_containers,
                 config.recent_events,
             ))),
+            notices,
         };
         tokio::spawn(batcher(config, lines_rx, hub.clone(), shutdown));
         let sink = Sink {
@@ -203,6 +229,11 @@ impl Hub {
         &self.counts
     }
 
+    /// The notice board (see [`crate::notice`]).
+    pub fn notices(&self) -> &Notices {
+        &self.notices
+    }
+
     fn publish(&self, frame: String) {
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         // No receivers is fine: nobody is watching right now.
@@ -233,6 +264,8 @@ struct Retained {
     /// Container ID → (update number, latest `statscope.container`).
     containers: BTreeMap<String, (u64, Frame)>,
     events: VecDeque<Frame>,
+    /// Cause → its active `statscope.notice` (one per cause: bounded by the list of causes).
+    notices: BTreeMap<String, Frame>,
     updates: u64,
     max_containers: usize,
     max_events: usize,
@@ -243,6 +276,7 @@ impl Retained {
         Retained {
             containers: BTreeMap::new(),
             events: VecDeque::new(),
+            notices: BTreeMap::new(),
             updates: 0,
             max_containers,
             max_events,
@@ -283,6 +317,13 @@ impl Retained {
                 }
                 self.events.push_back(frame.clone());
             }
+            Message::Notice(notice) => {
+                if notice.active {
+                    self.notices.insert(notice.cause.clone(), frame.clone());
+                } else {
+                    self.notices.remove(&notice.cause);
+                }
+            }
             _ => {}
         }
     }
@@ -292,6 +333,7 @@ impl Retained {
             .values()
             .map(|(_, frame)| frame.clone())
             .chain(self.events.iter().cloned())
+            .chain(self.notices.values().cloned())
             .collect()
     }
 }
@@ -306,11 +348,20 @@ async fn batcher(
     let mut batch = Batch::new(config.max_frame_bytes, config.batch_bytes);
     let mut tick = tokio::time::interval(config.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // After the source ends (a replay without --loop), the hub still sends what it is told to
+    // (notices) until shutdown.
+    let mut source_done = false;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            line = lines.recv() => {
-                let Some(item) = line else { break };
+            line = lines.recv(), if !source_done => {
+                let Some(item) = line else {
+                    source_done = true;
+                    if let Some(frame) = batch.take() {
+                        hub.publish(frame);
+                    }
+                    continue;
+                };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
                 let line = match item {
                     Item::Stats(line) => line,
@@ -318,7 +369,7 @@ async fn batcher(
                         let text = message.encode();
                         if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
                             hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
+                            crate::warn_limited!("hub-oversized-control", bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
                             continue;
                         }
                         // Never inside an array: what was batched goes first, then this alone.
@@ -334,13 +385,18 @@ async fn batcher(
                     Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
                     Push::Oversized(bytes) => {
                         hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
+                        crate::warn_limited!("hub-oversized-stats", bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
                     }
                 }
             }
             _ = tick.tick() => {
                 if let Some(frame) = batch.take() {
                     hub.publish(frame);
+                }
+                for notice in hub.notices.due_at(tokio::time::Instant::now()) {
+                    let message = Message::Notice(notice);
+                    let text = message.encode();
+                    hub.publish_message(&message, text);
                 }
             }
         }
@@ -389,12 +445,19 @@ impl Batch {
 
     fn push(&mut self, object: String) -> Push {
         let object = object.trim();
-        if object.len() > self.max_bytes {
+        // Text shaped like a control message may need the two bytes of `[…]`.
+        let wrapping = if Message::is_framed(object) { 2 } else { 0 };
+        if object.len() + wrapping > self.max_bytes {
             return Push::Oversized(object.len());
         }
         if !is_json_object(object) {
             let mut frames: Vec<String> = self.take().into_iter().collect();
-            frames.push(object.to_string());
+            frames.push(if Message::is_framed(object) {
+                // Never alone: alone, it would read as a (bad) control message.
+                format!("[{object}]")
+            } else {
+                object.to_string()
+            });
             return Push::Ready(frames);
         }
         // "[" + objects joined by "," + "]"
@@ -419,7 +482,14 @@ impl Batch {
     fn take(&mut self) -> Option<String> {
         let frame = match self.objects {
             0 => return None,
-            1 => self.text[1..1 + self.first_len].to_string(),
+            // A lone stats object goes as it is, unless it starts like a control message.
+            1 if !Message::is_framed(&self.text[1..]) => {
+                self.text[1..1 + self.first_len].to_string()
+            }
+            1 => {
+                self.text.push(']');
+                std::mem::take(&mut self.text)
+            }
             _ => {
                 self.text.push(']');
                 std::mem::take(&mut self.text)
@@ -495,6 +565,22 @@ mod tests {
             assert!(matches!(b.push(not_an_object.into()), Push::Ready(f) if f == [not_an_object]));
         }
         assert!(b.take().is_none());
+    }
+
+    #[test]
+    fn stats_text_shaped_like_a_message_never_goes_alone() {
+        let mut b = Batch::new(1000, 1000);
+        let lookalike = r#"{"type":"statscope.container","id":"x","cpuLimit":64}"#;
+        b.push(lookalike.into());
+        assert_eq!(b.take(), Some(format!("[{lookalike}]")));
+        let garbled = r#"{"type":"statscope.container","id":"#;
+        assert!(matches!(b.push(garbled.into()), Push::Ready(f) if f == [format!("[{garbled}]")]));
+        // Right at the limit, the brackets would not fit.
+        let mut b = Batch::new(lookalike.len() + 1, 1000);
+        assert!(matches!(b.push(lookalike.into()), Push::Oversized(_)));
+        // Ordinary stats are untouched.
+        assert!(matches!(b.push("{\"id\":\"a\"}".into()), Push::Added));
+        assert_eq!(b.take().as_deref(), Some("{\"id\":\"a\"}"));
     }
 
     fn info_message(id: &str, cpus: f64) -> Message {
@@ -575,6 +661,10 @@ mod tests {
             frames_until(&mut rx, &last).await,
             [format!("[{a},{b}]"), container.clone(), die, last.clone()]
         );
+        // Alone in its tick, it still goes inside an array.
+        assert!(sink.send_stats(lookalike.clone()).await);
+        let alone = format!("[{lookalike}]");
+        assert_eq!(frames_until(&mut rx, &alone).await, [alone]);
         assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 2);
         let (_, state) = hub.subscribe_with_state();
         assert_eq!(
@@ -643,6 +733,65 @@ mod tests {
             .collect();
         assert_eq!(ids, ["d", "e", "f"]);
         assert_eq!(state.len(), 3 + 5);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn notices_are_sent_paced_and_retained_while_active() {
+        use crate::notice::Cause;
+        let shutdown = CancellationToken::new();
+        let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+        let mut rx = hub.subscribe();
+        for _ in 0..50 {
+            sink.notices()
+                .cut(Cause::LineTooLong, 1, Some(1024), "a line over 1 KiB; cut");
+        }
+        sink.notices().hold(
+            Cause::ContainersOverLimit,
+            100,
+            Some(1000),
+            "1,100 containers, following 1,000",
+        );
+        let notice = |frame: &Frame| match Message::decode(frame) {
+            Ok(Some(Message::Notice(n))) => Some(n),
+            _ => None,
+        };
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            let frame = rx.recv().await.expect("a frame");
+            got.extend(notice(&frame));
+        }
+        got.sort_by(|a, b| a.cause.cmp(&b.cause));
+        assert_eq!(
+            got.iter()
+                .map(|n| (n.cause.as_str(), n.count, n.active))
+                .collect::<Vec<_>>(),
+            [
+                ("containers-over-limit", 100, true),
+                ("line-too-long", 50, true)
+            ],
+            "fifty cuts, one message"
+        );
+        let (_, state) = hub.subscribe_with_state();
+        assert_eq!(
+            state.iter().filter_map(notice).count(),
+            2,
+            "a late viewer is told"
+        );
+        sink.notices().clear(Cause::ContainersOverLimit);
+        let over = loop {
+            let frame = rx.recv().await.expect("a frame");
+            if let Some(n) = notice(&frame) {
+                break n;
+            }
+        };
+        assert_eq!(
+            (over.cause.as_str(), over.active),
+            ("containers-over-limit", false)
+        );
+        let (_, state) = hub.subscribe_with_state();
+        let kept: Vec<String> = state.iter().filter_map(notice).map(|n| n.cause).collect();
+        assert_eq!(kept, ["line-too-long"], "an ended notice is not retained");
         shutdown.cancel();
     }
 

@@ -4,11 +4,18 @@
 //! - [`server`]: `statscope serve`, the WebSocket relay and static files, fed by a [`source::Source`]:
 //!   [`docker`] (a Docker Engine), [`demo`] (simulated containers) or [`replay`] (a recording).
 //! - [`hub`]: batching objects into frames and fanning them out without letting anyone wait.
+//! - Bounds on outside input and on clients: [`lines`] (line length), [`conn`] (connection caps),
+//!   and how what they cut is said: [`notice`] (to the page and the log), [`ratelog`] (the log,
+//!   rate-limited per cause).
 
 pub mod cli;
+pub mod conn;
 pub mod demo;
 pub mod docker;
 pub mod hub;
+pub mod lines;
+pub mod notice;
+pub mod ratelog;
 pub mod replay;
 pub mod server;
 pub mod source;

@@ -39,6 +39,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .with_writer(io::stderr)
+                // Colours for a terminal only: a log file gets plain text.
+                .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
                 .init();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(serve(args))?;
@@ -85,25 +87,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if args.token.as_deref() == Some("") {
-        anyhow::bail!("--token (or STATSCOPE_TOKEN) is set but empty: give a token, or unset it");
-    }
-    let source: Box<dyn Source> = if let Some(path) = args.replay {
-        Box::new(
-            Replay::open(path.clone(), args.speed, args.looped)
-                .with_context(|| format!("cannot replay {}", path.display()))?,
-        )
+    let token = args.token().map_err(anyhow::Error::msg)?;
+    let engine_limits = args.engine_limits();
+    let conn_limits = args.conn_limits();
+    ensure_file_descriptors(engine_limits.max_containers + conn_limits.max_total + 64);
+    let source: Box<dyn Source> = if let Some(path) = &args.replay {
+        let mut replay = Replay::open(path.clone(), args.speed, args.looped)
+            .with_context(|| format!("cannot replay {}", path.display()))?;
+        replay.max_line_bytes = args.max_line_bytes();
+        Box::new(replay)
     } else if args.demo {
         Box::new(Demo::default())
-    } else if let Some(url) = args.docker {
-        Box::new(DockerSource::new(
-            Endpoint::parse(&url).map_err(anyhow::Error::msg)?,
+    } else if let Some(url) = &args.docker {
+        Box::new(DockerSource::with_limits(
+            Endpoint::parse(url).map_err(anyhow::Error::msg)?,
+            engine_limits,
         ))
     } else {
         let endpoint = Endpoint::default_from_env();
-        let client = Client::new(endpoint.clone());
+        let client = Client::with_limits(endpoint.clone(), engine_limits.clone());
         match tokio::time::timeout(Duration::from_secs(2), client.ping()).await {
-            Ok(Ok(())) => Box::new(DockerSource::new(endpoint)),
+            Ok(Ok(())) => Box::new(DockerSource::with_limits(endpoint, engine_limits)),
             Ok(Err(e)) => {
                 tracing::info!(docker = %endpoint, error = %e, "no Docker answered; serving the demo feed");
                 Box::new(Demo::default())
@@ -114,7 +118,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let web_root = args.web_root.unwrap_or_else(default_web_root);
+    let web_root = args.web_root.clone().unwrap_or_else(default_web_root);
     if !web_root.join("index.html").is_file() {
         tracing::warn!(web_root = %web_root.display(), "no index.html there: the page will not load (build it with the run command)");
     }
@@ -123,7 +127,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() {
-        tracing::warn!(%addr, token = args.token.is_some(),
+        tracing::warn!(%addr, token = token.is_some(),
             "listening beyond loopback: anyone who can reach this address can watch your containers' stats");
     }
     let kind = source.kind();
@@ -133,12 +137,32 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = ServerConfig {
         web_root,
         allowed_origins: args.allow_origin,
-        token: args.token,
+        token,
+        conn: conn_limits,
+        header_timeout: Duration::from_secs(args.header_timeout_s),
         ..ServerConfig::default()
     };
     server::run(listener, source, config, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Raises the soft limit on open files towards `needed` (up to the hard limit), which the caps
+/// are sized to stay under; says so if it cannot (a shell's default of 1,024 is below the defaults'
+/// needs: 1,000 engine streams and 512 connections).
+fn ensure_file_descriptors(needed: usize) {
+    match rlimit::increase_nofile_limit(needed as u64) {
+        Ok(limit) if limit >= needed as u64 => {
+            tracing::debug!(limit, needed, "open-file limit");
+        }
+        Ok(limit) => tracing::warn!(
+            limit,
+            needed,
+            "the open-file limit (ulimit -n) is below what --max-containers and --max-connections may \
+             need: raise it, or lower them"
+        ),
+        Err(e) => tracing::warn!(error = %e, needed, "cannot read or raise the open-file limit"),
+    }
 }
 
 /// The folder with index.html: the current one if it has it, else the source tree of this build.

@@ -17,19 +17,28 @@
 //! forward, each later pass shifts `read` and `preread` (only those two values in the text), and a
 //! control message's `time`, by the recording's time span plus one second; counters start over,
 //! which a viewer sees as one reset.
-//! A line that is not a stats object is logged with its number (and relayed as it is).
+//! A line that is not a stats object is logged with its number (and relayed as it is); such lines
+//! are logged at most once per 30 s ([`crate::ratelog`]), with the count of those not logged.
+//!
+//! A recording is outside input: a line longer than [`Replay::max_line_bytes`] (`--max-line-kib`)
+//! is skipped (read past in linear time, [`crate::lines`]), logged with its number, counted and told
+//! to the page (`statscope.notice`, cause `line-too-long`); so is a line that is not UTF-8 (logged).
+//! The lines after it play as usual.
 
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use statscope_core::protocol::Message;
 use statscope_core::Timestamp;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+use crate::docker::EngineLimits;
 use crate::hub::Sink;
+use crate::lines::{BoundedLines, Line};
+use crate::notice::{mib, Cause};
 use crate::source::{BoxFuture, Source};
+use crate::warn_limited;
 
 /// Plays back a recording file.
 #[derive(Debug, Clone)]
@@ -39,6 +48,8 @@ pub struct Replay {
     pub speed: f64,
     /// Start over at the end.
     pub looped: bool,
+    /// A longer line is skipped (and counted, logged and told).
+    pub max_line_bytes: usize,
 }
 
 /// Only the field pacing needs; the rest of the object is skipped unparsed.
@@ -62,6 +73,7 @@ impl Replay {
             path,
             speed,
             looped,
+            max_line_bytes: EngineLimits::default().max_line_bytes,
         })
     }
 
@@ -80,26 +92,43 @@ impl Replay {
                 return None;
             }
         };
-        let mut lines = BufReader::new(file).lines();
+        let mut lines = BoundedLines::new(file, self.max_line_bytes);
         let mut pass = Pass::default();
         let mut number = 0usize;
         loop {
             let line = tokio::select! {
                 _ = shutdown.cancelled() => return None,
-                line = lines.next_line() => line,
+                line = lines.next() => line,
             };
+            number += 1;
             let line = match line {
-                Ok(Some(line)) => line,
+                Ok(Some(Line::Text(line))) => line,
+                Ok(Some(Line::TooLong)) => {
+                    sink.notices().cut(
+                        Cause::LineTooLong,
+                        1,
+                        Some(self.max_line_bytes as u64),
+                        format!(
+                            "a line over {} in the recording (about line {number}); skipped",
+                            mib(self.max_line_bytes as u64)
+                        ),
+                    );
+                    continue;
+                }
+                Ok(Some(Line::NotUtf8)) => {
+                    warn_limited!(
+                        "replay-not-utf8",
+                        line = number,
+                        "skipping a recording line that is not UTF-8"
+                    );
+                    continue;
+                }
                 Ok(None) => break,
                 Err(e) => {
-                    tracing::error!(line = number + 1, error = %e, "replay file unreadable; ending this pass");
+                    tracing::error!(line = number, error = %e, "replay file unreadable; ending this pass");
                     break;
                 }
             };
-            number += 1;
-            if line.trim().is_empty() {
-                continue;
-            }
             if Message::is_framed(&line) {
                 match Message::decode(&line) {
                     Ok(Some(mut message)) => {
@@ -114,7 +143,7 @@ impl Replay {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        tracing::warn!(line = number, error = %e, "skipping a statscope message that cannot be read");
+                        warn_limited!("replay-bad-message", line = number, error = %e, "skipping a statscope message that cannot be read");
                         continue;
                     }
                 }
@@ -122,7 +151,7 @@ impl Replay {
             let read = match serde_json::from_str::<ReadOnly>(&line) {
                 Ok(r) => r.read,
                 Err(e) => {
-                    tracing::warn!(line = number, error = %e, "relaying a line that is not a stats object");
+                    warn_limited!("replay-not-stats", line = number, error = %e, "relaying a line that is not a stats object");
                     Timestamp::ZERO
                 }
             };

@@ -5,7 +5,8 @@
 //! - `/ws`: a WebSocket of stats frames ([`crate::hub`]). Before the first frame the server sends one
 //!   hello message, `{"type":"statscope.hello","source":…,"describe":…,"version":…}`, then what the
 //!   hub retained for late viewers (the latest `statscope.container` per container, the recent
-//!   `statscope.event` messages; [`statscope_core::protocol`]); when this client falls behind,
+//!   `statscope.event` messages, the active `statscope.notice` of each cause;
+//!   [`statscope_core::protocol`]); when this client falls behind,
 //!   `{"type":"statscope.dropped","frames":n,"total":n}`; and every [`ServerConfig::heartbeat`] a
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
@@ -19,12 +20,21 @@
 //!   or `localhost`); a page served under another name must be allowed with `--allow-origin`.
 //! - With a token, `/ws` requires it as `?token=` or `Authorization: Bearer`, compared in constant time.
 //! - Static files: no directory listing, no `..`, and the resolved path (symlinks followed) must stay
-//!   inside its folder; anything else is 404. They are public code, served with
-//!   `Access-Control-Allow-Origin: *` so another origin's dashboard can embed the chart; the stats
-//!   themselves only flow over `/ws`, which keeps its Origin check.
+//!   inside its folder; anything else is 404. The page (`index.html`) is sent with a
+//!   Content-Security-Policy ([`page_csp`]: its own scripts and Wasm only; framed only by itself and
+//!   the `--allow-origin` origins); every other file with one that allows nothing. CORS headers go
+//!   only on what a dashboard of an `--allow-origin` origin imports to embed the chart
+//!   (`www/statscope-chart.js` and `pkg/…`), and only to that origin ([`is_embeddable`]).
 //! - Nothing here talks to Docker: no request path or body ever reaches the Docker API.
+//!
+//! Bounds, each a flag ([`crate::cli`]) and tested: connections are capped in total and per peer
+//! address, an idle one making room for a new one ([`crate::conn`]); a request's head must arrive
+//! within [`ServerConfig::header_timeout`] (so must the next one on a kept-alive connection); a
+//! WebSocket's buffers start small ([`WS_READ_BUFFER_BYTES`]). HTTP/1.1 only (what browsers speak to
+//! a plain-HTTP server), served with hyper's connection builder rather than `axum::serve`, which
+//! has no header timeout and no caps. Refusals are counted, logged rate-limited per cause
+//! ([`crate::ratelog`]) and, for connections over a cap, told to the page ([`crate::notice`]).
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -35,17 +45,33 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use statscope_core::protocol::{self, Dropped, Hello};
 
+use crate::conn::{ConnLimits, ConnState, CountedIo, Refusal, Registry};
 use crate::hub::{Hub, HubConfig};
+use crate::notice::{thousands, Cause, Notices};
 use crate::source::Source;
+use crate::{ratelog, warn_limited};
+
+/// A WebSocket's read buffer to start with (tungstenite's default is 128 KiB, allocated at once for
+/// each connection: 5,000 idle viewers held 640 MiB). Clients send nothing; it grows if they do,
+/// up to the 64 KiB message limit.
+pub const WS_READ_BUFFER_BYTES: usize = 4 << 10;
+
+/// The largest request head read (a browser's GET with its cookies is a few KiB).
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 << 10;
+
+/// The largest message or frame a client may send (it has nothing to say).
+pub const WS_MAX_MESSAGE_BYTES: usize = 64 << 10;
 
 /// How the server behaves.
 #[derive(Clone, Debug)]
@@ -62,6 +88,10 @@ pub struct ServerConfig {
     pub send_timeout: Duration,
     /// Kernel send buffer per connection, bytes (the kernel may round it).
     pub socket_send_buffer: usize,
+    /// Connections at once, in total and per peer address.
+    pub conn: ConnLimits,
+    /// A request's head (or the next one, on a kept-alive connection) must arrive within this.
+    pub header_timeout: Duration,
     pub hub: HubConfig,
 }
 
@@ -74,6 +104,8 @@ impl Default for ServerConfig {
             heartbeat: Duration::from_secs(20),
             send_timeout: Duration::from_secs(30),
             socket_send_buffer: 256 << 10,
+            conn: ConnLimits::default(),
+            header_timeout: Duration::from_secs(10),
             hub: HubConfig::default(),
         }
     }
@@ -94,8 +126,21 @@ pub async fn run(
     config: ServerConfig,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let (hub, sink) = Hub::start(config.hub.clone(), shutdown.clone());
-    let config_send_buffer = config.socket_send_buffer;
+    run_with(listener, source, config, Notices::default(), shutdown).await
+}
+
+/// [`run`] with a given notice board (the source may have posted on it already).
+pub async fn run_with(
+    listener: TcpListener,
+    source: Box<dyn Source>,
+    config: ServerConfig,
+    notices: Notices,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let (hub, sink) = Hub::start_with(config.hub.clone(), notices.clone(), shutdown.clone());
+    let send_buffer = config.socket_send_buffer;
+    let header_timeout = config.header_timeout;
+    let registry = Registry::new(config.conn);
     let hello = protocol::Message::Hello(Hello {
         source: source.kind().to_string(),
         describe: source.describe(),
@@ -113,22 +158,142 @@ pub async fn run(
         shutdown: shutdown.clone(),
     });
     let app = router(state);
-    // Bound what the kernel holds for each client: a stalled client then costs at most this much,
-    // and falls behind in the hub's ring (counted drops) instead of in megabytes of socket buffer.
-    let send_buffer = config_send_buffer;
-    let listener =
-        axum::serve::ListenerExt::tap_io(listener, move |tcp: &mut tokio::net::TcpStream| {
-            if let Err(e) = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer) {
-                tracing::debug!(error = %e, "cannot bound a client's socket send buffer");
+    tokio::spawn(say_suppressed_logs(shutdown.clone()));
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait a little rather than spin.
+                    warn_limited!("accept-failed", error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let ticket = match registry.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(why) => {
+                refuse(&tcp, why, peer.ip(), &registry, &notices);
+                continue;
             }
-            let _ = tcp.set_nodelay(true);
+        };
+        // Bound what the kernel holds for each client: a stalled client then costs at most this
+        // much, and falls behind in the hub's ring (counted drops) instead of in megabytes of
+        // socket buffer.
+        if let Err(e) = socket2::SockRef::from(&tcp).set_send_buffer_size(send_buffer) {
+            tracing::debug!(error = %e, "cannot bound a client's socket send buffer");
+        }
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(connection(
+            tcp,
+            ticket,
+            app.clone(),
+            header_timeout,
+            shutdown.clone(),
+        ));
+    }
+    // Each connection task closes on `shutdown` (WebSockets with a Close frame); give them a moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while registry.open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Refuses a connection over a cap: a plain 503 if the socket takes it at once, then closed;
+/// counted, logged (rate-limited) and told to the page.
+fn refuse(
+    tcp: &TcpStream,
+    why: Refusal,
+    peer: std::net::IpAddr,
+    registry: &Registry,
+    notices: &Notices,
+) {
+    let _ = tcp.try_write(
+        b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nRetry-After: 5\r\n\r\n",
+    );
+    let limits = registry.limits();
+    let (limit, text) = match why {
+        Refusal::Total => (
+            limits.max_total,
+            format!(
+                "refused connections: {} open, the limit (--max-connections), none idle",
+                thousands(limits.max_total as u64)
+            ),
+        ),
+        Refusal::PerPeer => (
+            limits.max_per_peer,
+            format!(
+                "refused connections from {peer}: {} open from it, the limit (--max-connections-per-address), none idle",
+                thousands(limits.max_per_peer as u64)
+            ),
+        ),
+    };
+    notices.cut(Cause::ConnectionsRefused, 1, Some(limit as u64), text);
+}
+
+/// Serves one connection (HTTP/1.1, upgrades to WebSocket allowed) until it ends, the registry
+/// closes it to make room, or the server shuts down.
+async fn connection(
+    tcp: TcpStream,
+    ticket: crate::conn::Ticket,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: CancellationToken,
+) {
+    let state = ticket.state();
+    let evicted = ticket.closed();
+    let io = TokioIo::new(CountedIo::new(tcp, ticket));
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            let state = state.clone();
+            state.begin_request();
+            request.extensions_mut().insert(state.clone());
+            async move {
+                let response = app.oneshot(request).await;
+                state.end_request();
+                response
+            }
         });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { shutdown.cancelled().await })
-    .await
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        // A request head larger than this is refused (431): hyper's default, ~400 KiB, would let
+        // each of 512 slow connections hold that much.
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES)
+        .max_header_size(MAX_REQUEST_HEAD_BYTES)
+        .serve_connection(io, service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+        }
+        _ = evicted.cancelled() => {
+            tracing::debug!("closed an idle connection to make room");
+        }
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+        }
+    }
+}
+
+/// Says, every so often, how many log lines of each cause were suppressed.
+async fn say_suppressed_logs(shutdown: CancellationToken) {
+    let limiter = ratelog::global();
+    let mut tick = tokio::time::interval(limiter.every());
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => ratelog::say_suppressed(limiter),
+        }
+    }
 }
 
 fn router(state: Arc<AppState>) -> Router {
@@ -152,17 +317,22 @@ struct WsQuery {
 
 async fn ws_upgrade(
     State(state): State<Arc<AppState>>,
+    conn: Option<Extension<ConnState>>,
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Err(why) = check_origin(&headers, &state.config.allowed_origins) {
-        tracing::warn!(%why, "refused a WebSocket upgrade");
+        // A cross-site page may retry for ever: one line per 30 s, with the count.
+        warn_limited!("ws-origin-refused", %why, "refused a WebSocket upgrade");
         return (StatusCode::FORBIDDEN, why).into_response();
     }
     if let Some(expected) = &state.config.token {
         if !token_matches(expected, &headers, query.token.as_deref()) {
-            tracing::warn!("refused a WebSocket upgrade without the right token");
+            warn_limited!(
+                "ws-token-refused",
+                "refused a WebSocket upgrade without the right token"
+            );
             return (StatusCode::UNAUTHORIZED, "a valid token is required").into_response();
         }
     }
@@ -174,10 +344,16 @@ async fn ws_upgrade(
             return (StatusCode::BAD_REQUEST, why).into_response();
         }
     };
+    if let Some(Extension(conn)) = conn {
+        conn.mark_websocket();
+    }
     // Both limits: a frame's declared length is checked before its payload is buffered, so a client
-    // cannot make the server reserve the default 16 MiB per connection.
-    ws.max_message_size(64 << 10)
-        .max_frame_size(64 << 10)
+    // cannot make the server reserve the default 16 MiB per connection. Small buffers to start with
+    // (see WS_READ_BUFFER_BYTES); frames are written at once (the hub already batches them).
+    ws.max_message_size(WS_MAX_MESSAGE_BYTES)
+        .max_frame_size(WS_MAX_MESSAGE_BYTES)
+        .read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| client(socket, state, binary))
 }
 
@@ -201,9 +377,7 @@ pub fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), Strin
     // `Host: evil.example:8080`. A named host must be listed with --allow-origin.
     let own = host_cannot_be_rebound(&host)
         && (origin == format!("http://{host}") || origin == format!("https://{host}"));
-    let listed = allowed
-        .iter()
-        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+    let listed = is_listed(&origin, allowed);
     if own || listed {
         Ok(())
     } else {
@@ -211,6 +385,14 @@ pub fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), Strin
             "cross-origin WebSocket from {origin} refused (allow it with --allow-origin {origin})"
         ))
     }
+}
+
+/// Whether `origin` is one of the `--allow-origin` origins (a trailing `/` and case aside).
+fn is_listed(origin: &str, allowed: &[String]) -> bool {
+    let origin = origin.trim_end_matches('/');
+    allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
 /// Whether a `Host` header (`name[:port]`) names this machine in a way no DNS answer can change: an
@@ -227,12 +409,14 @@ fn host_cannot_be_rebound(host: &str) -> bool {
     port_ok(port) && (name.parse::<std::net::Ipv4Addr>().is_ok() || name == "localhost")
 }
 
-/// The token from `?token=` or `Authorization: Bearer`, compared in constant time.
+/// The token from `?token=` or `Authorization: Bearer` (the scheme in any case, as HTTP says),
+/// compared in constant time.
 pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then_some(token));
     let given = query.or(bearer).unwrap_or("");
     // An empty token (`--token ""`) must not let in every client that sends none.
     if expected.is_empty() || given.is_empty() {
@@ -322,17 +506,112 @@ async fn send(socket: &mut WebSocket, message: Message, timeout: Duration) -> Re
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Response {
-    serve_file(&state.config.web_root, "index.html").await
+    let mut response = serve_file(&state.config.web_root, "index.html").await;
+    if response.status().is_success() {
+        if let Ok(csp) = HeaderValue::from_str(&page_csp(&state.config.allowed_origins)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        response.headers_mut().insert(
+            "cross-origin-resource-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+    }
+    response
 }
 
-async fn www(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+async fn www(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches("/www/");
-    serve_file(&state.config.web_root.join("www"), path).await
+    let response = serve_file(&state.config.web_root.join("www"), path).await;
+    resource_headers(
+        response,
+        uri.path(),
+        &headers,
+        &state.config.allowed_origins,
+    )
 }
 
-async fn pkg(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+async fn pkg(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches("/pkg/");
-    serve_file(&state.config.web_root.join("pkg"), path).await
+    let response = serve_file(&state.config.web_root.join("pkg"), path).await;
+    resource_headers(
+        response,
+        uri.path(),
+        &headers,
+        &state.config.allowed_origins,
+    )
+}
+
+/// The page's Content-Security-Policy: its own scripts and WebAssembly only (`wasm-unsafe-eval`
+/// lets it compile its `.wasm`; nothing else is evaluated), styles from itself and inline (the
+/// chart's tooltip and legend set `style` attributes), images from itself and `data:`/`blob:` (the
+/// PNG export), WebSockets to any host (`?feed=` may name another bridge; the data is only ever
+/// shown as text), no plugins, no `<base>`, no form submission, and framing only by itself and
+/// the `--allow-origin` origins.
+pub fn page_csp(allowed_origins: &[String]) -> String {
+    let mut ancestors = String::from("'self'");
+    for origin in allowed_origins {
+        let origin = origin.trim_end_matches('/');
+        // An origin is a scheme, a host and maybe a port: nothing that could end the directive.
+        if !origin.is_empty()
+            && origin
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b))
+        {
+            ancestors.push(' ');
+            ancestors.push_str(origin);
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors {ancestors}"
+    )
+}
+
+/// What a dashboard of another origin imports to embed the chart: `www/statscope-chart.js` and the
+/// wasm-pack output under `pkg/`. Only these get CORS headers.
+pub fn is_embeddable(path: &str) -> bool {
+    path == "/www/statscope-chart.js" || path.starts_with("/pkg/")
+}
+
+/// The headers of a file other than the page: a policy that allows nothing (they are not pages),
+/// and, for what a dashboard embeds ([`is_embeddable`]) and only when the request comes from an
+/// `--allow-origin` origin, CORS for that origin.
+fn resource_headers(
+    mut response: Response,
+    path: &str,
+    request: &HeaderMap,
+    allowed_origins: &[String],
+) -> Response {
+    if !response.status().is_success() {
+        return response;
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+    if !is_embeddable(path) {
+        headers.insert(
+            "cross-origin-resource-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        return response;
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    let origin = request.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if let Some(origin) = origin.filter(|o| is_listed(o, allowed_origins)) {
+        if let Ok(value) = HeaderValue::from_str(origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+    }
+    response
 }
 
 /// A file below `folder`, or 404. `relative` is the raw (still percent-encoded) request path.
@@ -351,15 +630,10 @@ async fn serve_file(folder: &Path, relative: &str) -> Response {
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 );
-                // The page's code is public: a dashboard on another origin may import the custom
-                // element and fetch the .wasm. (The data, /ws, keeps its Origin check.)
+                // The page's URL may hold `?token=`: never send it along.
                 headers.insert(
-                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                    HeaderValue::from_static("*"),
-                );
-                headers.insert(
-                    "cross-origin-resource-policy",
-                    HeaderValue::from_static("cross-origin"),
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
                 );
                 response
             }
@@ -486,6 +760,46 @@ mod tests {
             &headers(&[("authorization", "Basic s3cret")]),
             None
         ));
+        // The scheme is case-insensitive (RFC 9110); the token is not.
+        for scheme in ["bearer", "BEARER", "bEaReR"] {
+            assert!(
+                token_matches(
+                    "s3cret",
+                    &headers(&[("authorization", &format!("{scheme} s3cret"))]),
+                    None
+                ),
+                "{scheme}"
+            );
+        }
+        assert!(!token_matches(
+            "s3cret",
+            &headers(&[("authorization", "Bearer S3CRET")]),
+            None
+        ));
+        assert!(!token_matches(
+            "s3cret",
+            &headers(&[("authorization", "Bearers3cret")]),
+            None
+        ));
+    }
+
+    #[test]
+    fn the_page_policy_frames_only_where_allowed() {
+        let csp = page_csp(&["https://dash.example.com/".into(), "x; script-src *".into()]);
+        assert!(
+            csp.ends_with("frame-ancestors 'self' https://dash.example.com"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-eval'") || csp.contains("'wasm-unsafe-eval'"));
+        assert!(page_csp(&[]).ends_with("frame-ancestors 'self'"));
+        assert!(is_embeddable("/www/statscope-chart.js"));
+        assert!(is_embeddable("/pkg/statscope_bg.wasm"));
+        assert!(!is_embeddable("/www/main.js"));
+        assert!(!is_embeddable("/index.html"));
     }
 
     #[test]

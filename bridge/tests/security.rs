@@ -10,6 +10,10 @@
 //! - Cross-site upgrades (look-alike origins, DNS rebinding, `null`) are refused.
 //! - Static files stay inside their folder (symlinked directories, NUL, double-encoded and overlong
 //!   dot segments, `HEAD`).
+//! - Headers: the page's Content-Security-Policy and `frame-ancestors`; CORS only on what a dashboard
+//!   embeds, only for an allowed origin; no referrer.
+//! - The token is trimmed at startup and an all-whitespace one refused; `Bearer` in any case.
+//! - A request head over 64 KiB is refused.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -261,6 +265,8 @@ fn web_root() -> PathBuf {
     )
     .expect("index");
     std::fs::write(root.join("www/app.js"), "export {}").expect("js");
+    std::fs::write(root.join("www/statscope-chart.js"), "export {}").expect("element");
+    std::fs::write(root.join("pkg/statscope_bg.wasm"), "\0asm").expect("wasm");
     std::fs::write(root.join("www/real/x.css"), "p{}").expect("css");
     std::fs::write(root.join("secret.txt"), "do not serve").expect("secret");
     root
@@ -1135,4 +1141,181 @@ fn an_empty_token_is_refused_at_startup() {
         .expect("statscope runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("set but empty"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers.
+
+/// The headers (lower-cased names) of `GET path` with `extra` header lines.
+async fn headers_of(addr: SocketAddr, path: &str, extra: &str) -> (u16, Vec<(String, String)>) {
+    let answer = exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await;
+    let status = statuses(&answer).first().copied().unwrap_or(0);
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn the_page_has_a_csp_and_cors_goes_only_where_embedding_needs_it() {
+    let dash = "https://dash.example.com";
+    let b = demo_bridge(ServerConfig {
+        allowed_origins: vec![dash.into()],
+        ..ServerConfig::default()
+    })
+    .await;
+    let from = |origin: &str| format!("Origin: {origin}\r\n");
+
+    for page in ["/", "/index.html"] {
+        let (status, h) = headers_of(b.addr, page, &from(dash)).await;
+        assert_eq!(status, 200);
+        let csp = header(&h, "content-security-policy").expect("a CSP on the page");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'self' https://dash.example.com",
+        ] {
+            assert!(csp.contains(directive), "{page}: {directive} in {csp}");
+        }
+        assert!(
+            !csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'")
+        );
+        assert_eq!(
+            header(&h, "access-control-allow-origin"),
+            None,
+            "{page}: no CORS"
+        );
+        assert_eq!(header(&h, "referrer-policy"), Some("no-referrer"));
+    }
+    // What a dashboard imports: CORS for an allowed origin, and only for it.
+    for embedded in ["/www/statscope-chart.js", "/pkg/statscope_bg.wasm"] {
+        let (status, h) = headers_of(b.addr, embedded, &from(dash)).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            header(&h, "access-control-allow-origin"),
+            Some(dash),
+            "{embedded}"
+        );
+        assert_eq!(header(&h, "vary"), Some("Origin"));
+        assert_eq!(
+            header(&h, "cross-origin-resource-policy"),
+            Some("cross-origin")
+        );
+        for other in ["http://evil.example", "null"] {
+            let (_, h) = headers_of(b.addr, embedded, &from(other)).await;
+            assert_eq!(
+                header(&h, "access-control-allow-origin"),
+                None,
+                "{embedded} for {other}"
+            );
+        }
+        let (_, h) = headers_of(b.addr, embedded, "").await;
+        assert_eq!(header(&h, "access-control-allow-origin"), None);
+    }
+    // Anything else: no CORS at all, and a policy that allows nothing.
+    for other in ["/www/app.js", "/www/real/x.css"] {
+        let (status, h) = headers_of(b.addr, other, &from(dash)).await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&h, "access-control-allow-origin"), None, "{other}");
+        assert_eq!(
+            header(&h, "cross-origin-resource-policy"),
+            Some("same-origin")
+        );
+        assert_eq!(
+            header(&h, "content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+    }
+    // Without --allow-origin the page may be framed by itself only.
+    let strict = demo_bridge(ServerConfig::default()).await;
+    let (_, h) = headers_of(strict.addr, "/", "").await;
+    assert!(header(&h, "content-security-policy")
+        .is_some_and(|c| c.ends_with("frame-ancestors 'self'")));
+}
+
+#[tokio::test]
+async fn a_request_head_over_64_kib_is_refused() {
+    let b = demo_bridge(ServerConfig::default()).await;
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\n\r\n",
+        b.addr,
+        "x".repeat(100 << 10)
+    );
+    let answer = exchange(b.addr, big.as_bytes()).await;
+    let status = statuses(&answer);
+    assert_eq!(status, [431], "{answer}");
+    // An ordinary one with a few KiB of cookies is fine.
+    let ok = format!(
+        "GET / HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        b.addr,
+        "x".repeat(8 << 10)
+    );
+    assert_eq!(statuses(&exchange(b.addr, ok.as_bytes()).await), [200]);
+}
+
+#[test]
+fn a_token_is_trimmed_and_an_all_whitespace_one_refused_at_startup() {
+    for blank in [" ", "\n", " \t\r\n "] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_statscope"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("STATSCOPE_TOKEN", blank)
+            .output()
+            .expect("statscope runs");
+        assert_eq!(out.status.code(), Some(2), "{blank:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("empty or only whitespace"),
+            "{blank:?}"
+        );
+    }
+    let cli = Cli::try_parse_from(["statscope", "serve", "--token", " s3cret\n"]).expect("parses");
+    let Command::Serve(args) = cli.command else {
+        panic!("serve parses as Serve");
+    };
+    assert_eq!(args.token(), Ok(Some("s3cret".to_string())));
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let b = demo_bridge(ServerConfig {
+        token: Some("s3cret".into()),
+        ..ServerConfig::default()
+    })
+    .await;
+    let host = b.addr.to_string();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let auth = format!("Authorization: {scheme} s3cret");
+        assert_eq!(
+            upgrade(b.addr, "/ws", &host, &[auth]).await,
+            101,
+            "{scheme}"
+        );
+    }
+    for wrong in [
+        "Bearer S3CRET",
+        "Basic s3cret",
+        "Bearers3cret",
+        "Bearer  s3cret",
+    ] {
+        let auth = format!("Authorization: {wrong}");
+        assert_eq!(upgrade(b.addr, "/ws", &host, &[auth]).await, 401, "{wrong}");
+    }
 }

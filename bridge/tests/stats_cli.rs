@@ -257,3 +257,66 @@ fn csv_pids_are_the_docker_clis() {
     }
     assert!(checked > 100, "{checked} rows checked");
 }
+
+/// A container named like a formula (`=HYPERLINK(…)`, `@SUM(…)`, `+1`, `-1`) is written with a
+/// leading `'` in both CSVs — `statscope stats --format csv` and the page's export — so a
+/// spreadsheet shows it as text (OWASP, CSV injection); the columns and numbers are unchanged.
+#[test]
+fn csv_cells_a_spreadsheet_would_evaluate_are_neutralized_in_both_exports() {
+    use statscope::dashboard::{DashboardCore, Options};
+    let names = [
+        (
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"",
+        ),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("web", "web"),
+    ];
+    let mut input = String::new();
+    for (n, (name, _)) in names.iter().enumerate() {
+        for s in 0..2u64 {
+            let line = serde_json::json!({
+                "read": format!("2026-11-24T05:00:0{s}.000000000Z"),
+                "id": format!("{n:064x}"),
+                "name": format!("/{name}"),
+                "cpu_stats": {"cpu_usage": {"total_usage": s * 500_000_000}, "system_cpu_usage": s * 1_000_000_000, "online_cpus": 1},
+                "memory_stats": {"usage": 1_048_576},
+            });
+            input.push_str(&format!("{line}\n"));
+        }
+    }
+    let out = statscope(&["stats", "--format", "csv"], Some(input.as_bytes()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cli = text(&out.stdout);
+
+    let mut page = DashboardCore::new(Options {
+        connect: false,
+        window_seconds: 3600.0,
+        ttl_seconds: 3600.0,
+        ..Options::default()
+    })
+    .expect("options");
+    for line in input.lines() {
+        page.ingest(line);
+    }
+    page.flush();
+    let export = page.export_csv();
+
+    for csv in [&cli, &export] {
+        for (n, (name, written)) in names.iter().enumerate() {
+            let id = format!("{n:064x}");
+            let rows: Vec<&str> = csv.lines().filter(|l| l.contains(&id)).collect();
+            assert_eq!(rows.len(), 2, "{name}: {csv}");
+            for row in rows {
+                assert!(row.contains(&format!("{id},{written},")), "{name} in {row}");
+            }
+        }
+        // Every row keeps the documented columns (its flag last: `first`, or empty for a rate).
+        for row in csv.lines().skip(1) {
+            assert!(row.ends_with(",first") || row.ends_with(','), "{row}");
+        }
+    }
+    assert!(cli.contains(",50,"), "a CPU % of 50 stays a number: {cli}");
+}

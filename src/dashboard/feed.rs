@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::chart::ColorSlots;
 use crate::lifecycle::Lifecycle;
 use crate::model::{parse_frame_lenient, Sample};
-use crate::protocol::{HostInfo, Message};
+use crate::protocol::{HostInfo, Message, Notice};
 use crate::rates::{EngineConfig, Flag, RateEngine};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -62,10 +62,15 @@ pub struct Intake {
     hosts: Vec<HostInfo>,
     /// The bridge's run (`hello`'s `instance`) and the highest sequence number received from it.
     resume: Option<(String, u64)>,
+    /// What the bridge says it cut, refused or did not follow, one per cause, while it holds.
+    notices: Vec<Notice>,
 }
 
 /// Hosts kept at most (a bridge follows a few dozen; a hostile one cannot grow this).
 const MAX_HOSTS: usize = 4096;
+
+/// Notices kept at most (one per cause; the bridge has a dozen causes).
+const MAX_NOTICES: usize = 64;
 
 impl Intake {
     pub fn new(config: EngineConfig, colors: ColorSlots) -> Intake {
@@ -77,6 +82,7 @@ impl Intake {
             colors,
             hosts: Vec::new(),
             resume: None,
+            notices: Vec::new(),
         }
     }
 
@@ -168,6 +174,8 @@ impl Intake {
                         Some((hello.instance, 0))
                     };
                 }
+                // A new connection: the bridge sends the notices that hold again.
+                self.notices.clear();
                 self.hosts.clear();
                 for host in hello.hosts {
                     self.on_host(host);
@@ -198,6 +206,18 @@ impl Intake {
                 self.lifecycle.on_event(event);
                 true
             }
+            Message::Notice(notice) => {
+                let at = self.notices.iter().position(|n| n.cause == notice.cause);
+                match (at, notice.active) {
+                    (Some(i), true) => self.notices[i] = notice,
+                    (None, true) if self.notices.len() < MAX_NOTICES => self.notices.push(notice),
+                    (Some(i), false) => {
+                        self.notices.remove(i);
+                    }
+                    _ => {}
+                }
+                true
+            }
             Message::Heartbeat | Message::Other(_) => false,
         }
     }
@@ -209,6 +229,11 @@ impl Intake {
             Err(i) if self.hosts.len() < MAX_HOSTS => self.hosts.insert(i, host),
             Err(_) => {}
         }
+    }
+
+    /// What the bridge says it cut, refused or did not follow now, one per cause, in arrival order.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// The hosts the bridge follows, in key order.

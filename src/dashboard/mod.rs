@@ -404,6 +404,11 @@ impl DashboardCore {
         self.intake.hosts()
     }
 
+    /// What the bridge says it cut, refused or did not follow now ([`Intake::notices`]).
+    pub fn notices(&self) -> &[crate::protocol::Notice] {
+        self.intake.notices()
+    }
+
     /// What a reconnect asks the bridge for (see [`Intake::resume_token`]).
     pub fn resume_token(&self) -> Option<String> {
         self.intake.resume_token()

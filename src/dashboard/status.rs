@@ -96,6 +96,10 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
             }
         ));
     }
+    for notice in core.notices() {
+        text.push_str(" · ");
+        text.push_str(&notice.text);
+    }
     if c.bridge_dropped > 0 {
         text.push_str(&format!(
             " · {} frame(s) dropped by the bridge (slow link)",
@@ -175,6 +179,29 @@ mod tests {
             "{line}"
         );
         assert_eq!(d.resume_token().as_deref(), Some("r1:0"));
+    }
+
+    #[test]
+    fn the_bridges_notices_are_said_while_they_hold() {
+        let mut d = DashboardCore::new(Options::default()).expect("options");
+        d.ingest(r#"{"type":"statscope.notice","cause":"containers-over-limit","text":"1,100 containers, following 1,000","count":100,"limit":1000,"active":true}"#);
+        d.ingest(r#"{"type":"statscope.notice","cause":"engine-unreachable","text":"the engine does not answer","count":3,"active":true}"#);
+        let line = status_line(&d, FeedState::Live, true, 0.0);
+        assert!(
+            line.ends_with(" · 1,100 containers, following 1,000 · the engine does not answer"),
+            "{line}"
+        );
+        d.ingest(
+            r#"{"type":"statscope.notice","cause":"engine-unreachable","text":"","active":false}"#,
+        );
+        let line = status_line(&d, FeedState::Live, true, 0.0);
+        assert!(!line.contains("does not answer"), "{line}");
+        assert_eq!(d.notices().len(), 1);
+        d.ingest(r#"{"type":"statscope.hello","source":"docker","describe":"d","version":"1"}"#);
+        assert!(
+            d.notices().is_empty(),
+            "a new connection: the bridge says again what holds"
+        );
     }
 
     #[test]

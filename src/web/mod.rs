@@ -594,6 +594,7 @@ impl Dashboard {
         set("containers", (i.core.engine().len() as f64).into())?;
         set("late", (i.core.engine().counts().late as f64).into())?;
         set("hosts", to_js(&i.core.hosts())?)?;
+        set("notices", to_js(&i.core.notices())?)?;
         let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
         let bytes = js_sys::Reflect::get(&memory.buffer(), &JsValue::from_str("byteLength"))?;
         set("wasmMemoryBytes", bytes)?;

@@ -1,6 +1,10 @@
 //! Test support shared by the bridge's integration tests: a private real `dockerd`, headless
-//! Chromium through chromedriver, and "skip unless CI" for what needs root or system packages.
+//! Chromium through chromedriver, and "skip unless CI" for what needs root or system packages;
+//! [`engine`]: a fake (and, on demand, hostile) Docker Engine, the real bridge with its log, and a
+//! WebSocket viewer.
 #![allow(dead_code)]
+
+pub mod engine;
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;

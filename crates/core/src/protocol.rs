@@ -1,6 +1,8 @@
 //! statscope's own messages on the feed, besides Docker's stats: one typed enum, [`Message`], with
 //! its encoding ([`Message::encode`]) and its decoding ([`Message::decode`]). The bridge writes
-//! with it, the page reads with it; `docs/protocol.md` describes the same types, field by field.
+//! with it, the page reads with it; `docs/protocol.md` describes the same types, field by field:
+//! hello, container, event, dropped, heartbeat, and notice (what the bridge cut, refused or did not
+//! follow).
 //!
 //! Every message is one JSON object whose **first key is `"type"`**, a string starting with
 //! `statscope.`; it always travels as a whole frame of its own, never inside an array of stats.
@@ -41,6 +43,8 @@ pub enum Message {
     Host(HostInfo),
     /// `statscope.samples`: stats of one host, compact ([`Sample`]).
     Samples(Samples),
+    /// `statscope.notice`: the bridge cut or refused something, or a limit applies now.
+    Notice(Notice),
     /// A `statscope.` message of a type this reader does not know (a newer bridge): ignored.
     Other(String),
 }
@@ -182,6 +186,26 @@ pub struct Dropped {
     pub total: u64,
 }
 
+/// `statscope.notice`: what the bridge cut, refused or did not follow, said to the page (the log says
+/// it too). The bridge sends the latest notice of a cause when it changes (at most about once a
+/// second), and one with `active: false` when the cause is over; a viewer arriving later is sent the
+/// active ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// What happened, for programs: a stable kebab-case word (`containers-over-limit`,
+    /// `engine-unreachable`…; `docs/protocol.md` lists them). One notice per cause holds at a time.
+    pub cause: String,
+    /// What happened, for people: `1,100 containers, following 1,000`.
+    pub text: String,
+    /// How many were cut or refused since the bridge started, or, for a condition (such as
+    /// `containers-over-limit`), how many it affects now.
+    pub count: u64,
+    /// The limit that applied, when there is one.
+    pub limit: Option<u64>,
+    /// `true` while it holds; `false` says it is over (a page then stops showing it).
+    pub active: bool,
+}
+
 /// A message that could not be read, said plainly: `statscope.event without time`,
 /// `statscope.container: invalid type: string "x", expected f64`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,6 +223,7 @@ impl Message {
             Message::Heartbeat => "statscope.heartbeat",
             Message::Host(_) => "statscope.host",
             Message::Samples(_) => "statscope.samples",
+            Message::Notice(_) => "statscope.notice",
             Message::Other(kind) => kind,
         }
     }
@@ -260,6 +285,7 @@ impl Message {
                     encoded.iter().map(String::as_str),
                 )
             }
+            Message::Notice(n) => tagged(self.kind(), n),
             Message::Heartbeat | Message::Other(_) => tagged(self.kind(), &Nothing {}),
         }
     }
@@ -272,6 +298,7 @@ impl Message {
             Message::Container(c) if c.id.is_empty() => Err(missing("id")),
             Message::Event(e) if e.id.is_empty() => Err(missing("id")),
             Message::Host(h) if h.host.is_empty() => Err(missing("host")),
+            Message::Notice(n) if n.cause.is_empty() => Err(missing("cause")),
             _ => Ok(self),
         }
     }
@@ -430,6 +457,11 @@ struct Fields {
     signal: Option<String>,
     frames: Option<u64>,
     total: Option<u64>,
+    cause: Option<String>,
+    text: Option<String>,
+    count: Option<u64>,
+    limit: Option<u64>,
+    active: Option<bool>,
 }
 
 impl<'de> Visitor<'de> for MessageSeed<'_> {
@@ -481,6 +513,11 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 "signal" => f.signal = map.next_value()?,
                 "frames" => f.frames = map.next_value()?,
                 "total" => f.total = map.next_value()?,
+                "cause" => f.cause = map.next_value()?,
+                "text" => f.text = map.next_value()?,
+                "count" => f.count = map.next_value()?,
+                "limit" => f.limit = map.next_value()?,
+                "active" => f.active = map.next_value()?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -545,6 +582,14 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 total: f.total.unwrap_or(0),
             }),
             "statscope.heartbeat" => Message::Heartbeat,
+            "statscope.notice" => Message::Notice(Notice {
+                cause: f.cause.unwrap_or_default(),
+                text: f.text.unwrap_or_default(),
+                count: f.count.unwrap_or(0),
+                limit: f.limit,
+                // A notice holds unless it says it is over.
+                active: f.active.unwrap_or(true),
+            }),
             _ => Message::Other(kind),
         }))
     }
@@ -642,6 +687,18 @@ mod tests {
                 total: 40,
             }),
             Message::Heartbeat,
+            Message::Notice(Notice {
+                cause: "containers-over-limit".into(),
+                text: "1,100 containers, following 1,000".into(),
+                count: 100,
+                limit: Some(1000),
+                active: true,
+            }),
+            Message::Notice(Notice {
+                cause: "engine-unreachable".into(),
+                active: false,
+                ..Notice::default()
+            }),
         ] {
             let text = m.encode();
             assert!(Message::is_framed(&text), "{text}");
@@ -722,6 +779,14 @@ mod tests {
                 "statscope.event: ",
             ),
             (
+                r#"{"type":"statscope.notice","text":"x"}"#,
+                "statscope.notice without cause",
+            ),
+            (
+                r#"{"type":"statscope.notice","cause":"x","active":"yes"}"#,
+                "statscope.notice: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
                 r#"{"type":"statscope.hello"} x"#,
                 "statscope.hello: trailing characters",
             ),
@@ -778,6 +843,25 @@ mod tests {
         );
         assert!(Message::decode(r#"{"type":"statscope.samples","samples":[[1]]}"#).is_err());
         assert!(Message::decode(r#"{"type":"statscope.host","state":"up"}"#).is_err());
+    }
+
+    #[test]
+    fn a_notice_holds_unless_it_says_it_is_over() {
+        let Message::Notice(n) = decoded(r#"{"type":"statscope.notice","cause":"x"}"#) else {
+            panic!("a notice")
+        };
+        assert_eq!(
+            (n.active, n.count, n.limit, n.text.as_str()),
+            (true, 0, None, "")
+        );
+        assert_eq!(
+            Message::Notice(Notice {
+                cause: "x".into(),
+                ..Notice::default()
+            })
+            .encode(),
+            r#"{"type":"statscope.notice","cause":"x","text":"","count":0,"limit":null,"active":false}"#
+        );
     }
 
     #[test]
