@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use statscope_core::docker_api::{container_info, lifecycle_event, HostConfig};
 use statscope_core::protocol::{ContainerInfo, Message};
 
-use crate::hub::{Item, Sink};
+use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
 /// Simulated host: 4 online CPUs, 8 GiB of RAM.
@@ -87,13 +87,34 @@ impl Source for Demo {
                     _ = ticker.tick() => {}
                 }
                 let now_ns = start_unix_ns + start.elapsed().as_nanos() as i128;
-                for message in sim.round(now_ns) {
-                    if !sink.send(message).await {
+                for out in sim.round(now_ns) {
+                    let sent = match out {
+                        Out::Stats(text) => sink.send_stats(&text).await,
+                        Out::Message(message) => sink.send_message(message).await,
+                    };
+                    if !sent {
                         return;
                     }
                 }
             }
         })
+    }
+}
+
+/// What one round of the simulation says: a stats object as an engine writes it, or a message.
+#[derive(Clone, Debug, PartialEq)]
+enum Out {
+    Stats(String),
+    Message(Message),
+}
+
+impl Out {
+    #[cfg(test)]
+    fn text(&self) -> String {
+        match self {
+            Out::Stats(text) => text.clone(),
+            Out::Message(message) => message.encode(),
+        }
     }
 }
 
@@ -322,7 +343,7 @@ impl Simulation {
 
     /// One collector round: the control messages of what happened since the last round, and one
     /// stats object per container, in a few ms of each other.
-    fn round(&mut self, now_ns: i128) -> Vec<Item> {
+    fn round(&mut self, now_ns: i128) -> Vec<Out> {
         if let Some(left) = self.next_batch_in.as_mut() {
             if *left == 0 {
                 self.generation += 1;
@@ -358,13 +379,13 @@ impl Simulation {
                     )
                     .map(Message::Event),
                 };
-                out.extend(message.map(Item::Message));
+                out.extend(message.map(Out::Message));
             }
             match step {
-                Step::Running => out.push(Item::Stats(
+                Step::Running => out.push(Out::Stats(
                     running_object(c, now_ns + offset_ns, self.system_ns).to_string(),
                 )),
-                Step::Down => out.push(Item::Stats(empty_object(c).to_string())),
+                Step::Down => out.push(Out::Stats(empty_object(c).to_string())),
                 Step::Removed => removed.push(i),
             }
         }
@@ -584,8 +605,8 @@ mod tests {
         (0..secs)
             .flat_map(|s| sim.round(T0 + s as i128 * SEC_NS as i128))
             .filter_map(|item| match item {
-                Item::Stats(text) => Some(text),
-                Item::Message(_) => None,
+                Out::Stats(text) => Some(text),
+                Out::Message(_) => None,
             })
             .collect()
     }

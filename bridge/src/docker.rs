@@ -56,7 +56,7 @@ use tokio_util::io::StreamReader;
 use tokio_util::sync::CancellationToken;
 
 use statscope_core::docker_api::{container_info_from_inspect, DockerEvent};
-use statscope_core::protocol::{ContainerInfo, Message};
+use statscope_core::protocol::{ContainerInfo, HostInfo, Message};
 
 use crate::hub::Sink;
 use crate::lines::{BoundedLines, Line};
@@ -465,6 +465,8 @@ pub struct DockerSource {
     pub linger: Duration,
     /// Reconnect backoff: first and longest wait.
     pub backoff: (Duration, Duration),
+    /// The host's key and name ([`Source::host`]); by default `docker`.
+    pub name: String,
 }
 
 impl DockerSource {
@@ -477,7 +479,14 @@ impl DockerSource {
             client: Client::with_limits(endpoint, limits),
             linger: Duration::from_secs(3),
             backoff: (Duration::from_millis(500), Duration::from_secs(30)),
+            name: "docker".to_string(),
         }
+    }
+
+    /// This source, its host named `name`.
+    pub fn named(mut self, name: impl Into<String>) -> DockerSource {
+        self.name = name.into();
+        self
     }
 
     pub fn limits(&self) -> &EngineLimits {
@@ -495,6 +504,7 @@ impl DockerSource {
         let mut events = self.client.container_events().await?;
         let running = self.client.running_containers().await?;
         *connected = true;
+        sink.set_host(self.host_in("up", None)).await;
         let notices = sink.notices();
         notices.clear(Cause::EngineUnreachable);
         notices.clear(Cause::EngineAnswerTooLarge);
@@ -978,7 +988,7 @@ impl StatsStream {
                 };
                 match line {
                     Ok(Ok(Some(Line::Text(object)))) => {
-                        if !sink.send_stats(object).await {
+                        if !sink.send_stats(&object).await {
                             return;
                         }
                     }
@@ -1023,12 +1033,28 @@ impl StatsStream {
     }
 }
 
+impl DockerSource {
+    fn host_in(&self, state: &str, error: Option<String>) -> HostInfo {
+        HostInfo {
+            host: self.name.clone(),
+            name: self.name.clone(),
+            engine: "docker".to_string(),
+            describe: self.client.endpoint().to_string(),
+            state: state.to_string(),
+            error,
+        }
+    }
+}
+
 impl Source for DockerSource {
     fn kind(&self) -> &'static str {
         "docker"
     }
     fn describe(&self) -> String {
         format!("the Docker Engine at {}", self.client.endpoint())
+    }
+    fn host(&self) -> HostInfo {
+        self.host_in("connecting", None)
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
@@ -1056,6 +1082,8 @@ impl Source for DockerSource {
                     .map_or(0, |d| d.subsec_nanos());
                 let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
                 let pause = wait.mul_f64(jitter);
+                sink.set_host(self.host_in("down", Some(error.to_string())))
+                    .await;
                 say_session_failed(
                     sink.notices(),
                     &self.client,

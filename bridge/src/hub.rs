@@ -1,73 +1,83 @@
-//! The hub between sources and WebSocket clients: raw Docker lines in, frames out, nobody waits.
+//! The hub between sources and WebSocket clients: samples and messages in, frames out, nobody waits.
 //!
-//! A source hands each stats object over as the exact text Docker produced ([`Sink::send`]). A batcher
-//! task groups what arrives within one tick ([`HubConfig::tick`]) into one frame: the object itself
-//! when alone, else a JSON array of the objects, still byte for byte as Docker wrote them. Frames
-//! are broadcast; every client reads from its own bounded window of the broadcast ring
-//! ([`HubConfig::client_queue_frames`]). A client that falls behind loses its oldest frames (the
-//! client's task counts them); the source and the other clients never wait for it.
+//! Sources hand over typed items through a [`Sink`], each sink belonging to one host (an engine the
+//! bridge follows): a stats object's text, read where it is handed over into the engine's compact
+//! [`Sample`] (what cannot be read is counted and said, never relayed), or one of statscope's
+//! [`Message`]s, or the host's state. A batcher task groups each host's samples of one tick
+//! ([`HubConfig::tick`]) into one `statscope.samples` frame, numbered (each sample gets the next
+//! sequence number of this run of the bridge). Frames are broadcast; every client reads from its
+//! own bounded window of the broadcast ring ([`HubConfig::client_queue_frames`]). A client that
+//! falls behind loses its oldest frames (the client's task counts them); the sources and the other
+//! clients never wait for it. A frame never exceeds [`HubConfig::max_frame_bytes`] (a sample alone
+//! over it is dropped and counted).
 //!
-//! A frame never exceeds [`HubConfig::max_frame_bytes`]: a batch is flushed early when the next object
-//! would overflow it, and a single object larger than the limit is dropped and counted (the page
-//! enforces the same limit). Only well-formed JSON objects are batched: anything else a source hands
-//! over (a garbled line of a recording) goes out alone, as it is, so the page counts that one frame
-//! as bad and loses nothing else.
+//! statscope's own messages are never batched: the samples batched so far go first, then the
+//! message as its own frame, so order is kept. Stats text is always stats: nothing in it can make
+//! it a message.
 //!
-//! statscope's own messages ([`Message`], handed over typed by [`Sink::send_message`], never
-//! recognized in a stats line's text) are never batched: the batch so far is sent, then the message
-//! as its own frame, so order is kept. A frame that *starts* like a message (`{"type"`) is therefore
-//! always one: stats text shaped like one (a hostile engine's line `{"type":"statscope.container",…}`)
-//! goes out inside an array, `[…]`, never alone, so no reader can take it for a message, and the hub
-//! never retains it.
+//! What a viewer arriving later must know is kept:
+//! - the hosts and their state (in `hello`);
+//! - the latest `statscope.container` per container (forgotten on its `destroy`, at most
+//!   [`HubConfig::max_containers`]), the last [`HubConfig::recent_events`] events and the active
+//!   notices;
+//! - **history**: every container's samples of the last [`HubConfig::history`] (by its own sample
+//!   time), within [`HubConfig::history_bytes`] over all containers (the oldest are dropped first,
+//!   counted and said); a container that sends nothing for that long (by the bridge's clock) is
+//!   forgotten.
 //!
-//! The hub also remembers what a viewer arriving later must know: the latest `statscope.container`
-//! per container ID (forgotten on that container's `destroy` event, at most
-//! [`HubConfig::max_containers`]), the last [`HubConfig::recent_events`] `statscope.event` messages,
-//! and the active `statscope.notice` of each cause. [`Hub::subscribe_with_state`] hands a new viewer
-//! exactly those sent before its subscription; everything after reaches it live. A message longer
-//! than [`MAX_CONTROL_BYTES`] once encoded is dropped and counted, which bounds that memory.
+//! [`Hub::subscribe`] hands a new viewer exactly what was published before its subscription —
+//! history included, or only the samples after the sequence number it already has when it comes
+//! back to the same run ([`Resume`]) — and everything after reaches it live: no gap and no duplicate
+//! at the seam (both happen under one lock).
 //!
-//! Notices ([`crate::notice`]) are posted on the hub's board by the source and the server, and sent
-//! by the batcher on its tick, paced per cause.
+//! Notices ([`crate::notice`]) are posted on the hub's board by the sources and the server, and sent
+//! by the batcher on its tick, paced per cause and host.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-use axum::extract::ws::Utf8Bytes;
 use std::time::Duration;
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use statscope_core::protocol::Message;
+use statscope_core::model::{parse_frame_lenient, Sample};
+use statscope_core::protocol::{self, Hello, HostInfo, Message, PROTOCOL_VERSION};
 
-use crate::notice::Notices;
+use crate::notice::{thousands, Cause, Notices};
 
 /// The longest control message relayed (a real one is ~300 bytes); longer ones are dropped.
 pub const MAX_CONTROL_BYTES: usize = 8 << 10;
 
-/// One WebSocket text frame: a stats object or a JSON array of them, as Docker produced them.
-/// Cloning it for each client is a reference count, not a copy.
+/// One WebSocket text frame. Cloning it for each client is a reference count, not a copy.
 pub type Frame = Utf8Bytes;
 
-/// How frames are made and queued.
+/// How frames are made, queued and kept.
 #[derive(Clone, Debug)]
 pub struct HubConfig {
-    /// Objects arriving within one tick form one frame.
+    /// Samples arriving within one tick form one frame per host.
     pub tick: Duration,
     /// Frames a client may be behind before its oldest are dropped.
     pub client_queue_frames: usize,
-    /// The largest frame sent; larger objects are dropped and counted.
+    /// The largest frame sent; a larger sample is dropped and counted.
     pub max_frame_bytes: usize,
-    /// A batch is sent early once it reaches this size, so the ring (`client_queue_frames` frames)
-    /// holds at most about `client_queue_frames × batch_bytes` however fast a source runs.
+    /// A host's batch is sent early once it reaches this size (and history is sent in frames of
+    /// about this size), so the ring holds at most about `client_queue_frames × batch_bytes`.
     pub batch_bytes: usize,
     /// `statscope.event` messages kept for viewers arriving later.
     pub recent_events: usize,
     /// Containers whose latest `statscope.container` is kept for viewers arriving later; past it,
     /// the least recently updated is forgotten.
     pub max_containers: usize,
+    /// Each container's samples kept for viewers arriving later: this long back from its newest.
+    pub history: Duration,
+    /// All history together, encoded, at most this many bytes (the oldest samples go first).
+    pub history_bytes: usize,
+    /// What `hello` says about the source (the first host's).
+    pub source: String,
+    pub describe: String,
 }
 
 impl Default for HubConfig {
@@ -79,6 +89,10 @@ impl Default for HubConfig {
             batch_bytes: 64 << 10,
             recent_events: 256,
             max_containers: 2048,
+            history: Duration::from_secs(300),
+            history_bytes: 128 << 20,
+            source: String::new(),
+            describe: String::new(),
         }
     }
 }
@@ -86,45 +100,60 @@ impl Default for HubConfig {
 /// Counters shared by the hub's tasks, for logs and tests.
 #[derive(Debug, Default)]
 pub struct HubCounts {
-    /// Objects received from the source.
+    /// Items received from the sources.
     pub objects: AtomicU64,
+    /// Samples relayed.
+    pub samples: AtomicU64,
     /// Frames broadcast.
     pub frames: AtomicU64,
-    /// Objects dropped because they alone exceed the frame limit (or, for a control message,
+    /// Samples dropped because they alone exceed the frame limit (or, for a control message,
     /// [`MAX_CONTROL_BYTES`]).
     pub oversized: AtomicU64,
     /// Control messages sent, each as its own frame (also counted in `frames`).
     pub controls: AtomicU64,
     /// Frames dropped for slow clients, over all clients.
     pub client_drops: AtomicU64,
+    /// Stats objects (or lines) that could not be read, dropped.
+    pub malformed: AtomicU64,
+    /// Samples dropped from the history to keep it within its bytes.
+    pub history_trimmed: AtomicU64,
 }
 
-/// What a source hands the hub: a stats object's exact text, or one of statscope's messages.
+/// What a source hands the hub.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
-    Stats(String),
+    Sample(Sample),
     Message(Message),
+    /// The state of the sink's host.
+    Host(HostInfo),
 }
 
-impl Item {
-    /// The text it goes out as (a message encoded).
-    pub fn text(&self) -> String {
-        match self {
-            Item::Stats(text) => text.clone(),
-            Item::Message(m) => m.encode(),
-        }
-    }
-}
-
-/// Where a source sends the stats objects it reads and the messages it makes. Cheap to clone;
-/// sending never blocks for long.
+/// Where a source sends what it reads, for one host. Cheap to clone; sending never blocks for long.
 #[derive(Clone, Debug)]
 pub struct Sink {
-    lines: mpsc::Sender<Item>,
+    items: mpsc::Sender<Item>,
     hub: Hub,
+    host: Arc<str>,
+    notices: Notices,
 }
 
 impl Sink {
+    /// The key of this sink's host.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// A sink for host `key` (made subject-safe: `[A-Za-z0-9_.-]`, see [`host_key`]).
+    pub fn for_host(&self, key: &str) -> Sink {
+        let host: Arc<str> = host_key(key).into();
+        Sink {
+            items: self.items.clone(),
+            hub: self.hub.clone(),
+            notices: self.hub.notices.for_host(&host),
+            host,
+        }
+    }
+
     /// Resolves once at least one client is subscribed (a replay waits for its first viewer, so
     /// nobody misses its beginning).
     pub async fn wait_for_viewer(&self) {
@@ -139,27 +168,136 @@ impl Sink {
         }
     }
 
-    /// Hands one item to the hub (see [`Sink::send_stats`] and [`Sink::send_message`]).
+    /// Hands one item to the hub. Returns `false` once the hub has shut down.
     pub async fn send(&self, item: Item) -> bool {
-        self.lines.send(item).await.is_ok()
+        self.items.send(item).await.is_ok()
     }
 
-    /// Hands one stats object (its exact JSON text, without the trailing newline) to the hub.
-    /// Whatever the text says, it is relayed as stats. Returns `false` once the hub has shut down.
-    pub async fn send_stats(&self, object: String) -> bool {
-        self.lines.send(Item::Stats(object)).await.is_ok()
+    /// Hands one sample to the hub.
+    pub async fn send_sample(&self, sample: Sample) -> bool {
+        self.send(Item::Sample(sample)).await
+    }
+
+    /// Reads stats text (one Docker stats object as the engine wrote it, or a JSON array of them)
+    /// for this sink's host, and hands over its samples. Whatever the text says, it is read as
+    /// stats; what cannot be read is counted and said (a `malformed-stats` notice), never relayed.
+    /// Returns `false` once the hub has shut down.
+    pub async fn send_stats(&self, text: &str) -> bool {
+        let frame = parse_frame_lenient(text);
+        if let Some(e) = frame.errors.last() {
+            let n = frame.errors.len() as u64;
+            self.hub.counts.malformed.fetch_add(n, Ordering::Relaxed);
+            let total = self.notices.count(Cause::MalformedStats) + n;
+            self.notices.cut(
+                Cause::MalformedStats,
+                n,
+                None,
+                format!(
+                    "{} stats object{} that cannot be read, dropped (last: {})",
+                    thousands(total),
+                    if total == 1 { "" } else { "s" },
+                    cut_text(&e.to_string(), 160)
+                ),
+            );
+        }
+        for stats in frame.samples {
+            if !self
+                .send_sample(Sample::from_stats(stats, &self.host))
+                .await
+            {
+                return false;
+            }
+        }
+        true
     }
 
     /// Hands one of statscope's messages (container info, a lifecycle event) to the hub, to send
-    /// as its own frame. Returns `false` once the hub has shut down.
-    pub async fn send_message(&self, message: Message) -> bool {
-        self.lines.send(Item::Message(message)).await.is_ok()
+    /// as its own frame, said to be about this sink's host.
+    pub async fn send_message(&self, mut message: Message) -> bool {
+        match &mut message {
+            Message::Container(c) => c.host = self.host.to_string(),
+            Message::Event(e) => e.host = self.host.to_string(),
+            _ => {}
+        }
+        self.send(Item::Message(message)).await
     }
 
-    /// The notice board: what the source cut, refused or did not follow.
-    pub fn notices(&self) -> &Notices {
-        &self.hub.notices
+    /// Says the state of this sink's host (`info.host` is set to it).
+    pub async fn set_host(&self, mut info: HostInfo) -> bool {
+        info.host = self.host.to_string();
+        self.send(Item::Host(info)).await
     }
+
+    /// The notice board, for this sink's host: what the source cut, refused or did not follow.
+    pub fn notices(&self) -> &Notices {
+        &self.notices
+    }
+}
+
+/// `text` cut to about `max` bytes (at a character), with `…` when cut.
+fn cut_text(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}…", &text[..cut])
+}
+
+/// A host key: `name` with every character outside `[A-Za-z0-9_.-]` replaced by `-` (so it can be
+/// part of a container's key, `id@host`, a URL parameter and a NATS subject), at most 64 bytes, and
+/// `host` when nothing is left.
+pub fn host_key(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    let key = key.trim_matches('.').to_string();
+    if key.is_empty() {
+        "host".to_string()
+    } else {
+        key
+    }
+}
+
+/// A viewer coming back to the same run of the bridge: the run it saw and the highest sequence
+/// number it has (`?resume=run:seq`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub instance: String,
+    pub seq: u64,
+}
+
+impl Resume {
+    /// Reads `run:seq`.
+    pub fn parse(text: &str) -> Option<Resume> {
+        let (instance, seq) = text.rsplit_once(':')?;
+        Some(Resume {
+            instance: instance.to_string(),
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+/// What a new viewer gets: its receiver for live frames, and what to send it first.
+#[derive(Debug)]
+pub struct Subscription {
+    pub frames: broadcast::Receiver<Frame>,
+    /// `statscope.hello`, with the hosts as they are now.
+    pub hello: Frame,
+    /// Container infos, recent events, active notices, then the history (or what it missed of it).
+    pub first: Vec<Frame>,
+    /// Samples in `first` (history), for logs and tests.
+    pub history_samples: usize,
 }
 
 /// The broadcast side: clients subscribe here.
@@ -168,60 +306,88 @@ pub struct Hub {
     frames: broadcast::Sender<Frame>,
     counts: Arc<HubCounts>,
     viewer_arrived: Arc<tokio::sync::Notify>,
-    /// What a late viewer must learn. Locked while a control frame is recorded and broadcast, and
-    /// while a viewer subscribes, so each control frame reaches a viewer exactly once.
-    retained: Arc<Mutex<Retained>>,
+    /// What a late viewer must learn. Locked while a frame is recorded and broadcast, and while a
+    /// viewer subscribes, so each frame reaches a viewer exactly once.
+    state: Arc<Mutex<State>>,
     notices: Notices,
+    instance: Arc<str>,
+    config: Arc<HubConfig>,
 }
 
 impl Hub {
-    /// Starts the batcher; returns the hub (for clients) and the sink (for the source).
+    /// Starts the batcher; returns the hub (for clients) and a sink for host `host`.
     pub fn start(config: HubConfig, shutdown: CancellationToken) -> (Hub, Sink) {
         Hub::start_with(config, Notices::default(), shutdown)
     }
 
-    /// [`Hub::start`] with a given notice board.
+    /// [`Hub::start`] with a given notice board; the sink's host is `local`.
     pub fn start_with(
         config: HubConfig,
         notices: Notices,
         shutdown: CancellationToken,
     ) -> (Hub, Sink) {
         let (frames, _) = broadcast::channel(config.client_queue_frames.max(1));
-        let (lines_tx, lines_rx) = mpsc::channel(4096);
+        let (items_tx, items_rx) = mpsc::channel(4096);
         let hub = Hub {
             frames,
             counts: Arc::default(),
             viewer_arrived: Arc::default(),
-            retained: Arc::new(Mutex::new(Retained::new(
-                config.max_containers,
-                config.recent_events,
-            ))),
+            state: Arc::new(Mutex::new(State::new(&config))),
             notices,
+            instance: instance_id().into(),
+            config: Arc::new(config.clone()),
         };
-        tokio::spawn(batcher(config, lines_rx, hub.clone(), shutdown));
+        tokio::spawn(batcher(config, items_rx, hub.clone(), shutdown));
         let sink = Sink {
-            lines: lines_tx,
+            items: items_tx,
             hub: hub.clone(),
+            host: Arc::from("local"),
+            notices: hub.notices.for_host("local"),
         };
         (hub, sink)
     }
 
     /// A new client's receiver: it sees frames from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Frame> {
-        self.subscribe_with_state().0
+    pub fn receiver(&self) -> broadcast::Receiver<Frame> {
+        self.subscribe(None).frames
     }
 
-    /// A new client's receiver, and the control frames to send it first: the latest
-    /// `statscope.container` of each known container (ascending ID), then the recent
-    /// `statscope.event` messages (oldest first). Those are exactly the ones broadcast before the
-    /// receiver existed; later ones arrive through it.
-    pub fn subscribe_with_state(&self) -> (broadcast::Receiver<Frame>, Vec<Frame>) {
-        let (receiver, state) = {
-            let retained = self.lock_retained();
-            (self.frames.subscribe(), retained.snapshot())
+    /// A new client's subscription (see the module docs): `hello`, then what was published before
+    /// it (container infos, recent events, active notices, then history — all of it, or, for a
+    /// viewer resuming this run, the samples after the ones it has), then live frames.
+    pub fn subscribe(&self, resume: Option<&Resume>) -> Subscription {
+        let since = resume
+            .filter(|r| *r.instance == *self.instance)
+            .map(|r| r.seq);
+        let subscription = {
+            let state = self.lock_state();
+            let hello = Message::Hello(Hello {
+                source: self.config.source.clone(),
+                describe: self.config.describe.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                protocol: PROTOCOL_VERSION,
+                instance: self.instance.to_string(),
+                history_seconds: self.config.history.as_secs_f64(),
+                hosts: state.hosts.values().cloned().collect(),
+            })
+            .encode();
+            let mut first = state.retained.snapshot();
+            let (history, history_samples) = state.history.frames(since, self.config.batch_bytes);
+            first.extend(history);
+            Subscription {
+                frames: self.frames.subscribe(),
+                hello: hello.into(),
+                first,
+                history_samples,
+            }
         };
         self.viewer_arrived.notify_waiters();
-        (receiver, state)
+        subscription
+    }
+
+    /// This run of the bridge (`hello`'s `instance`).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The shared counters.
@@ -234,26 +400,261 @@ impl Hub {
         &self.notices
     }
 
-    fn publish(&self, frame: String) {
-        self.counts.frames.fetch_add(1, Ordering::Relaxed);
-        // No receivers is fine: nobody is watching right now.
-        let _ = self.frames.send(Frame::from(frame));
+    /// Samples kept as history now, and their bytes.
+    pub fn history_size(&self) -> (usize, usize) {
+        let state = self.lock_state();
+        (state.history.samples, state.history.bytes)
     }
 
-    /// Broadcasts a message as its own frame, remembering it for later viewers if it is container
-    /// info or a lifecycle event.
+    /// Broadcasts a message as its own frame, remembering what later viewers must know.
     fn publish_message(&self, message: &Message, text: String) {
         let frame = Frame::from(text);
-        let mut retained = self.lock_retained();
-        retained.record(message, &frame);
+        let mut state = self.lock_state();
+        state.retained.record(message, &frame);
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         self.counts.controls.fetch_add(1, Ordering::Relaxed);
         let _ = self.frames.send(frame);
     }
 
-    fn lock_retained(&self) -> std::sync::MutexGuard<'_, Retained> {
+    /// Broadcasts a host's state, keeping it for `hello`.
+    fn publish_host(&self, info: HostInfo) {
+        let frame = Frame::from(Message::Host(info.clone()).encode());
+        let mut state = self.lock_state();
+        state.hosts.insert(info.host.clone(), info);
+        self.counts.frames.fetch_add(1, Ordering::Relaxed);
+        self.counts.controls.fetch_add(1, Ordering::Relaxed);
+        let _ = self.frames.send(frame);
+    }
+
+    /// Broadcasts one host's batch as one frame, keeping its samples as history.
+    fn publish_samples(&self, host: &str, batch: Vec<Encoded>) {
+        if batch.is_empty() {
+            return;
+        }
+        let seq = batch.last().map_or(0, |e| e.seq);
+        let text = protocol::samples_frame(host, seq, false, batch.iter().map(|e| &*e.text));
+        let n = batch.len() as u64;
+        let mut state = self.lock_state();
+        let trimmed = state.history.record(batch, Instant::now());
+        self.counts.samples.fetch_add(n, Ordering::Relaxed);
+        self.counts.frames.fetch_add(1, Ordering::Relaxed);
+        let _ = self.frames.send(Frame::from(text));
+        drop(state);
+        if trimmed > 0 {
+            self.counts
+                .history_trimmed
+                .fetch_add(trimmed, Ordering::Relaxed);
+            let total = self.counts.history_trimmed.load(Ordering::Relaxed);
+            self.notices.cut(
+                Cause::HistoryTrimmed,
+                trimmed,
+                Some(self.config.history_bytes as u64),
+                format!(
+                    "history over {} MiB: its {} oldest samples dropped (--history-bytes)",
+                    self.config.history_bytes >> 20,
+                    thousands(total)
+                ),
+            );
+        }
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
         // Nothing panics while holding it; if something did, the data is still consistent enough.
-        self.retained.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A run's identifier: 16 hex digits from the clock and the process (not a secret; it only tells
+/// runs apart).
+fn instance_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 32) ^ 0x9e37_79b9_7f4a_7c15;
+    format!("{:016x}", mixed.wrapping_mul(0xbf58_476d_1ce4_e5b9))
+}
+
+/// What the hub keeps for later viewers.
+#[derive(Debug)]
+struct State {
+    retained: Retained,
+    hosts: BTreeMap<String, HostInfo>,
+    history: History,
+}
+
+impl State {
+    fn new(config: &HubConfig) -> State {
+        State {
+            retained: Retained::new(config.max_containers, config.recent_events),
+            hosts: BTreeMap::new(),
+            history: History::new(config.history, config.history_bytes),
+        }
+    }
+}
+
+/// One sample, encoded, numbered.
+#[derive(Clone, Debug)]
+struct Encoded {
+    seq: u64,
+    key: Arc<str>,
+    read_ns: i128,
+    text: Arc<str>,
+}
+
+/// Every container's recent samples, encoded (see the module docs).
+#[derive(Debug)]
+struct History {
+    max_age_ns: i128,
+    max_bytes: usize,
+    bytes: usize,
+    samples: usize,
+    containers: HashMap<Arc<str>, Ring>,
+    /// Every kept sample's (sequence number, container), oldest first: what goes when the bytes are
+    /// over (an entry whose sample already went by age is skipped).
+    order: VecDeque<(u64, Arc<str>)>,
+}
+
+#[derive(Debug)]
+struct Ring {
+    entries: VecDeque<Encoded>,
+    /// When it last got a sample, by the bridge's clock.
+    arrived: Instant,
+}
+
+impl History {
+    fn new(max_age: Duration, max_bytes: usize) -> History {
+        History {
+            max_age_ns: max_age.as_nanos() as i128,
+            max_bytes,
+            bytes: 0,
+            samples: 0,
+            containers: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// Keeps `batch`; returns how many samples went to keep the bytes within the limit.
+    fn record(&mut self, batch: Vec<Encoded>, now: Instant) -> u64 {
+        if self.max_age_ns == 0 || self.max_bytes == 0 {
+            return 0;
+        }
+        for e in batch {
+            if e.read_ns == statscope_core::Timestamp::ZERO.unix_ns() {
+                // An empty sample (a stopped container): it says so live; history keeps rates.
+                continue;
+            }
+            let ring = self
+                .containers
+                .entry(e.key.clone())
+                .or_insert_with(|| Ring {
+                    entries: VecDeque::new(),
+                    arrived: now,
+                });
+            ring.arrived = now;
+            // By its own sample time: this long back from its newest.
+            let newest = ring
+                .entries
+                .back()
+                .map_or(e.read_ns, |b| b.read_ns.max(e.read_ns));
+            while ring
+                .entries
+                .front()
+                .is_some_and(|f| f.read_ns < newest - self.max_age_ns)
+            {
+                if let Some(old) = ring.entries.pop_front() {
+                    self.bytes -= old.text.len();
+                    self.samples -= 1;
+                }
+            }
+            self.bytes += e.text.len();
+            self.samples += 1;
+            self.order.push_back((e.seq, e.key.clone()));
+            ring.entries.push_back(e);
+        }
+        let mut trimmed = 0;
+        while self.bytes > self.max_bytes {
+            let Some((seq, key)) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(ring) = self.containers.get_mut(&key) {
+                if ring.entries.front().is_some_and(|f| f.seq == seq) {
+                    if let Some(old) = ring.entries.pop_front() {
+                        self.bytes -= old.text.len();
+                        self.samples -= 1;
+                        trimmed += 1;
+                    }
+                }
+            }
+        }
+        // Containers that sent nothing for the history's length are gone.
+        let max_age = Duration::from_nanos(self.max_age_ns as u64);
+        let before = self.containers.len();
+        let (mut bytes, mut samples) = (0, 0);
+        self.containers.retain(|_, ring| {
+            let keep = now.saturating_duration_since(ring.arrived) <= max_age;
+            if !keep {
+                bytes += ring.entries.iter().map(|e| e.text.len()).sum::<usize>();
+                samples += ring.entries.len();
+            }
+            keep
+        });
+        if self.containers.len() != before {
+            self.bytes -= bytes;
+            self.samples -= samples;
+        }
+        // The order queue only ever points at kept samples or at ones already gone: keep it from
+        // growing beyond what is kept.
+        if self.order.len() > 2 * self.samples + 1024 {
+            let containers = &self.containers;
+            self.order.retain(|(seq, key)| {
+                containers
+                    .get(key)
+                    .is_some_and(|r| r.entries.front().is_some_and(|f| f.seq <= *seq))
+            });
+        }
+        trimmed
+    }
+
+    /// The history after sequence number `since` (all of it for `None`), as `statscope.samples`
+    /// frames of about `frame_bytes` each, one host at a time, each host's samples in the order
+    /// they came; and how many samples.
+    fn frames(&self, since: Option<u64>, frame_bytes: usize) -> (Vec<Frame>, usize) {
+        let after = since.unwrap_or(0);
+        let mut by_host: BTreeMap<&str, Vec<&Encoded>> = BTreeMap::new();
+        for (key, ring) in &self.containers {
+            let host = Sample::split_key(key).1;
+            by_host
+                .entry(host)
+                .or_default()
+                .extend(ring.entries.iter().filter(|e| e.seq > after));
+        }
+        let mut frames = Vec::new();
+        let mut count = 0;
+        for (host, mut entries) in by_host {
+            entries.sort_unstable_by_key(|e| e.seq);
+            count += entries.len();
+            let mut start = 0;
+            while start < entries.len() {
+                let mut end = start;
+                let mut bytes = 0;
+                while end < entries.len()
+                    && (end == start || bytes + entries[end].text.len() < frame_bytes)
+                {
+                    bytes += entries[end].text.len() + 1;
+                    end += 1;
+                }
+                let chunk = &entries[start..end];
+                let seq = chunk.last().map_or(0, |e| e.seq);
+                frames.push(Frame::from(protocol::samples_frame(
+                    host,
+                    seq,
+                    true,
+                    chunk.iter().map(|e| &*e.text),
+                )));
+                start = end;
+            }
+        }
+        (frames, count)
     }
 }
 
@@ -261,11 +662,11 @@ impl Hub {
 /// in size).
 #[derive(Debug)]
 struct Retained {
-    /// Container ID → (update number, latest `statscope.container`).
+    /// Container key (`id@host`) → (update number, latest `statscope.container`).
     containers: BTreeMap<String, (u64, Frame)>,
     events: VecDeque<Frame>,
-    /// Cause → its active `statscope.notice` (one per cause: bounded by the list of causes).
-    notices: BTreeMap<String, Frame>,
+    /// (host, cause) → its active `statscope.notice` (one per cause and host).
+    notices: BTreeMap<(String, String), Frame>,
     updates: u64,
     max_containers: usize,
     max_events: usize,
@@ -286,28 +687,29 @@ impl Retained {
     fn record(&mut self, message: &Message, frame: &Frame) {
         match message {
             Message::Container(info) if !info.id.is_empty() => {
-                let id = info.id.as_str();
+                let key = Sample::key_of(&info.id, "", &info.host);
                 self.updates += 1;
                 if self.max_containers == 0 {
                     return;
                 }
-                if !self.containers.contains_key(id) && self.containers.len() >= self.max_containers
+                if !self.containers.contains_key(&key)
+                    && self.containers.len() >= self.max_containers
                 {
                     let stalest = self
                         .containers
                         .iter()
                         .min_by_key(|(_, (update, _))| *update)
-                        .map(|(id, _)| id.clone());
+                        .map(|(key, _)| key.clone());
                     if let Some(stalest) = stalest {
                         self.containers.remove(&stalest);
                     }
                 }
-                self.containers
-                    .insert(id.to_string(), (self.updates, frame.clone()));
+                self.containers.insert(key, (self.updates, frame.clone()));
             }
             Message::Event(event) => {
                 if event.action == "destroy" {
-                    self.containers.remove(&event.id);
+                    self.containers
+                        .remove(&Sample::key_of(&event.id, "", &event.host));
                 }
                 if self.max_events == 0 {
                     return;
@@ -318,10 +720,11 @@ impl Retained {
                 self.events.push_back(frame.clone());
             }
             Message::Notice(notice) => {
+                let key = (notice.host.clone(), notice.cause.clone());
                 if notice.active {
-                    self.notices.insert(notice.cause.clone(), frame.clone());
+                    self.notices.insert(key, frame.clone());
                 } else {
-                    self.notices.remove(&notice.cause);
+                    self.notices.remove(&key);
                 }
             }
             _ => {}
@@ -338,33 +741,92 @@ impl Retained {
     }
 }
 
-/// Groups the objects of one tick into one frame.
+/// Each host's samples of the current tick.
+#[derive(Default)]
+struct Batches {
+    hosts: BTreeMap<Arc<str>, (Vec<Encoded>, usize)>,
+    seq: u64,
+}
+
+impl Batches {
+    /// Adds `sample`; returns the host's batch when it is full.
+    fn push(&mut self, sample: &Sample, target_bytes: usize) -> Option<(Arc<str>, Vec<Encoded>)> {
+        let text: Arc<str> = sample.to_json().into();
+        let key: Arc<str> = sample.key.as_str().into();
+        let host = Sample::split_key(&sample.key).1;
+        self.seq += 1;
+        let entry = match self.hosts.get_mut(host) {
+            Some(entry) => entry,
+            None => self.hosts.entry(Arc::from(host)).or_default(),
+        };
+        entry.1 += text.len() + 1;
+        entry.0.push(Encoded {
+            seq: self.seq,
+            key,
+            read_ns: sample.read.unix_ns(),
+            text,
+        });
+        if entry.1 >= target_bytes {
+            let (batch, _) = std::mem::take(entry);
+            return Some((Arc::from(host), batch));
+        }
+        None
+    }
+
+    /// Every host's batch, taken.
+    fn take_all(&mut self) -> Vec<(Arc<str>, Vec<Encoded>)> {
+        let mut out = Vec::new();
+        for (host, (batch, bytes)) in self.hosts.iter_mut() {
+            if !batch.is_empty() {
+                *bytes = 0;
+                out.push((host.clone(), std::mem::take(batch)));
+            }
+        }
+        out
+    }
+}
+
+/// Groups each host's samples of one tick into one frame; sends messages alone and notices when due.
 async fn batcher(
     config: HubConfig,
-    mut lines: mpsc::Receiver<Item>,
+    mut items: mpsc::Receiver<Item>,
     hub: Hub,
     shutdown: CancellationToken,
 ) {
-    let mut batch = Batch::new(config.max_frame_bytes, config.batch_bytes);
+    let mut batches = Batches::default();
     let mut tick = tokio::time::interval(config.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // After the source ends (a replay without --loop), the hub still sends what it is told to
+    // A sample alone may take a whole frame, less the frame's own text.
+    let max_sample_bytes = config.max_frame_bytes.saturating_sub(160);
+    let flush = |batches: &mut Batches| {
+        for (host, batch) in batches.take_all() {
+            hub.publish_samples(&host, batch);
+        }
+    };
+    // After the sources end (a replay without --loop), the hub still sends what it is told to
     // (notices) until shutdown.
-    let mut source_done = false;
+    let mut sources_done = false;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            line = lines.recv(), if !source_done => {
-                let Some(item) = line else {
-                    source_done = true;
-                    if let Some(frame) = batch.take() {
-                        hub.publish(frame);
-                    }
+            item = items.recv(), if !sources_done => {
+                let Some(item) = item else {
+                    sources_done = true;
+                    flush(&mut batches);
                     continue;
                 };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
-                let line = match item {
-                    Item::Stats(line) => line,
+                match item {
+                    Item::Sample(sample) => {
+                        if sample.key.len() + sample.name.len() > max_sample_bytes {
+                            hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
+                            crate::warn_limited!("hub-oversized-stats", limit = config.max_frame_bytes, "dropped a sample larger than the frame limit");
+                            continue;
+                        }
+                        if let Some((host, batch)) = batches.push(&sample, config.batch_bytes) {
+                            hub.publish_samples(&host, batch);
+                        }
+                    }
                     Item::Message(message) => {
                         let text = message.encode();
                         if text.len() > MAX_CONTROL_BYTES.min(config.max_frame_bytes) {
@@ -372,28 +834,24 @@ async fn batcher(
                             crate::warn_limited!("hub-oversized-control", bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
                             continue;
                         }
-                        // Never inside an array: what was batched goes first, then this alone.
-                        if let Some(frame) = batch.take() {
-                            hub.publish(frame);
+                        if matches!(message, Message::Hello(_) | Message::Samples(_) | Message::Host(_) | Message::Dropped(_) | Message::Heartbeat) {
+                            // The bridge's own messages; a source (a recording) cannot send them.
+                            crate::warn_limited!("hub-own-message", kind = message.kind(), "dropped a message only the bridge sends");
+                            continue;
                         }
+                        // Never inside a batch: what was batched goes first, then this alone.
+                        flush(&mut batches);
                         hub.publish_message(&message, text);
-                        continue;
                     }
-                };
-                match batch.push(line) {
-                    Push::Added => {}
-                    Push::Ready(frames) => frames.into_iter().for_each(|f| hub.publish(f)),
-                    Push::Oversized(bytes) => {
-                        hub.counts.oversized.fetch_add(1, Ordering::Relaxed);
-                        crate::warn_limited!("hub-oversized-stats", bytes, limit = config.max_frame_bytes, "dropped a stats object larger than the frame limit");
+                    Item::Host(info) => {
+                        flush(&mut batches);
+                        hub.publish_host(info);
                     }
                 }
             }
             _ = tick.tick() => {
-                if let Some(frame) = batch.take() {
-                    hub.publish(frame);
-                }
-                for notice in hub.notices.due_at(tokio::time::Instant::now()) {
+                flush(&mut batches);
+                for notice in hub.notices.due_at(Instant::now()) {
                     let message = Message::Notice(notice);
                     let text = message.encode();
                     hub.publish_message(&message, text);
@@ -401,189 +859,24 @@ async fn batcher(
             }
         }
     }
-    if let Some(frame) = batch.take() {
-        hub.publish(frame);
-    }
-}
-
-/// The objects of the current tick, kept as one growing JSON array text.
-struct Batch {
-    text: String,
-    objects: usize,
-    /// Byte length of the first object, so a lone object can be sent without the brackets.
-    first_len: usize,
-    /// No object larger than this is sent.
-    max_bytes: usize,
-    /// A batch is closed before it would grow past this (or past `max_bytes`).
-    target_bytes: usize,
-}
-
-enum Push {
-    Added,
-    /// Frames to send now, in order: the batch when the new object did not fit (the object then
-    /// starts the next batch), or the batch so far and then a line that is not a JSON object, alone.
-    Ready(Vec<String>),
-    /// The object alone exceeds the limit; it was dropped.
-    Oversized(usize),
-}
-
-/// Is `text` one well-formed JSON object (safe to put inside an array frame)?
-fn is_json_object(text: &str) -> bool {
-    text.starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
-}
-
-impl Batch {
-    fn new(max_bytes: usize, target_bytes: usize) -> Batch {
-        Batch {
-            text: String::new(),
-            objects: 0,
-            first_len: 0,
-            max_bytes,
-            target_bytes: target_bytes.min(max_bytes),
-        }
-    }
-
-    fn push(&mut self, object: String) -> Push {
-        let object = object.trim();
-        // Text shaped like a control message may need the two bytes of `[…]`.
-        let wrapping = if Message::is_framed(object) { 2 } else { 0 };
-        if object.len() + wrapping > self.max_bytes {
-            return Push::Oversized(object.len());
-        }
-        if !is_json_object(object) {
-            let mut frames: Vec<String> = self.take().into_iter().collect();
-            frames.push(if Message::is_framed(object) {
-                // Never alone: alone, it would read as a (bad) control message.
-                format!("[{object}]")
-            } else {
-                object.to_string()
-            });
-            return Push::Ready(frames);
-        }
-        // "[" + objects joined by "," + "]"
-        let mut full = None;
-        if self.objects > 0 && self.text.len() + 1 + object.len() + 1 > self.target_bytes {
-            full = self.take();
-        }
-        if self.objects == 0 {
-            self.text.push('[');
-            self.first_len = object.len();
-        } else {
-            self.text.push(',');
-        }
-        self.text.push_str(object);
-        self.objects += 1;
-        match full {
-            Some(frame) => Push::Ready(vec![frame]),
-            None => Push::Added,
-        }
-    }
-
-    fn take(&mut self) -> Option<String> {
-        let frame = match self.objects {
-            0 => return None,
-            // A lone stats object goes as it is, unless it starts like a control message.
-            1 if !Message::is_framed(&self.text[1..]) => {
-                self.text[1..1 + self.first_len].to_string()
-            }
-            1 => {
-                self.text.push(']');
-                std::mem::take(&mut self.text)
-            }
-            _ => {
-                self.text.push(']');
-                std::mem::take(&mut self.text)
-            }
-        };
-        self.text.clear();
-        self.objects = 0;
-        Some(frame)
-    }
+    flush(&mut batches);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use statscope_core::protocol::{ContainerInfo, CpuLimitFrom, LifecycleEvent};
+    use statscope_core::protocol::{ContainerInfo, CpuLimitFrom, LifecycleEvent, Samples};
     use statscope_core::Timestamp;
 
-    #[test]
-    fn a_lone_object_is_sent_as_is_and_several_as_an_array() {
-        let mut b = Batch::new(1000, 1000);
-        assert!(b.take().is_none());
-        assert!(matches!(b.push("{\"id\":\"a\"}\n".into()), Push::Added));
-        assert_eq!(b.take().as_deref(), Some("{\"id\":\"a\"}"));
-        b.push("{\"id\":\"a\"}".into());
-        b.push("{\"id\":\"b\"}".into());
-        assert_eq!(b.take().as_deref(), Some("[{\"id\":\"a\"},{\"id\":\"b\"}]"));
-        assert!(b.take().is_none());
+    fn stats(id: &str, t_s: i64, total: u64) -> String {
+        format!(
+            r#"{{"id":"{id}","name":"/{id}","read":"{}","cpu_stats":{{"cpu_usage":{{"total_usage":{total}}},"system_cpu_usage":{},"online_cpus":2}}}}"#,
+            Timestamp::from_unix_ns(i128::from(1_795_496_400 + t_s) * 1_000_000_000).to_rfc3339(),
+            t_s as u64 * 2_000_000_000
+        )
     }
 
-    #[test]
-    fn frames_stay_under_the_limit() {
-        let mut b = Batch::new(25, 25);
-        let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes
-        assert!(matches!(b.push(obj.clone()), Push::Added));
-        match b.push(obj.clone()) {
-            Push::Ready(frames) => assert_eq!(frames, std::slice::from_ref(&obj)),
-            _ => panic!("expected the first object flushed"),
-        }
-        assert_eq!(b.take(), Some(obj));
-        assert!(matches!(b.push("x".repeat(26)), Push::Oversized(26)));
-        assert!(b.take().is_none());
-    }
-
-    #[test]
-    fn batches_are_cut_at_the_target_size_while_single_objects_may_be_larger() {
-        let mut b = Batch::new(1000, 40);
-        let obj = "{\"id\":\"abcdef\"}".to_string(); // 15 bytes: two fit in 40, three do not
-        assert!(matches!(b.push(obj.clone()), Push::Added));
-        assert!(matches!(b.push(obj.clone()), Push::Added));
-        assert!(matches!(b.push(obj.clone()), Push::Ready(f) if f == [format!("[{obj},{obj}]")]));
-        let big = format!("{{\"name\":\"{}\"}}", "x".repeat(200));
-        assert!(matches!(b.push(big.clone()), Push::Ready(f) if f == [obj.clone()]));
-        assert_eq!(
-            b.take(),
-            Some(big),
-            "an object over the target but under the limit still goes"
-        );
-    }
-
-    #[test]
-    fn a_line_that_is_not_a_json_object_goes_out_alone() {
-        let mut b = Batch::new(1000, 1000);
-        b.push("{\"id\":\"a\"}".into());
-        b.push("{\"id\":\"b\"}".into());
-        match b.push("{\"id\": garbage".into()) {
-            Push::Ready(frames) => assert_eq!(
-                frames,
-                ["[{\"id\":\"a\"},{\"id\":\"b\"}]", "{\"id\": garbage"]
-            ),
-            _ => panic!("expected the batch, then the bad line alone"),
-        }
-        for not_an_object in ["[1,2]", "42", "\"text\""] {
-            assert!(matches!(b.push(not_an_object.into()), Push::Ready(f) if f == [not_an_object]));
-        }
-        assert!(b.take().is_none());
-    }
-
-    #[test]
-    fn stats_text_shaped_like_a_message_never_goes_alone() {
-        let mut b = Batch::new(1000, 1000);
-        let lookalike = r#"{"type":"statscope.container","id":"x","cpuLimit":64}"#;
-        b.push(lookalike.into());
-        assert_eq!(b.take(), Some(format!("[{lookalike}]")));
-        let garbled = r#"{"type":"statscope.container","id":"#;
-        assert!(matches!(b.push(garbled.into()), Push::Ready(f) if f == [format!("[{garbled}]")]));
-        // Right at the limit, the brackets would not fit.
-        let mut b = Batch::new(lookalike.len() + 1, 1000);
-        assert!(matches!(b.push(lookalike.into()), Push::Oversized(_)));
-        // Ordinary stats are untouched.
-        assert!(matches!(b.push("{\"id\":\"a\"}".into()), Push::Added));
-        assert_eq!(b.take().as_deref(), Some("{\"id\":\"a\"}"));
-    }
-
-    fn info_message(id: &str, cpus: f64) -> Message {
+    fn info(id: &str, cpus: f64) -> Message {
         Message::Container(ContainerInfo {
             host: String::new(),
             id: id.into(),
@@ -595,11 +888,7 @@ mod tests {
         })
     }
 
-    fn info(id: &str, cpus: f64) -> String {
-        info_message(id, cpus).encode()
-    }
-
-    fn event(id: &str, action: &str, n: usize) -> String {
+    fn event(id: &str, action: &str, n: usize) -> Message {
         Message::Event(LifecycleEvent {
             host: String::new(),
             id: id.into(),
@@ -609,189 +898,292 @@ mod tests {
             exit_code: None,
             signal: None,
         })
-        .encode()
     }
 
-    /// Sends a line as a source would: one of statscope's messages typed, anything else as stats.
-    async fn send(sink: &Sink, line: &str) -> bool {
-        match Message::decode(line) {
-            Ok(Some(message)) => sink.send_message(message).await,
-            _ => sink.send_stats(line.to_string()).await,
-        }
-    }
-
-    /// Receives frames until `last` went by; returns them all.
-    async fn frames_until(rx: &mut broadcast::Receiver<Frame>, last: &str) -> Vec<String> {
+    /// Receives frames until one satisfies `last`; returns them all, decoded.
+    async fn messages_until(
+        rx: &mut broadcast::Receiver<Frame>,
+        mut last: impl FnMut(&Message) -> bool,
+    ) -> Vec<Message> {
         let mut got = Vec::new();
-        while got.last().map(String::as_str) != Some(last) {
+        loop {
             let frame = tokio::time::timeout(Duration::from_secs(10), rx.recv())
                 .await
                 .expect("a frame in time")
                 .expect("open");
-            got.push(frame.to_string());
+            let m = Message::decode(&frame)
+                .expect("a message")
+                .expect("statscope's");
+            let done = last(&m);
+            got.push(m);
+            if done {
+                return got;
+            }
         }
-        got
+    }
+
+    fn samples_of(m: &Message) -> Vec<&Sample> {
+        match m {
+            Message::Samples(s) => s.samples.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn host_keys_are_subject_safe() {
+        assert_eq!(host_key("web-1.prod"), "web-1.prod");
+        assert_eq!(host_key("my box@home *"), "my-box-home--");
+        assert_eq!(host_key(""), "host");
+        assert_eq!(host_key("..."), "host");
+        assert_eq!(host_key(&"x".repeat(100)).len(), 64);
+        assert_eq!(
+            Resume::parse("9f2c:41"),
+            Some(Resume {
+                instance: "9f2c".into(),
+                seq: 41
+            })
+        );
+        assert_eq!(Resume::parse("9f2c"), None);
+        assert_eq!(Resume::parse("9f2c:x"), None);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn messages_are_never_batched_and_keep_their_place() {
+    async fn samples_go_per_host_and_messages_alone_in_order() {
         let shutdown = CancellationToken::new();
         let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
-        let mut rx = hub.subscribe();
-        // Past the batcher's first (immediate) tick; the next is 100 ms away, and paused time
-        // only moves once everything sent below has been handled.
+        let mut rx = hub.receiver();
         tokio::time::sleep(Duration::from_millis(1)).await;
-        let (a, b, c, d) = (
-            r#"{"id":"a"}"#,
-            r#"{"id":"b"}"#,
-            r#"{"id":"c"}"#,
-            r#"{"id":"d"}"#,
+        let (a, b) = (sink.for_host("a"), sink.for_host("b"));
+        assert!(a.send_stats(&stats("c1", 1, 100)).await);
+        assert!(b.send_stats(&stats("c1", 1, 200)).await);
+        assert!(a.send_message(info("c1", 0.5)).await);
+        assert!(a.send_stats(&stats("c2", 1, 300)).await);
+        // A stats line shaped like a message is read as stats: here, a stats object of nothing.
+        assert!(
+            a.send_stats(r#"{"type":"statscope.container","id":"evil","cpuLimit":64}"#)
+                .await
         );
-        let (container, die) = (info("x", 0.5), event("x", "die", 1));
-        for line in [a, b, &container, &die] {
-            assert!(send(&sink, line).await);
-        }
-        // A stats line shaped like a message is stats: batched, relayed as it is, never retained.
-        let lookalike = info("y", 64.0);
-        for line in [c, lookalike.as_str(), d] {
-            assert!(sink.send_stats(line.to_string()).await);
-        }
-        let last = format!("[{c},{lookalike},{d}]");
+        let got = messages_until(&mut rx, |m| samples_of(m).iter().any(|s| s.key == "c2@a")).await;
+        let keys: Vec<Vec<&str>> = got
+            .iter()
+            .map(|m| match m {
+                Message::Samples(s) => s.samples.iter().map(|s| s.key.as_str()).collect(),
+                Message::Container(c) => vec![c.host.as_str()],
+                _ => vec!["?"],
+            })
+            .collect();
         assert_eq!(
-            frames_until(&mut rx, &last).await,
-            [format!("[{a},{b}]"), container.clone(), die, last.clone()]
+            keys,
+            [
+                vec!["c1@a"],
+                vec!["c1@b"],
+                vec!["a"],
+                vec!["c2@a", "evil@a"]
+            ]
         );
-        // Alone in its tick, it still goes inside an array.
-        assert!(sink.send_stats(lookalike.clone()).await);
-        let alone = format!("[{lookalike}]");
-        assert_eq!(frames_until(&mut rx, &alone).await, [alone]);
-        assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 2);
-        let (_, state) = hub.subscribe_with_state();
+        let Message::Samples(last) = &got[3] else {
+            panic!("samples")
+        };
         assert_eq!(
-            state.len(),
-            2,
-            "the container info and the event, not the lookalike"
+            (last.host.as_str(), last.seq, last.history),
+            ("a", 4, false)
         );
-        assert_eq!(state[0].to_string(), container);
+        assert_eq!(hub.counts().controls.load(Ordering::Relaxed), 1);
         shutdown.cancel();
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_late_viewer_learns_the_containers_and_recent_events() {
+    async fn what_cannot_be_read_is_counted_and_said_never_relayed() {
+        let shutdown = CancellationToken::new();
+        let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
+        let mut rx = hub.receiver();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let h = sink.for_host("h");
+        for bad in ["{\"read\": ", "[1, 2]", "\"text\""] {
+            assert!(h.send_stats(bad).await);
+        }
+        assert!(h.send_stats(&stats("ok", 1, 5)).await);
+        let got = messages_until(&mut rx, |m| matches!(m, Message::Notice(_))).await;
+        assert_eq!(hub.counts().malformed.load(Ordering::Relaxed), 4);
+        let Some(Message::Notice(n)) = got.last() else {
+            panic!("a notice")
+        };
+        assert_eq!(
+            (n.cause.as_str(), n.host.as_str(), n.count),
+            ("malformed-stats", "h", 4)
+        );
+        assert!(
+            n.text
+                .starts_with("4 stats objects that cannot be read, dropped"),
+            "{}",
+            n.text
+        );
+        assert_eq!(
+            got.iter()
+                .flat_map(samples_of)
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>(),
+            ["ok@h"]
+        );
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_viewer_gets_hosts_state_and_history_then_live_without_gap_or_duplicate() {
         let shutdown = CancellationToken::new();
         let config = HubConfig {
             recent_events: 5,
             max_containers: 3,
+            batch_bytes: 600,
             ..HubConfig::default()
         };
         let (hub, sink) = Hub::start(config, shutdown.clone());
-        let (mut early, nothing) = hub.subscribe_with_state();
-        assert!(nothing.is_empty());
-        let mut sent = vec![
+        let mut early = hub.receiver();
+        let h = sink.for_host("h");
+        assert!(
+            h.set_host(HostInfo {
+                state: "up".into(),
+                ..HostInfo::default()
+            })
+            .await
+        );
+        for m in [
             info("b", 1.0),
             info("a", 0.5),
-            r#"{"id":"a","read":"2024-05-01T10:00:00Z"}"#.to_string(),
-            info("a", 0.25), // an update replaces a's info
+            info("a", 0.25),
             info("c", 2.0),
-            event("c", "destroy", 0), // c is gone
-        ];
-        sent.extend((1..=7).map(|n| event("a", "start", n)));
-        for line in &sent {
-            assert!(send(&sink, line).await);
+            event("c", "destroy", 0),
+        ] {
+            assert!(h.send_message(m).await);
         }
-        frames_until(&mut early, sent.last().expect("sent")).await;
-        let (mut late, state) = hub.subscribe_with_state();
-        let state: Vec<String> = state.iter().map(|f| f.to_string()).collect();
-        let mut expected = vec![info("a", 0.25), info("b", 1.0)];
-        expected.extend((3..=7).map(|n| event("a", "start", n)));
-        assert_eq!(
-            state, expected,
-            "ascending IDs, then the last 5 events in order"
-        );
-
-        // What comes later reaches the late viewer live, once.
-        let newer = info("d", 4.0);
-        assert!(send(&sink, &newer).await);
-        assert_eq!(
-            frames_until(&mut late, &newer).await,
-            std::slice::from_ref(&newer)
-        );
-        frames_until(&mut early, &newer).await;
-
-        // Bounded: with 3 containers kept, a fourth and fifth push out the least recently updated.
-        for id in ["e", "f"] {
-            assert!(send(&sink, &info(id, 1.0)).await);
+        for n in 1..=7 {
+            assert!(h.send_message(event("a", "start", n)).await);
         }
-        frames_until(&mut early, &info("f", 1.0)).await;
-        let (_, state) = hub.subscribe_with_state();
-        let ids: Vec<String> = state
+        for t in 0..10 {
+            assert!(h.send_stats(&stats("a", t, t as u64 * 1000)).await);
+            assert!(h.send_stats(&stats("b", t, t as u64 * 2000)).await);
+        }
+        messages_until(&mut early, |m| {
+            samples_of(m)
+                .iter()
+                .any(|s| s.key == "b@h" && s.cpu_total == 18_000)
+        })
+        .await;
+        let late = hub.subscribe(None);
+        let Ok(Some(Message::Hello(hello))) = Message::decode(&late.hello) else {
+            panic!("hello")
+        };
+        assert_eq!(hello.protocol, PROTOCOL_VERSION);
+        assert_eq!(hello.instance, hub.instance());
+        assert_eq!(hello.hosts.len(), 1);
+        assert_eq!(
+            (hello.hosts[0].host.as_str(), hello.hosts[0].state.as_str()),
+            ("h", "up")
+        );
+        let first: Vec<Message> = late
+            .first
             .iter()
-            .filter_map(|f| match Message::decode(f) {
-                Ok(Some(Message::Container(c))) => Some(c.id),
+            .map(|f| Message::decode(f).expect("message").expect("ours"))
+            .collect();
+        let infos: Vec<(String, Option<f64>)> = first
+            .iter()
+            .filter_map(|m| match m {
+                Message::Container(c) => Some((c.id.clone(), c.cpu_limit)),
                 _ => None,
             })
             .collect();
-        assert_eq!(ids, ["d", "e", "f"]);
-        assert_eq!(state.len(), 3 + 5);
+        assert_eq!(
+            infos,
+            [("a".to_string(), Some(0.25)), ("b".to_string(), Some(1.0))]
+        );
+        let events = first
+            .iter()
+            .filter(|m| matches!(m, Message::Event(_)))
+            .count();
+        assert_eq!(events, 5, "the last five events");
+        let history: Vec<&Samples> = first
+            .iter()
+            .filter_map(|m| match m {
+                Message::Samples(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert!(history.len() > 1, "cut into frames of about batch_bytes");
+        assert!(history.iter().all(|s| s.history && s.host == "h"));
+        let seqs: Vec<u64> = history
+            .iter()
+            .flat_map(|s| s.samples.iter())
+            .map(|s| s.cpu_total)
+            .collect();
+        assert_eq!(seqs.len(), 20, "every sample of both containers");
+        assert_eq!(late.history_samples, 20);
+        // Live after: the next sample once, no sample of the history again.
+        let mut live = late.frames;
+        assert!(h.send_stats(&stats("a", 10, 10_000)).await);
+        let got = messages_until(&mut live, |m| !samples_of(m).is_empty()).await;
+        assert_eq!(
+            got.iter()
+                .flat_map(samples_of)
+                .map(|s| s.cpu_total)
+                .collect::<Vec<_>>(),
+            [10_000]
+        );
+        // Back to the same run with the highest number it had: only what came after.
+        let last_seq = history.iter().map(|s| s.seq).max().unwrap_or(0);
+        let resumed = hub.subscribe(Some(&Resume {
+            instance: hub.instance().to_string(),
+            seq: last_seq,
+        }));
+        assert_eq!(resumed.history_samples, 1, "only the one sample it missed");
+        let other_run = hub.subscribe(Some(&Resume {
+            instance: "another".into(),
+            seq: last_seq,
+        }));
+        assert_eq!(other_run.history_samples, 21, "another run: everything");
         shutdown.cancel();
     }
 
     #[tokio::test(start_paused = true)]
-    async fn notices_are_sent_paced_and_retained_while_active() {
-        use crate::notice::Cause;
+    async fn history_is_bounded_by_age_and_by_bytes() {
         let shutdown = CancellationToken::new();
-        let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
-        let mut rx = hub.subscribe();
-        for _ in 0..50 {
-            sink.notices()
-                .cut(Cause::LineTooLong, 1, Some(1024), "a line over 1 KiB; cut");
-        }
-        sink.notices().hold(
-            Cause::ContainersOverLimit,
-            100,
-            Some(1000),
-            "1,100 containers, following 1,000",
-        );
-        let notice = |frame: &Frame| match Message::decode(frame) {
-            Ok(Some(Message::Notice(n))) => Some(n),
-            _ => None,
+        let config = HubConfig {
+            history: Duration::from_secs(60),
+            history_bytes: 20_000,
+            ..HubConfig::default()
         };
-        let mut got = Vec::new();
-        while got.len() < 2 {
-            let frame = rx.recv().await.expect("a frame");
-            got.extend(notice(&frame));
+        let (hub, sink) = Hub::start(config, shutdown.clone());
+        let mut rx = hub.receiver();
+        let h = sink.for_host("h");
+        for t in 0..100 {
+            assert!(h.send_stats(&stats("a", t, 1)).await);
         }
-        got.sort_by(|a, b| a.cause.cmp(&b.cause));
-        assert_eq!(
-            got.iter()
-                .map(|n| (n.cause.as_str(), n.count, n.active))
-                .collect::<Vec<_>>(),
-            [
-                ("containers-over-limit", 100, true),
-                ("line-too-long", 50, true)
-            ],
-            "fifty cuts, one message"
-        );
-        let (_, state) = hub.subscribe_with_state();
-        assert_eq!(
-            state.iter().filter_map(notice).count(),
-            2,
-            "a late viewer is told"
-        );
-        sink.notices().clear(Cause::ContainersOverLimit);
-        let over = loop {
-            let frame = rx.recv().await.expect("a frame");
-            if let Some(n) = notice(&frame) {
-                break n;
+        messages_until(&mut rx, |m| {
+            samples_of(m).len() > 0
+                && samples_of(m)
+                    .iter()
+                    .any(|s| s.read.unix_ns() == i128::from(1_795_496_400 + 99) * 1_000_000_000)
+        })
+        .await;
+        let (samples, bytes) = hub.history_size();
+        assert_eq!(samples, 61, "60 s back from the newest sample, both ends");
+        assert!(bytes < 20_000, "{bytes}");
+        for t in 0..200 {
+            for c in ["b", "c", "d", "e"] {
+                assert!(h.send_stats(&stats(c, t, 1)).await);
             }
-        };
-        assert_eq!(
-            (over.cause.as_str(), over.active),
-            ("containers-over-limit", false)
+        }
+        messages_until(
+            &mut rx,
+            |m| matches!(m, Message::Notice(n) if n.cause == "history-trimmed"),
+        )
+        .await;
+        let (samples, bytes) = hub.history_size();
+        assert!(bytes <= 20_000, "{bytes}");
+        assert!(
+            samples > 61,
+            "the newest of every container kept: {samples}"
         );
-        let (_, state) = hub.subscribe_with_state();
-        let kept: Vec<String> = state.iter().filter_map(notice).map(|n| n.cause).collect();
-        assert_eq!(kept, ["line-too-long"], "an ended notice is not retained");
+        assert!(hub.counts().history_trimmed.load(Ordering::Relaxed) > 0);
         shutdown.cancel();
     }
 
@@ -799,18 +1191,17 @@ mod tests {
     async fn an_oversized_message_is_dropped() {
         let shutdown = CancellationToken::new();
         let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
-        let mut rx = hub.subscribe();
+        let mut rx = hub.receiver();
         let huge = Message::Container(ContainerInfo {
             id: "x".into(),
             name: "n".repeat(MAX_CONTROL_BYTES),
             ..ContainerInfo::default()
         });
         assert!(sink.send_message(huge).await);
-        let ok = info("y", 1.0);
-        assert!(send(&sink, &ok).await);
-        assert_eq!(frames_until(&mut rx, &ok).await, [ok]);
+        assert!(sink.send_message(info("y", 1.0)).await);
+        let got = messages_until(&mut rx, |m| matches!(m, Message::Container(_))).await;
+        assert!(matches!(&got[0], Message::Container(c) if c.id == "y"));
         assert_eq!(hub.counts().oversized.load(Ordering::Relaxed), 1);
-        assert_eq!(hub.subscribe_with_state().1.len(), 1);
         shutdown.cancel();
     }
 }

@@ -142,7 +142,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_timeout: Duration::from_secs(args.header_timeout_s),
         ..ServerConfig::default()
     };
-    server::run(listener, source, config, shutdown).await?;
+    server::run(listener, vec![source], config, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -45,12 +45,16 @@ pub enum Cause {
     StreamFailed,
     /// Connections over the caps (total or per address) were refused.
     ConnectionsRefused,
+    /// Stats objects (or lines of a recording) that cannot be read were dropped.
+    MalformedStats,
+    /// The history kept for viewers arriving later went over its bytes: its oldest samples went.
+    HistoryTrimmed,
 }
 
 impl Cause {
     /// The cause's name: `engine-unreachable`, `engine-answer-too-large`, `line-too-long`,
     /// `containers-over-limit`, `event-flood`, `stream-idle`, `stream-failed`,
-    /// `connections-refused`.
+    /// `connections-refused`, `malformed-stats`, `history-trimmed`.
     pub fn key(self) -> &'static str {
         match self {
             Cause::EngineUnreachable => "engine-unreachable",
@@ -61,11 +65,13 @@ impl Cause {
             Cause::StreamIdle => "stream-idle",
             Cause::StreamFailed => "stream-failed",
             Cause::ConnectionsRefused => "connections-refused",
+            Cause::MalformedStats => "malformed-stats",
+            Cause::HistoryTrimmed => "history-trimmed",
         }
     }
 
     /// Every cause.
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 10] = [
         Cause::EngineUnreachable,
         Cause::EngineAnswerTooLarge,
         Cause::LineTooLong,
@@ -74,6 +80,8 @@ impl Cause {
         Cause::StreamIdle,
         Cause::StreamFailed,
         Cause::ConnectionsRefused,
+        Cause::MalformedStats,
+        Cause::HistoryTrimmed,
     ];
 }
 
@@ -95,16 +103,19 @@ impl Default for NoticeConfig {
     }
 }
 
-/// The notice board: shared by the sources, the server and the hub. Cheap to clone.
+/// The notice board: shared by the sources, the server and the hub. Cheap to clone. Each handle
+/// posts for one host ([`Notices::for_host`]; `""`: the bridge itself, such as refused
+/// connections): a cause holds per host.
 #[derive(Clone, Debug)]
 pub struct Notices {
     inner: Arc<Mutex<Board>>,
+    host: Arc<str>,
 }
 
 #[derive(Debug)]
 struct Board {
     config: NoticeConfig,
-    entries: BTreeMap<Cause, Entry>,
+    entries: BTreeMap<(Arc<str>, Cause), Entry>,
 }
 
 #[derive(Debug)]
@@ -124,7 +135,21 @@ impl Notices {
                 config,
                 entries: BTreeMap::new(),
             })),
+            host: Arc::from(""),
         }
+    }
+
+    /// The same board, posting for host `host`.
+    pub fn for_host(&self, host: &str) -> Notices {
+        Notices {
+            inner: self.inner.clone(),
+            host: Arc::from(host),
+        }
+    }
+
+    /// The host this handle posts for (`""`: the bridge itself).
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// `n` more were cut or refused for `cause`; `text` says what, for people. Logged (as a
@@ -133,7 +158,7 @@ impl Notices {
         let text = text.into();
         let count = {
             let mut board = self.lock();
-            let e = board.entry(cause);
+            let e = board.entry(&self.host, cause);
             e.notice.count += n;
             e.notice.limit = limit;
             e.notice.text.clone_from(&text);
@@ -154,7 +179,7 @@ impl Notices {
         let text = text.into();
         let changed = {
             let mut board = self.lock();
-            let e = board.entry(cause);
+            let e = board.entry(&self.host, cause);
             let changed = !e.notice.active || e.notice.text != text || e.notice.count != count;
             if changed {
                 e.notice.count = count;
@@ -179,7 +204,7 @@ impl Notices {
     pub fn clear(&self, cause: Cause) {
         let was = {
             let mut board = self.lock();
-            match board.entries.get_mut(&cause) {
+            match board.entries.get_mut(&(self.host.clone(), cause)) {
                 Some(e) if e.notice.active => {
                     e.notice.active = false;
                     // A condition's count is what it affects now: nothing, once it is over.
@@ -200,7 +225,7 @@ impl Notices {
     pub fn count(&self, cause: Cause) -> u64 {
         self.lock()
             .entries
-            .get(&cause)
+            .get(&(self.host.clone(), cause))
             .map_or(0, |e| e.notice.count)
     }
 
@@ -208,7 +233,7 @@ impl Notices {
     pub fn is_active(&self, cause: Cause) -> bool {
         self.lock()
             .entries
-            .get(&cause)
+            .get(&(self.host.clone(), cause))
             .is_some_and(|e| e.notice.active)
     }
 
@@ -252,17 +277,20 @@ impl Default for Notices {
 }
 
 impl Board {
-    fn entry(&mut self, cause: Cause) -> &mut Entry {
-        self.entries.entry(cause).or_insert_with(|| Entry {
-            notice: Notice {
-                cause: cause.key().to_string(),
-                ..Notice::default()
-            },
-            condition: false,
-            changed_at: Instant::now(),
-            sent_at: None,
-            unsent: false,
-        })
+    fn entry(&mut self, host: &Arc<str>, cause: Cause) -> &mut Entry {
+        self.entries
+            .entry((host.clone(), cause))
+            .or_insert_with(|| Entry {
+                notice: Notice {
+                    host: host.to_string(),
+                    cause: cause.key().to_string(),
+                    ..Notice::default()
+                },
+                condition: false,
+                changed_at: Instant::now(),
+                sent_at: None,
+                unsent: false,
+            })
     }
 }
 

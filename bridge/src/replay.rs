@@ -172,7 +172,7 @@ impl Replay {
             } else {
                 shift_times(&line, shift_ns)
             };
-            if !sink.send_stats(text).await {
+            if !sink.send_stats(&text).await {
                 return None;
             }
             pass.sent += 1;

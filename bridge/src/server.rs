@@ -54,10 +54,10 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use statscope_core::protocol::{self, Dropped, Hello};
+use statscope_core::protocol::{self, Dropped};
 
 use crate::conn::{ConnLimits, ConnState, CountedIo, Refusal, Registry};
-use crate::hub::{Hub, HubConfig};
+use crate::hub::{host_key, Hub, HubConfig, Resume};
 use crate::notice::{thousands, Cause, Notices};
 use crate::source::Source;
 use crate::{ratelog, warn_limited};
@@ -114,46 +114,64 @@ impl Default for ServerConfig {
 struct AppState {
     config: ServerConfig,
     hub: Hub,
-    hello: Utf8Bytes,
     heartbeat: Utf8Bytes,
     shutdown: CancellationToken,
 }
 
-/// Serves `source` on `listener` until `shutdown` is cancelled, then closes every WebSocket and returns.
+/// Serves `sources` (one per host) on `listener` until `shutdown` is cancelled, then closes every
+/// WebSocket and returns.
 pub async fn run(
     listener: TcpListener,
-    source: Box<dyn Source>,
+    sources: Vec<Box<dyn Source>>,
     config: ServerConfig,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    run_with(listener, source, config, Notices::default(), shutdown).await
+    run_with(listener, sources, config, Notices::default(), shutdown).await
 }
 
-/// [`run`] with a given notice board (the source may have posted on it already).
+/// [`run`] with a given notice board (a source may have posted on it already).
 pub async fn run_with(
     listener: TcpListener,
-    source: Box<dyn Source>,
-    config: ServerConfig,
+    sources: Vec<Box<dyn Source>>,
+    mut config: ServerConfig,
     notices: Notices,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let hosts: Vec<_> = sources.iter().map(|s| s.host()).collect();
+    let keys = unique_keys(hosts.iter().map(|h| h.host.as_str()));
+    if config.hub.source.is_empty() {
+        config.hub.source = match sources.first() {
+            Some(first) => first.kind().to_string(),
+            None => "none".to_string(),
+        };
+    }
+    if config.hub.describe.is_empty() {
+        config.hub.describe = match sources.as_slice() {
+            [one] => one.describe(),
+            many => format!(
+                "{} hosts: {}",
+                many.len(),
+                hosts
+                    .iter()
+                    .map(|h| h.describe.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+    }
     let (hub, sink) = Hub::start_with(config.hub.clone(), notices.clone(), shutdown.clone());
     let send_buffer = config.socket_send_buffer;
     let header_timeout = config.header_timeout;
     let registry = Registry::new(config.conn);
-    let hello = protocol::Message::Hello(Hello {
-        source: source.kind().to_string(),
-        describe: source.describe(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        ..Hello::default()
-    })
-    .encode();
-    tracing::info!(source = source.kind(), "relaying {}", source.describe());
-    tokio::spawn(source.run(sink, shutdown.clone()));
+    for ((source, host), key) in sources.into_iter().zip(hosts).zip(keys) {
+        let sink = sink.for_host(&key);
+        tracing::info!(source = source.kind(), host = %key, "relaying {}", source.describe());
+        sink.set_host(host).await;
+        tokio::spawn(source.run(sink, shutdown.clone()));
+    }
     let state = Arc::new(AppState {
         config,
         hub,
-        hello: hello.into(),
         heartbeat: protocol::Message::Heartbeat.encode().into(),
         shutdown: shutdown.clone(),
     });
@@ -200,6 +218,24 @@ pub async fn run_with(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(())
+}
+
+/// Host keys made unique in order: the first of a key keeps it, the next ones get `-2`, `-3`…
+/// (each made subject-safe first, [`host_key`]).
+pub fn unique_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    keys.into_iter()
+        .map(|key| {
+            let key = host_key(key);
+            let mut unique = key.clone();
+            let mut n = 1;
+            while !taken.insert(unique.clone()) {
+                n += 1;
+                unique = format!("{key}-{n}");
+            }
+            unique
+        })
+        .collect()
 }
 
 /// Refuses a connection over a cap: a plain 503 if the socket takes it at once, then closed;
@@ -313,6 +349,9 @@ struct WsQuery {
     /// `binary`: every frame as a binary WebSocket message holding the same UTF-8 JSON (a page
     /// then skips decoding it into a JS string); `text` (the default): text messages.
     frames: Option<String>,
+    /// `run:seq`: a page coming back to the same run of the bridge, with every sample up to `seq`;
+    /// it is sent only what came after (see [`crate::hub::Hub::subscribe`]).
+    resume: Option<String>,
 }
 
 async fn ws_upgrade(
@@ -344,6 +383,8 @@ async fn ws_upgrade(
             return (StatusCode::BAD_REQUEST, why).into_response();
         }
     };
+    // A resume token that cannot be read is a fresh start, not an error: the page gets everything.
+    let resume = query.resume.as_deref().and_then(Resume::parse);
     if let Some(Extension(conn)) = conn {
         conn.mark_websocket();
     }
@@ -354,7 +395,7 @@ async fn ws_upgrade(
         .max_frame_size(WS_MAX_MESSAGE_BYTES)
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| client(socket, state, binary))
+        .on_upgrade(move |socket| client(socket, state, binary, resume))
 }
 
 /// `Ok` for no `Origin`, the server's own origin (same host and port as `Host`), or an allowed one.
@@ -428,7 +469,7 @@ pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -
 
 /// One WebSocket client: hello, what a late viewer must know, then frames as they come, pings, and
 /// a note when frames were dropped.
-async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
+async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool, resume: Option<Resume>) {
     // The same UTF-8 JSON either way; as a binary message it is passed on without a copy.
     let message = |frame: Utf8Bytes| {
         if binary {
@@ -437,14 +478,15 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
             Message::Text(frame)
         }
     };
-    let (mut frames, retained) = state.hub.subscribe_with_state();
+    let subscription = state.hub.subscribe(resume.as_ref());
+    let mut frames = subscription.frames;
     let config = &state.config;
     let mut dropped: u64 = 0;
     let mut heartbeat = tokio::time::interval(config.heartbeat);
     heartbeat.tick().await; // the first tick is immediate
     if send(
         &mut socket,
-        message(state.hello.clone()),
+        message(subscription.hello),
         config.send_timeout,
     )
     .await
@@ -452,8 +494,9 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool) {
     {
         return;
     }
-    // Container info and recent events from before this client subscribed; later ones come live.
-    for frame in retained {
+    // Container info, recent events, notices and history from before this client subscribed; the
+    // rest comes live.
+    for frame in subscription.first {
         if send(&mut socket, message(frame), config.send_timeout)
             .await
             .is_err()

@@ -304,7 +304,7 @@ async fn bridge_on(daemon: &Daemon) -> (Ws, CancellationToken) {
     let source = DockerSource::new(Endpoint::parse(&daemon.host).expect("endpoint"));
     tokio::spawn(server::run(
         listener,
-        Box::new(source),
+        vec![Box::new(source)],
         ServerConfig::default(),
         shutdown.clone(),
     ));

@@ -48,7 +48,7 @@ impl Source for Paced {
                 let sent_us = self.start.elapsed().as_micros();
                 let object =
                     format!(r#"{{"id":"n{n:06}","sent_us":{sent_us},"name":"/{padding}"}}"#);
-                if !sink.send_stats(object).await {
+                if !sink.send_stats(&object).await {
                     return;
                 }
             }
@@ -137,7 +137,7 @@ async fn a_hundred_clients_and_a_slow_one() {
     };
     tokio::spawn(server::run(
         listener,
-        Box::new(source),
+        vec![Box::new(source)],
         config,
         shutdown.clone(),
     ));

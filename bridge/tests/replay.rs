@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use serde_json::value::RawValue;
+use statscope::model::Sample;
+use statscope::protocol::Message;
 use statscope_bridge::hub::{Hub, HubConfig};
 use statscope_bridge::replay::Replay;
 use statscope_bridge::source::Source;
@@ -27,7 +28,6 @@ fn recording() -> (tempfile_path::Path, Vec<String>) {
         object("b", "2024-05-01T10:00:03Z"), // backwards: goes out at once
     ];
     let path = tempfile_path::Path::new(&lines.join("\n"));
-    // Every line is relayed, the one that is not JSON too (the page counts it).
     (path, lines)
 }
 
@@ -54,34 +54,48 @@ mod tempfile_path {
     }
 }
 
-/// Runs the replay into a hub and returns `(ms since start, object text)` for each object received.
-async fn play(replay: Replay, until_objects: usize) -> Vec<(u128, String)> {
+/// What a frame holds: samples, or one of statscope's messages.
+#[derive(Clone, Debug, PartialEq)]
+enum Got {
+    Sample(Sample),
+    Message(Message),
+}
+
+/// A frame's items, in order.
+fn items(frame: &str) -> Vec<Got> {
+    match Message::decode(frame) {
+        Ok(Some(Message::Samples(batch))) => batch.samples.into_iter().map(Got::Sample).collect(),
+        Ok(Some(message)) => vec![Got::Message(message)],
+        other => panic!("not a statscope frame ({other:?}): {frame}"),
+    }
+}
+
+/// What the bridge makes of a recording's line for host `local`: its sample, or nothing (a line
+/// that is not a stats object is counted and dropped).
+fn expected_sample(line: &str) -> Option<Got> {
+    let stats = statscope::Stats::from_json(line).ok()?;
+    Some(Got::Sample(Sample::from_stats(stats, "local")))
+}
+
+/// Runs the replay into a hub and returns `(ms since start, item)` for each item received.
+async fn play(replay: Replay, until_items: usize) -> Vec<(u128, Got)> {
     let shutdown = CancellationToken::new();
     let config = HubConfig {
         tick: Duration::from_millis(1),
         ..HubConfig::default()
     };
     let (hub, sink) = Hub::start(config, shutdown.clone());
-    let mut rx = hub.subscribe();
+    let mut rx = hub.subscribe(None).frames;
     let start = Instant::now();
     tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
     let mut got = Vec::new();
-    while got.len() < until_objects {
+    while got.len() < until_items {
         let frame = tokio::time::timeout(Duration::from_secs(60), rx.recv())
             .await
             .expect("a frame in time")
             .expect("open");
         let at = start.elapsed().as_millis();
-        let texts: Vec<String> = if frame.starts_with('[') {
-            serde_json::from_str::<Vec<Box<RawValue>>>(&frame)
-                .expect("array")
-                .into_iter()
-                .map(|r| r.get().to_string())
-                .collect()
-        } else {
-            vec![frame.to_string()]
-        };
-        got.extend(texts.into_iter().map(|t| (at, t)));
+        got.extend(items(&frame).into_iter().map(|item| (at, item)));
     }
     shutdown.cancel();
     got
@@ -90,22 +104,25 @@ async fn play(replay: Replay, until_objects: usize) -> Vec<(u128, String)> {
 #[tokio::test(start_paused = true)]
 async fn replay_keeps_the_recorded_pace_and_order_at_any_speed() {
     let (file, expected) = recording();
+    // The line that is not JSON is dropped (and counted), never relayed.
+    let expected: Vec<Got> = expected.iter().filter_map(|l| expected_sample(l)).collect();
+    assert_eq!(expected.len(), 7);
     for speed in [1.0, 2.0, 10.0] {
         let replay = Replay::open(file.0.clone(), speed, false).expect("opens");
         let got = play(replay, expected.len()).await;
-        let texts: Vec<&String> = got.iter().map(|(_, t)| t).collect();
+        let samples: Vec<&Got> = got.iter().map(|(_, t)| t).collect();
         assert_eq!(
-            texts,
+            samples,
             expected.iter().collect::<Vec<_>>(),
-            "byte for byte, in file order"
+            "every sample, in file order"
         );
         let at: Vec<f64> = got
             .iter()
             .map(|(ms, _)| *ms as f64 * speed / 1000.0)
             .collect();
-        // Recorded offsets 0, 0.004, 1, (stopped: with the one before), 1.004, (not JSON: at once),
-        // 4, (backwards: at once).
-        let recorded = [0.0, 0.004, 1.0, 1.0, 1.004, 1.004, 4.0, 4.0];
+        // Recorded offsets 0, 0.004, 1, (stopped: with the one before), 1.004, 4, (backwards: at
+        // once).
+        let recorded = [0.0, 0.004, 1.0, 1.0, 1.004, 4.0, 4.0];
         for (i, (got, want)) in at.iter().zip(recorded).enumerate() {
             assert!(
                 (got - want).abs() <= 0.002 * speed + 0.0011,
@@ -119,22 +136,20 @@ async fn replay_keeps_the_recorded_pace_and_order_at_any_speed() {
 async fn a_looped_replay_moves_time_forward_on_each_pass() {
     let (file, expected) = recording();
     let replay = Replay::open(file.0.clone(), 1.0, true).expect("opens");
-    let got = play(replay, expected.len() * 3).await;
+    let n = expected
+        .iter()
+        .filter(|l| expected_sample(l).is_some())
+        .count();
+    let got = play(replay, n * 3).await;
     let reads: Vec<statscope::Timestamp> = got
         .iter()
-        .map(|(_, t)| statscope::Stats::from_json(t).map_or(statscope::Timestamp::ZERO, |s| s.read))
+        .map(|(_, item)| match item {
+            Got::Sample(sample) => sample.read,
+            Got::Message(m) => panic!("only samples in this recording: {m:?}"),
+        })
         .collect();
-    let n = expected.len();
     // Pass 2 is pass 1 shifted by the recording's length (4 s) plus one second, pass 3 by twice that.
     for i in 0..n {
-        if !got[i].1.starts_with('{') {
-            assert_eq!(
-                got[i + n].1,
-                got[i].1,
-                "a line that is not JSON is relayed as it is"
-            );
-            continue;
-        }
         if reads[i].is_zero() {
             assert!(
                 reads[i + n].is_zero() && reads[i + 2 * n].is_zero(),
@@ -178,21 +193,26 @@ async fn playback_waits_for_the_first_viewer() {
             .load(std::sync::atomic::Ordering::Relaxed)
     };
     assert_eq!(objects(), 0, "nothing played to nobody");
-    let mut rx = hub.subscribe();
+    let mut rx = hub.subscribe(None).frames;
     let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .expect("plays")
         .expect("frame");
-    assert!(first.contains("\"id\":\"a\""), "{}", first.as_str());
+    assert_eq!(
+        items(&first)[0],
+        expected_sample(&expected[0]).expect("a sample"),
+        "{}",
+        first.as_str()
+    );
     assert!(objects() >= 1 && objects() <= expected.len() as u64);
     shutdown.cancel();
 }
 
-/// Runs the replay into a hub and returns the frames, whole.
-async fn frames(replay: Replay, until: usize) -> Vec<String> {
+/// Runs the replay into a hub and returns the frames' items, a frame's items as one entry.
+async fn frames(replay: Replay, until: usize) -> Vec<Vec<Got>> {
     let shutdown = CancellationToken::new();
     let (hub, sink) = Hub::start(HubConfig::default(), shutdown.clone());
-    let mut rx = hub.subscribe();
+    let mut rx = hub.subscribe(None).frames;
     tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
     let mut got = Vec::new();
     while got.len() < until {
@@ -200,7 +220,7 @@ async fn frames(replay: Replay, until: usize) -> Vec<String> {
             .await
             .expect("a frame in time")
             .expect("open");
-        got.push(frame.to_string());
+        got.push(items(&frame));
     }
     shutdown.cancel();
     got
@@ -220,19 +240,36 @@ async fn control_messages_in_a_recording_go_out_alone_and_move_with_the_loop() {
         object("d", "2024-05-01T10:00:01Z"),
     ];
     let file = tempfile_path::Path::new(&lines.join("\n"));
+    // Messages keep their content and are said to be about the replay's host.
+    let message = |text: &str| {
+        let mut message = Message::decode(text).expect("valid").expect("statscope's");
+        match &mut message {
+            Message::Container(c) => c.host = "local".into(),
+            Message::Event(e) => e.host = "local".into(),
+            _ => unreachable!(),
+        }
+        vec![Got::Message(message)]
+    };
+    let sample = |line: &str| vec![expected_sample(line).expect("a sample")];
     let once = frames(Replay::open(file.0.clone(), 1.0, false).expect("opens"), 5).await;
     assert_eq!(
         once,
-        lines[..5],
-        "each its own frame, byte for byte, in order"
+        [
+            sample(&lines[0]),
+            message(info),
+            sample(&lines[2]),
+            message(die),
+            sample(&lines[4])
+        ],
+        "each message its own frame, in order"
     );
 
     // Looped: the second pass shifts the event's time like the samples' (1 s span + 1 s).
     let looped = frames(Replay::open(file.0.clone(), 1.0, true).expect("opens"), 10).await;
     // Pass 1 is frames 0–5 (a, info, b, die, c, d); pass 2 starts at 6.
-    assert_eq!(looped[7], info, "container info has no time");
+    assert_eq!(looped[7], message(info), "container info has no time");
     assert_eq!(
         looped[9],
-        die.replace("10:00:00.500000000Z", "10:00:02.500000000Z")
+        message(&die.replace("10:00:00.500000000Z", "10:00:02.500000000Z"))
     );
 }

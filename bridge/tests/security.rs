@@ -278,7 +278,12 @@ async fn start_bridge(source: Box<dyn Source>, mut config: ServerConfig) -> Brid
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
-    tokio::spawn(server::run(listener, source, config, shutdown.clone()));
+    tokio::spawn(server::run(
+        listener,
+        vec![source],
+        config,
+        shutdown.clone(),
+    ));
     Bridge {
         addr,
         shutdown,

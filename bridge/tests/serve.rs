@@ -39,7 +39,7 @@ impl Source for Scripted {
                             // statscope's messages go typed, as a source sends them; the rest is stats.
                             let sent = match statscope::protocol::Message::decode(&line) {
                                 Ok(Some(message)) => sink.send_message(message).await,
-                                _ => sink.send_stats(line).await,
+                                _ => sink.send_stats(&line).await,
                             };
                             if !sent { return }
                         }
@@ -81,7 +81,12 @@ async fn start(mut config: ServerConfig) -> Server {
     let (feed, rx) = mpsc::channel(1024);
     let shutdown = CancellationToken::new();
     let source = Box::new(Scripted(Mutex::new(Some(rx))));
-    let done = tokio::spawn(server::run(listener, source, config, shutdown.clone()));
+    let done = tokio::spawn(server::run(
+        listener,
+        vec![source],
+        config,
+        shutdown.clone(),
+    ));
     Server {
         addr,
         feed,
@@ -459,7 +464,7 @@ async fn the_demo_feed_serves_real_shaped_stats() {
     };
     tokio::spawn(server::run(
         listener,
-        Box::new(demo),
+        vec![Box::new(demo)],
         ServerConfig::default(),
         shutdown.clone(),
     ));
@@ -558,7 +563,7 @@ async fn the_demo_feed_tells_limits_and_an_oom_kill() {
     };
     tokio::spawn(server::run(
         listener,
-        Box::new(demo),
+        vec![Box::new(demo)],
         ServerConfig::default(),
         shutdown.clone(),
     ));

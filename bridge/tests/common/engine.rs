@@ -542,11 +542,11 @@ impl Drop for Viewer {
 /// What a viewer was sent.
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
-    /// Frames that are stats (not starting with `{"type"`).
+    /// `statscope.samples` frames.
     pub stats_frames: usize,
     /// The containers whose stats arrived.
     pub containers: HashSet<String>,
-    /// Per container, stats objects received.
+    /// Per container ID, samples received.
     pub per_container: HashMap<String, usize>,
     /// The latest `statscope.notice` of each cause.
     pub notices: HashMap<String, serde_json::Value>,
@@ -564,7 +564,6 @@ impl Viewer {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let kept = seen.clone();
         let task = tokio::spawn(async move {
-            let id = regex_ids();
             while let Some(Ok(message)) = ws.next().await {
                 let tokio_tungstenite::tungstenite::Message::Text(text) = message else {
                     continue;
@@ -574,22 +573,29 @@ impl Viewer {
                 if seen.frames.len() < 20_000 {
                     seen.frames.push(text.clone());
                 }
-                if text.starts_with("{\"type\"") {
-                    let value: serde_json::Value =
-                        serde_json::from_str(&text).expect("a control message is JSON");
-                    if value["type"] == "statscope.notice" {
-                        let cause = value["cause"].as_str().unwrap_or("").to_string();
-                        seen.notices.insert(cause, value);
+                match statscope::protocol::Message::decode(&text) {
+                    Ok(Some(statscope::protocol::Message::Samples(batch))) => {
+                        seen.stats_frames += 1;
+                        for sample in batch.samples {
+                            let id = statscope::model::Sample::split_key(&sample.key).0;
+                            *seen.per_container.entry(id.to_string()).or_insert(0) += 1;
+                            seen.containers.insert(id.to_string());
+                        }
                     }
-                    if seen.controls.len() < 20_000 {
-                        seen.controls.push(text);
+                    Ok(Some(_)) => {
+                        let value: serde_json::Value =
+                            serde_json::from_str(&text).expect("a control message is JSON");
+                        if value["type"] == "statscope.notice" {
+                            let cause = value["cause"].as_str().unwrap_or("").to_string();
+                            seen.notices.insert(cause, value);
+                        }
+                        if seen.controls.len() < 20_000 {
+                            seen.controls.push(text);
+                        }
                     }
-                } else {
-                    seen.stats_frames += 1;
-                    for found in id(&text) {
-                        *seen.per_container.entry(found.clone()).or_insert(0) += 1;
-                        seen.containers.insert(found);
-                    }
+                    other => panic!(
+                        "the bridge sent a frame that is not statscope's ({other:?}): {text}"
+                    ),
                 }
             }
         });
@@ -629,20 +635,5 @@ impl Viewer {
                 seen.notices
             ),
         }
-    }
-}
-
-/// Finds the container IDs (`"id":"<64 hex>"`) in a frame.
-fn regex_ids() -> impl Fn(&str) -> Vec<String> {
-    |text: &str| {
-        let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(i) = rest.find("\"id\":\"") {
-            rest = &rest[i + 6..];
-            if rest.len() > 64 && rest.as_bytes()[64] == b'"' {
-                out.push(rest[..64].to_string());
-            }
-        }
-        out
     }
 }

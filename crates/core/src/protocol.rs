@@ -192,6 +192,9 @@ pub struct Dropped {
 /// active ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Notice {
+    /// The host it is about (`""`: the bridge itself, such as its connections).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub host: String,
     /// What happened, for programs: a stable kebab-case word (`containers-over-limit`,
     /// `engine-unreachable`…; `docs/protocol.md` lists them). One notice per cause holds at a time.
     pub cause: String,
@@ -583,6 +586,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
             }),
             "statscope.heartbeat" => Message::Heartbeat,
             "statscope.notice" => Message::Notice(Notice {
+                host: f.host.clone().unwrap_or_default(),
                 cause: f.cause.unwrap_or_default(),
                 text: f.text.unwrap_or_default(),
                 count: f.count.unwrap_or(0),
@@ -693,6 +697,7 @@ mod tests {
                 count: 100,
                 limit: Some(1000),
                 active: true,
+                host: "edge-1".into(),
             }),
             Message::Notice(Notice {
                 cause: "engine-unreachable".into(),
