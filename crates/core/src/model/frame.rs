@@ -2,7 +2,7 @@
 //! element ([`parse_frame_lenient`]).
 
 use super::fast;
-use super::stats::{MapOnly, ParseError, Stats};
+use super::stats::{ParseError, Stats, StatsObject};
 
 /// A frame read object by object: the stats that parsed, and an error for each element that did not.
 #[derive(Debug, Default)]
@@ -55,7 +55,7 @@ pub fn parse_frame_lenient(text: &str) -> FrameParse {
         let parsed = if raw.starts_with('{') {
             match fast::object(raw) {
                 Some(one) => Ok(one),
-                None => serde_json::from_str::<MapOnly<Stats>>(raw)
+                None => serde_json::from_str::<StatsObject>(raw)
                     .map(|m| m.0)
                     .map_err(ParseError::from),
             }
@@ -79,14 +79,14 @@ pub fn parse_frame(text: &str) -> Result<Vec<Stats>, ParseError> {
     match text.as_bytes().first() {
         Some(b'[') => match fast::array(text) {
             Some(all) => Ok(all),
-            None => Ok(serde_json::from_str::<Vec<MapOnly<Stats>>>(text)?
+            None => Ok(serde_json::from_str::<Vec<StatsObject>>(text)?
                 .into_iter()
                 .map(|m| m.0)
                 .collect()),
         },
         Some(b'{') => match fast::object(text) {
             Some(one) => Ok(vec![one]),
-            None => Ok(vec![serde_json::from_str::<MapOnly<Stats>>(text)?.0]),
+            None => Ok(vec![serde_json::from_str::<StatsObject>(text)?.0]),
         },
         None => Err(ParseError::FrameShape("an empty text")),
         Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
