@@ -21,6 +21,7 @@ use crate::chart::{
 };
 use crate::lifecycle::{self, Lifecycle};
 use crate::model::{parse_frame_lenient, Stats, Timestamp};
+use crate::protocol::Message;
 use crate::rates::{Container, EngineConfig, Flag, Point, RateEngine, Status};
 use crate::report::{csv_point_row, CSV_HEADER};
 use crate::sorting::sort_by;
@@ -215,16 +216,6 @@ pub struct FeedCounts {
     pub source: Option<String>,
     /// The bridge's one-line description of the source.
     pub describe: Option<String>,
-}
-
-/// statscope's own messages on the feed (`docs/protocol.md`).
-#[derive(Deserialize)]
-struct Control {
-    #[serde(rename = "type")]
-    kind: String,
-    source: Option<String>,
-    describe: Option<String>,
-    frames: Option<u64>,
 }
 
 /// One legend entry.
@@ -426,12 +417,22 @@ impl DashboardCore {
             return;
         }
         self.counts.frames += 1;
-        if text.trim_start().starts_with("{\"type\"") {
-            if let Ok(control) = serde_json::from_str::<Control>(text) {
-                if let Err(e) = self.on_control(control, text) {
-                    self.malformed(1, e);
+        // statscope's own messages (a framed text of a `statscope.` type; the protocol module
+        // says which, and whether it can be read) are never stats: read, or counted as malformed.
+        // A framed text of another type is read as stats.
+        if Message::is_framed(text) {
+            match Message::decode(text) {
+                Ok(None) => {}
+                Ok(Some(message)) => {
+                    if let Err(e) = self.on_control(&message, text.trim()) {
+                        self.malformed(1, e);
+                    }
+                    return;
                 }
-                return;
+                Err(e) => {
+                    self.malformed(1, e.to_string());
+                    return;
+                }
             }
         }
         let frame = parse_frame_lenient(text);
@@ -483,7 +484,7 @@ impl DashboardCore {
     }
 
     /// A control message `c`, read from `json`; a lifecycle message is read from `json` again.
-    fn on_control(&mut self, c: Control, json: &str) -> Result<(), String> {
+    fn on_control(&mut self, c: &Message, json: &str) -> Result<(), String> {
         let message = || {
             serde_json::from_str::<lifecycle::Message>(json).map_err(|e| {
                 // `json` is known to be well-formed: only a field can be wrong. Its error without
@@ -491,24 +492,27 @@ impl DashboardCore {
                 let text = e.to_string();
                 let at = format!(" at line {} column {}", e.line(), e.column());
                 let what = text.strip_suffix(&at).unwrap_or(&text);
-                format!("{}: {what}", c.kind)
+                format!("{}: {what}", c.kind())
             })
         };
-        match c.kind.as_str() {
-            "statscope.hello" => {
-                self.counts.source = c.source.clone();
-                self.counts.describe = c.describe.clone();
+        match c {
+            Message::Hello(hello) => {
+                let said = |s: &String| (!s.is_empty()).then(|| s.clone());
+                self.counts.source = said(&hello.source);
+                self.counts.describe = said(&hello.describe);
             }
-            "statscope.dropped" => self.counts.bridge_dropped += c.frames.unwrap_or(0),
-            "statscope.container" => {
+            Message::Dropped(d) => {
+                self.counts.bridge_dropped = self.counts.bridge_dropped.saturating_add(d.frames)
+            }
+            Message::Container(_) => {
                 self.lifecycle.on_container(message()?)?;
                 self.changed = true;
             }
-            "statscope.event" => {
+            Message::Event(_) => {
                 self.lifecycle.on_event(message()?)?;
                 self.changed = true;
             }
-            _ => {}
+            Message::Heartbeat | Message::Other(_) => {}
         }
         Ok(())
     }
