@@ -5,7 +5,9 @@
 //! follow Go's encoding rules, so they are tolerant in the same places Docker is loose:
 //! a missing key is zero or empty, `null` lists and maps are empty, `{}` objects are all-zero structs,
 //! `u64` counters are parsed as integers (exact up to 2^64−1, never through `f64`), and timestamps are
-//! RFC 3339 with 0–9 fraction digits and `Z` or a `±hh:mm` offset. Unknown keys are ignored.
+//! RFC 3339 with 0–9 fraction digits and `Z` or a `±hh:mm` offset. Unknown keys are ignored. But a
+//! whole object with none of the stats object's keys ([`STATS_KEYS`]: `{}`, `{"foo":1}`, another
+//! protocol's message) is not a stats object, and is refused like any other bad input.
 //!
 //! Lean, not loose: every known key is still checked as strictly as a full model would check it (a
 //! counter must be an unsigned integer, a nested struct a JSON object or `null`, never an array), but
