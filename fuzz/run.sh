@@ -13,12 +13,14 @@
 #                   would mostly cost executions; set `address` to check the dependencies too)
 #   CARGO_BUILD_JOBS  cargo's jobs for the build (default 1)
 #
-# The corpus (fuzz/corpus/<target>/) is seeded from every line of tests/fixtures/*.ndjson, runs of
-# consecutive samples of one container, array frames and statscope's control messages; it is kept
-# between runs (git ignores it). A finding is saved by libFuzzer under fuzz/artifacts/<target>/;
-# minimize it with `cargo +nightly fuzz tmin -s none <target> <file>` (no -max_len there: libFuzzer's
-# crash minimizer asserts on it) and keep it in tests/fuzz-regressions/ (replayed by
-# `cargo test --test fuzz_regressions`).
+# The corpus (fuzz/corpus/<target>/) is seeded by examples/fuzz_seeds.rs from fuzz/src/corpus.rs:
+# every line of tests/fixtures/*.ndjson, runs of consecutive samples of one container, array frames
+# and statscope's control messages. It is kept between runs (git ignores it). The same checks run
+# over the same seeds (and a few thousand inputs mutated from them) in the README's test command:
+# tests/fuzz_checks.rs and bridge/tests/fuzz_checks.rs. A finding is saved by libFuzzer under
+# fuzz/artifacts/<target>/; minimize it with `cargo +nightly fuzz tmin -s none <target> <file>` (no
+# -max_len there: libFuzzer's crash minimizer asserts on it) and keep it in tests/fuzz-regressions/
+# (replayed by `cargo test --test fuzz_regressions` and `-p statscope-bridge --test fuzz_checks`).
 #   STATSCOPE_FUZZ_IGNORE=<finding>,...  lets a long run skip a known, not yet fixed finding (see
 #                   fuzz/src/checks.rs: `ignored`); unset, every check is strict.
 # Exit status: 0 when no target found anything, 1 otherwise.
@@ -41,49 +43,11 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-echo "==> seeding fuzz/corpus/<target>/ from tests/fixtures/*.ndjson"
+echo "==> seeding fuzz/corpus/<target>/ (fuzz/src/corpus.rs, the standing tests' seeds)"
 for t in "${targets[@]}"; do mkdir -p "corpus/$t" "artifacts/$t" logs; done
-python3 - "$max_len" "${targets[@]}" <<'PY'
-import glob, hashlib, json, os, sys
-
-max_len, targets = int(sys.argv[1]), sys.argv[2:]
-lines = []
-for path in sorted(glob.glob("../tests/fixtures/*.ndjson")):
-    with open(path, "rb") as f:
-        lines += [l.rstrip(b"\n") for l in f if l.strip()]
-seeds = set(lines)
-# Runs of three consecutive samples of one container (so rates, resets and stops are reached).
-by_id = {}
-for l in lines:
-    try:
-        key = json.loads(l).get("id") or json.loads(l).get("name") or ""
-    except ValueError:
-        continue
-    by_id.setdefault(key, []).append(l)
-for run in by_id.values():
-    for i in range(0, len(run) - 2):
-        seeds.add(b"\n".join(run[i : i + 3]) + b"\n")
-        seeds.add(b"[" + b",".join(run[i : i + 2]) + b"]")
-# Consecutive lines of the files as recorded (several containers interleaved).
-for i in range(0, len(lines) - 2, 2):
-    seeds.add(b"\n".join(lines[i : i + 3]))
-# statscope's control messages, ticks, the size limit, edge shapes.
-seeds |= {
-    b'{"type":"statscope.hello","source":"demo","describe":"six simulated containers"}',
-    b'{"type":"statscope.dropped","frames":3}\n\n{"type":"statscope.other"}',
-    b'{"type":7}\n[]\n\n \n{}\n[{}]\nnull\n42\n"x"\n[1]',
-    b"\x00\x02" + (lines[0] if lines else b"{}"),
-    b"\x00\x03{}\n\x00\x01[]",
-}
-seeds = [s for s in seeds if len(s) <= max_len]
-for t in targets:
-    for s in seeds:
-        name = os.path.join("corpus", t, hashlib.sha1(s).hexdigest())
-        if not os.path.exists(name):
-            with open(name, "wb") as f:
-                f.write(s)
-print(f"{len(seeds)} seeds per target")
-PY
+# Stable Rust, the main workspace: the same code that makes the seeds of `cargo test`.
+cargo run --quiet --locked --manifest-path ../Cargo.toml --example fuzz_seeds -- \
+  "$max_len" "${targets[@]/#/corpus/}"
 
 echo "==> building the fuzz targets (cargo +nightly fuzz build -s $sanitizer, $CARGO_BUILD_JOBS job)"
 cargo +nightly fuzz build -s "$sanitizer"

@@ -3,7 +3,9 @@
 //! `Stats::from_json`, `parse_frame`, the page's `DashboardCore` (ingest, flush, view, snapshot,
 //! legend, counters), the `RateEngine` (finite, non-negative rates; bounded, ordered rings) and the
 //! `statscope stats` line handling (through the library functions `stats_cmd` is made of; the fuzz
-//! target `stats_cmd` also runs the real command and compares it with them byte for byte).
+//! target `stats_cmd` and the bridge's `bridge/tests/fuzz_checks.rs` also run the real command on
+//! every saved input and compare it with them byte for byte). `tests/fuzz_checks.rs` runs the same
+//! checks over the seed corpus and inputs generated from it.
 //!
 //! The checks are the fuzz crate's own file, included here, so a saved input keeps failing or passing
 //! exactly as it did under the fuzzer. Every file goes through every check (the inputs share one

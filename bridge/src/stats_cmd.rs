@@ -1,11 +1,20 @@
 //! `statscope stats`: Docker stats objects in, the docker CLI's figures or the engine's rates out.
 //!
 //! Input is newline-delimited Docker stats objects, what `GET /containers/{id}/stats?stream=true`
-//! emits (several containers may be interleaved). Blank lines are skipped, and so are statscope's
-//! own messages (container info or lifecycle events in a recording of the bridge's feed; a line with
-//! a message's framing and a `statscope.` type, [`statscope_core::protocol`]). A malformed line,
-//! or a statscope message that cannot be read, is reported with its line number and skipped; the rest is still processed, and the run reports how many lines were bad so
-//! the program can exit non-zero.
+//! emits (several containers may be interleaved). Each line is one of:
+//!
+//! - blank: skipped;
+//! - one of statscope's own messages (container info or lifecycle events in a recording of the
+//!   bridge's feed): a line with a message's framing and a `statscope.` type
+//!   ([`Message::is_framed`], [`Message::decode`]). Skipped when it can be read; otherwise a bad
+//!   line with the protocol module's error. Never a sample;
+//! - anything else is read as a stats object ([`Stats::from_json`]; a framed object of another
+//!   `type` too): a sample, or a bad line with the model's error. A JSON object with none of the
+//!   stats fields (`{}`, `{"foo":1}`) is not a stats object: a bad line.
+//!
+//! A bad line (also one that is not UTF-8) is reported with its line number and skipped; the rest
+//! is still processed, and the run reports how many lines were bad so the program can exit
+//! non-zero.
 //!
 //! - `json`: per line, the exact line `docker stats --format '{{json .}}'` prints (stateless).
 //! - `csv`: per line, the derivative engine's row (stateful per container; see `statscope_core::rates`).

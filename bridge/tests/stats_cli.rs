@@ -195,6 +195,50 @@ fn control_messages_in_a_recording_are_skipped_silently() {
     assert_eq!(text(&with_controls.stdout).lines().count(), 6);
 }
 
+/// One rule for what is a sample (issue 19): a statscope message is never one (skipped when it
+/// can be read, else a bad line with the protocol's error), and a JSON object with none of the
+/// stats fields is not one either (a bad line); an object with one stats field is.
+#[test]
+fn what_is_not_a_stats_object_is_a_bad_line_with_a_message() {
+    let input = [
+        r#"{"type":"statscope.dropped","frames":3}"#,
+        "",
+        r#"{"type":"statscope.other"}"#,
+        "{}",
+        r#"{"foo":1}"#,
+        r#"{"type":"x"}"#,
+        r#"{"type":"statscope.dropped","frames":-1,"id":"a"}"#,
+        r#"{"type":"x","id":"a"}"#,
+        r#"{"id":"a","name":"/a"}"#,
+        r#"{"type":5,"name":"/b"}"#,
+    ]
+    .join("\n");
+    let out = statscope(&["stats", "--format", "json", "-"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    for line in [4, 5, 6] {
+        assert!(
+            err.contains(&format!(
+                "line {line}: not a Docker stats object: none of its keys is a stats field"
+            )),
+            "line {line}: {err}"
+        );
+    }
+    assert!(
+        err.contains("line 7: statscope.dropped: invalid value: integer `-1`"),
+        "{err}"
+    );
+    assert!(err.contains("4 of 7 lines"), "{err}");
+    let names: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a json line");
+            v["Name"].as_str().expect("a name").to_string()
+        })
+        .collect();
+    assert_eq!(names, ["--", "a", "b"]);
+}
+
 #[test]
 fn table_shows_one_row_per_container_like_docker_stats() {
     let out = statscope(&["stats", RECORDING], None);

@@ -1,8 +1,10 @@
 //! The check of the real `statscope stats` line handling, `statscope_bridge::stats_cmd::run`, on
-//! arbitrary bytes: no panic; the bad lines reported are exactly the non-blank lines that are not
-//! UTF-8 stats objects; json prints one line and csv one record per good line, and both are byte for
-//! byte what the library functions give for those lines ([`crate::checks::stats_lines`]); the table
-//! has its header.
+//! arbitrary bytes: no panic; the lines skipped and the bad lines reported are exactly the harness's
+//! reading of the rule ([`crate::checks::stats_lines`]: a statscope message is skipped, or bad when
+//! it cannot be read; any other non-blank line that is not a UTF-8 stats object is bad); json prints
+//! one line and csv one record per good line, and both are byte for byte what the library functions
+//! give for those lines; the table has its header. Run by the `stats_cmd` fuzz target and by the
+//! bridge's standing test `bridge/tests/fuzz_checks.rs`.
 
 use statscope::OsType;
 use statscope_bridge::stats_cmd::{run, Format};

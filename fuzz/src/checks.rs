@@ -1,6 +1,8 @@
 //! The checks behind statscope's fuzz targets, shared by the targets (`fuzz/fuzz_targets/*.rs`) and by
-//! the root package's `tests/fuzz_regressions.rs`, which includes this file with `#[path]` so every
-//! saved input is replayed through exactly the same assertions in the normal `cargo test`.
+//! the standing tests of the README's test command, which include this file with `#[path]`: the root
+//! package's `tests/fuzz_regressions.rs` (every saved input) and `tests/fuzz_checks.rs` (the seed
+//! corpus and generated inputs, `corpus.rs`), and `bridge/tests/fuzz_checks.rs` (the real
+//! `statscope stats`). Every input goes through exactly the same assertions as under libFuzzer.
 //!
 //! This file depends only on `statscope`, `serde` and `serde_json` (what the root package already
 //! has). The check of the real `statscope_bridge::stats_cmd::run` lives in `bridge_checks.rs` of the
@@ -142,11 +144,150 @@ pub fn check_engine_state(engine: &RateEngine) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The rule (issue 19), as the harness reads it, independently of the code under test.
+//
+// - A text with a statscope message's framing (after leading whitespace, it starts `{"type"`) whose
+//   `type` is a string starting `statscope.` is a statscope message, never a sample. The protocol
+//   module (`Message::decode`) says whether it can be read: the page and `statscope stats` skip or
+//   count it (`statscope stats`: skipped, or a bad line).
+// - Anything else is read as stats; a JSON object with none of the stats fields (`{}`,
+//   `{"foo":1}`, `{"type":"x"}`) is not a stats object.
+
+/// The keys of a Docker stats object (`/work/shared/docs/docker-stats.md`: API 1.52's thirteen).
+const STATS_KEYS: [&str; 13] = [
+    "id",
+    "name",
+    "os_type",
+    "read",
+    "preread",
+    "cpu_stats",
+    "precpu_stats",
+    "memory_stats",
+    "networks",
+    "pids_stats",
+    "blkio_stats",
+    "num_procs",
+    "storage_stats",
+];
+
+/// What the rule makes of one line or frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A statscope message that the protocol module reads.
+    Message,
+    /// Framed, of a `statscope.` type (or its type cannot even be read), but not a good message.
+    BadMessage,
+    /// Anything else: read as stats.
+    Stats,
+}
+
+/// The harness's reading of the framing: the first key `"type"` (verbatim) and, when its value is
+/// a JSON string, that string; `Err(())` when the text is framed but is not JSON up to that value.
+fn framed_type(text: &str) -> Option<Result<Option<String>, ()>> {
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
+    let text = text.trim();
+    if !text.starts_with("{\"type\"") {
+        return None;
+    }
+    struct First<'a>(&'a mut Option<Option<String>>);
+    impl<'de> DeserializeSeed<'de> for First<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for First<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            map.next_key::<serde::de::IgnoredAny>()?;
+            // JSON text as an ignored key's value is checked (numbers not converted), then a
+            // string if it is one.
+            let value = map.next_value::<&serde_json::value::RawValue>()?;
+            *self.0 = Some(serde_json::from_str::<String>(value.get()).ok());
+            // The rest is not the framing's business; stop here (the caller ignores the error).
+            Err(serde::de::Error::custom("stop"))
+        }
+    }
+    let mut first = None;
+    let _ = First(&mut first).deserialize(&mut serde_json::Deserializer::from_str(text));
+    Some(first.ok_or(()))
+}
+
+/// What the rule makes of `text` (one line of `statscope stats`, or one frame of the page).
+pub fn kind(text: &str) -> Kind {
+    let ours = match framed_type(text) {
+        None => return Kind::Stats,
+        Some(Ok(None)) => false,
+        Some(Ok(Some(kind))) => kind.starts_with("statscope."),
+        // Framed, but not JSON before the end of the type's value: bad, whatever it was meant
+        // to be (both readings refuse it).
+        Some(Err(())) => {
+            assert!(
+                Message::decode(text).is_err(),
+                "the protocol module read a framed text whose type is not JSON"
+            );
+            assert!(
+                Stats::from_json(text).is_err(),
+                "a stats object was read from a framed text whose type is not JSON"
+            );
+            return Kind::BadMessage;
+        }
+    };
+    match (ours, Message::decode(text)) {
+        (true, Ok(Some(m))) => {
+            assert!(m.kind().starts_with("statscope."), "decoded {m:?}");
+            Kind::Message
+        }
+        (true, Err(e)) => {
+            assert!(!e.to_string().is_empty(), "an empty protocol error");
+            Kind::BadMessage
+        }
+        (true, Ok(None)) => panic!("the protocol module says a statscope. type is not its own"),
+        (false, Ok(Some(m))) => {
+            panic!("the protocol module read {m:?} from a text of another type")
+        }
+        // Another type: stats (when the protocol module cannot read it, neither can the model).
+        (false, _) => Kind::Stats,
+    }
+}
+
+/// The stats-key rule on one text `Stats::from_json` accepted (`accepted`) or refused: a JSON
+/// object with none of the stats keys is refused; an accepted one has one.
+pub fn check_stats_key_rule(text: &str, accepted: bool) {
+    let Ok(serde_json::Value::Object(object)) =
+        serde_json::from_str::<serde_json::Value>(text.trim())
+    else {
+        return;
+    };
+    let known = object.keys().any(|k| STATS_KEYS.contains(&k.as_str()));
+    if accepted {
+        assert!(
+            known,
+            "a JSON object with no stats key was read as a sample"
+        );
+    } else if !known {
+        let e = Stats::from_json(text)
+            .map(drop)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains("none of its keys is a stats field"),
+            "an object with no stats key refused with another error: {e}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Target `stats_from_json`: `Stats::from_json` on the whole input.
 
 pub fn check_from_json(data: &[u8]) {
     let text = text(data);
-    match Stats::from_json(&text) {
+    let parsed = Stats::from_json(&text);
+    check_stats_key_rule(&text, parsed.is_ok());
+    match parsed {
         Ok(stats) => {
             check_object_shapes(&text);
             // The two parsers agree: an object that parses alone is the frame's only object.
@@ -347,7 +488,10 @@ const CSV_FIELDS: usize = 3 + statscope::metrics::METRICS.len() + 1;
 #[derive(Debug, PartialEq, Eq)]
 enum FrameKind {
     Oversized,
-    Control,
+    /// A statscope message (`Kind::Message` or `Kind::BadMessage`): no sample; malformed when bad.
+    Control {
+        bad: bool,
+    },
     /// Parsed: this many good objects and this many bad ones (`malformed` counts objects: a frame
     /// that is not JSON, not an object or array, or one bad element of an array, is one each).
     Parsed {
@@ -360,17 +504,14 @@ fn classify(frame: &str) -> FrameKind {
     if frame.len() > MAX_FRAME_BYTES {
         return FrameKind::Oversized;
     }
-    // statscope's messages are the protocol module's to recognize (tested there): a good one is a
-    // message, a bad one a malformed frame, a framed object of another `type` is read as stats.
-    if Message::is_framed(frame) {
-        match Message::decode(frame) {
-            Ok(Some(_)) => return FrameKind::Control,
-            Err(_) => return FrameKind::Parsed { good: 0, bad: 1 },
-            Ok(None) => {}
+    match kind(frame) {
+        Kind::Message => FrameKind::Control { bad: false },
+        Kind::BadMessage => FrameKind::Control { bad: true },
+        Kind::Stats => {
+            let (good, bad) = lenient_model(frame);
+            FrameKind::Parsed { good, bad }
         }
     }
-    let (good, bad) = lenient_model(frame);
-    FrameKind::Parsed { good, bad }
 }
 
 /// The lenient frame reading, modelled element by element with the strict one-object parser: an
@@ -457,9 +598,10 @@ pub fn check_dashboard(data: &[u8]) {
                         want.oversized += 1;
                         (0, 0, 1, 0)
                     }
-                    FrameKind::Control => {
+                    FrameKind::Control { bad } => {
                         want.controls += 1;
-                        (0, 0, 0, 0)
+                        want.malformed += u64::from(bad);
+                        (0, u64::from(bad), 0, 0)
                     }
                     FrameKind::Parsed { good, bad } => {
                         want.parsed_frames += 1;
@@ -655,7 +797,9 @@ pub struct StatsLines {
 }
 
 /// The harness's reading of `statscope stats`: split at `\n`; skip blank lines; a line that is not
-/// UTF-8 or not a stats object is bad; every other line is one json line and one csv row.
+/// UTF-8 is bad; a statscope message (by the rule: [`kind`]) is skipped, or bad when the protocol
+/// module cannot read it; any other line that is not a stats object is bad; every other line is
+/// one json line and one csv row.
 pub fn stats_lines(data: &[u8], os: OsType) -> StatsLines {
     let mut out = StatsLines {
         csv: format!("{}\n", csv_header()),
@@ -678,7 +822,17 @@ pub fn stats_lines(data: &[u8], os: OsType) -> StatsLines {
         if text.trim().is_empty() {
             continue;
         }
-        let Ok(sample) = Stats::from_json(text) else {
+        match kind(text) {
+            Kind::Message => continue,
+            Kind::BadMessage => {
+                out.bad.push(index + 1);
+                continue;
+            }
+            Kind::Stats => {}
+        }
+        let parsed = Stats::from_json(text);
+        check_stats_key_rule(text, parsed.is_ok());
+        let Ok(sample) = parsed else {
             out.bad.push(index + 1);
             continue;
         };

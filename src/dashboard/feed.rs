@@ -195,7 +195,7 @@ impl Intake {
                 false
             }
             Message::Dropped(d) => {
-                self.counts.bridge_dropped += d.frames;
+                self.counts.bridge_dropped = self.counts.bridge_dropped.saturating_add(d.frames);
                 false
             }
             Message::Container(info) => {

@@ -237,9 +237,14 @@ impl Message {
         text.trim_start().starts_with(MESSAGE_START)
     }
 
-    /// Reads one message. `Ok(None)`: the text has a message's framing but its `type` is not a
-    /// `statscope.` type (not statscope's; a reader treats the text as something else).
+    /// Reads one message ([`Message::is_framed`] text). `Ok(None)`: the text has a message's
+    /// framing but its `type` is not a `statscope.` string (`{"type":"x"}`, `{"type":5}`): not
+    /// statscope's, and a reader treats it as something else (a stats object). An `Err`: a
+    /// `statscope.` type with a field that cannot be read, or text that is not one JSON object
+    /// whose first key is `"type"`; a reader counts it as bad, never as stats. Whitespace around
+    /// the text is ignored, as `Stats::from_json` ignores it.
     pub fn decode(text: &str) -> Result<Option<Message>, ProtocolError> {
+        let text = text.trim();
         let mut kind = None;
         let mut de = serde_json::Deserializer::from_str(text);
         let result = MessageSeed { kind: &mut kind }
@@ -479,9 +484,10 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
             Some("type") => {}
             _ => return Err(de::Error::custom("the first key is not \"type\"")),
         }
-        let Ok(kind) = map.next_value::<String>() else {
-            return Err(de::Error::custom("\"type\" is not a string"));
-        };
+        // The value as JSON text, checked as the stats reader checks a key it ignores (numbers
+        // are not converted: `1e999` is JSON too), then read as a string if it is one.
+        let raw = map.next_value::<&'de serde_json::value::RawValue>()?;
+        let kind = serde_json::from_str::<String>(raw.get()).unwrap_or_default();
         if !kind.starts_with(TYPE_PREFIX) {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             return Ok(None);
@@ -746,7 +752,17 @@ mod tests {
 
     #[test]
     fn what_is_not_statscope_s_and_what_is_bad() {
-        for not_ours in [r#"{"type":"something.else"}"#, r#"{"type":"x","id":5}"#] {
+        for not_ours in [
+            r#"{"type":"something.else"}"#,
+            r#"{"type":"x","id":5}"#,
+            r#"{"type":5}"#,
+            r#"{"type":null,"id":"a"}"#,
+            r#"{"type":["statscope.hello"],"id":"a"}"#,
+            r#"{"type":{"a":[1,{}]}}"#,
+            r#"{"type":1e999,"id":"a"}"#,
+            r#"{"type":"\ud800"}"#,
+            r#"{"type":"Statscope.hello"}"#,
+        ] {
             assert_eq!(Message::decode(not_ours), Ok(None), "{not_ours}");
         }
         assert!(Message::is_framed(r#"  {"type":5}"#));
@@ -754,7 +770,8 @@ mod tests {
             r#"{"id":"x","type":"statscope.event"}"#
         ));
         for (bad, why) in [
-            (r#"{"type":5}"#, "\"type\" is not a string"),
+            (r#"{"type":5"#, "EOF while parsing"),
+            (r#"{"type":"x","id":}"#, "expected value"),
             (
                 r#"{"id":"x","type":"statscope.event"}"#,
                 "the first key is not \"type\"",
@@ -804,6 +821,10 @@ mod tests {
             decoded(r#"{"type":"statscope.future","anything":[1]}"#),
             Message::Other("statscope.future".into())
         );
+        // Whitespace around a message is ignored, as `Stats::from_json` ignores it around stats.
+        let spaced = "\u{a0} {\"type\":\"statscope.heartbeat\"}\r\n";
+        assert!(Message::is_framed(spaced));
+        assert_eq!(decoded(spaced), Message::Heartbeat);
     }
 
     #[test]

@@ -232,8 +232,36 @@ mod full {
         pub write_size_bytes: u64,
     }
 
+    /// The model's own fields, the keys of a Docker stats object.
+    const KEYS: [&str; 13] = [
+        "id",
+        "name",
+        "os_type",
+        "read",
+        "preread",
+        "cpu_stats",
+        "precpu_stats",
+        "memory_stats",
+        "networks",
+        "pids_stats",
+        "blkio_stats",
+        "num_procs",
+        "storage_stats",
+    ];
+
+    /// As before, plus the rule both models follow since issue 19: an object with none of the
+    /// stats keys (`{}`, `{"foo":1}`) is not a stats object.
     pub fn from_json(text: &str) -> Result<Stats, serde_json::Error> {
-        serde_json::from_str::<MapOnly<Stats>>(text).map(|m| m.0)
+        let stats = serde_json::from_str::<MapOnly<Stats>>(text).map(|m| m.0)?;
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        let known = value
+            .as_object()
+            .is_some_and(|o| o.keys().any(|k| KEYS.contains(&k.as_str())));
+        if known {
+            Ok(stats)
+        } else {
+            Err(de::Error::custom("no stats key"))
+        }
     }
 }
 
@@ -494,6 +522,20 @@ fn cpu_stats() -> BoxedStrategy<String> {
 }
 
 fn stats_text() -> BoxedStrategy<String> {
+    let no_stats_key = prop::sample::select(
+        &[
+            "{}",
+            r#"{"unknown":[1,{"a":null}]}"#,
+            r#"{"type":"x"}"#,
+            r#"{"I\u0064":"a"}"#,
+        ][..],
+    )
+    .prop_map(str::to_string);
+    prop_oneof![100 => docker_object(), 1 => no_stats_key].boxed()
+}
+
+/// An object with Docker's keys, each there with probability 0.7.
+fn docker_object() -> BoxedStrategy<String> {
     let memory = object(vec![
         ("usage", counter()),
         ("max_usage", counter()),

@@ -353,7 +353,8 @@ impl<'a> Scan<'a> {
             }
             _ => p.skip(),
         })?;
-        Some(s)
+        // No stats field at all (`{}`, `{"foo":1}`): not a stats object; the serde model says so.
+        (seen.0 != 0).then_some(s)
     }
 
     fn cpu_stats(&mut self) -> Option<CpuStats> {

@@ -2,20 +2,27 @@
 //! element ([`parse_frame_lenient`]).
 
 use super::fast;
-use super::stats::{MapOnly, ParseError, Stats};
+use super::stats::{ParseError, Stats, StatsObject};
 
 impl Stats {
     /// Parses one stats object (one line of the stats stream).
+    ///
+    /// A missing key is zero or empty, as in Go: `{"id":"a","name":"/a"}` is a sample (the empty
+    /// sample of a stopped container, its missing `read` being Go's zero time). But an object with
+    /// none of the stats fields ([`super::STATS_KEYS`]: `{}`, `{"foo":1}`, `{"type":"x"}`) is not a
+    /// stats object, and is a [`ParseError`] like any other bad input. statscope's own messages are
+    /// told apart before this is called (`protocol::Message::is_framed` and `decode`); given one,
+    /// this refuses it too, as it has no stats field.
     pub fn from_json(text: &str) -> Result<Stats, ParseError> {
         let text = text.trim();
         match text.as_bytes().first() {
             Some(b'{') => match fast::object(text) {
                 Some(one) => Ok(one),
-                None => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
+                None => Ok(serde_json::from_str::<StatsObject>(text)?.0),
             },
             Some(b'[') => Err(ParseError::FrameShape("an array (expected one object)")),
             None => Err(ParseError::FrameShape("an empty text")),
-            Some(_) => Ok(serde_json::from_str::<MapOnly<Stats>>(text)?.0),
+            Some(_) => Ok(serde_json::from_str::<StatsObject>(text)?.0),
         }
     }
 }
@@ -71,7 +78,7 @@ pub fn parse_frame_lenient(text: &str) -> FrameParse {
         let parsed = if raw.starts_with('{') {
             match fast::object(raw) {
                 Some(one) => Ok(one),
-                None => serde_json::from_str::<MapOnly<Stats>>(raw)
+                None => serde_json::from_str::<StatsObject>(raw)
                     .map(|m| m.0)
                     .map_err(ParseError::from),
             }
@@ -95,14 +102,14 @@ pub fn parse_frame(text: &str) -> Result<Vec<Stats>, ParseError> {
     match text.as_bytes().first() {
         Some(b'[') => match fast::array(text) {
             Some(all) => Ok(all),
-            None => Ok(serde_json::from_str::<Vec<MapOnly<Stats>>>(text)?
+            None => Ok(serde_json::from_str::<Vec<StatsObject>>(text)?
                 .into_iter()
                 .map(|m| m.0)
                 .collect()),
         },
         Some(b'{') => match fast::object(text) {
             Some(one) => Ok(vec![one]),
-            None => Ok(vec![serde_json::from_str::<MapOnly<Stats>>(text)?.0]),
+            None => Ok(vec![serde_json::from_str::<StatsObject>(text)?.0]),
         },
         None => Err(ParseError::FrameShape("an empty text")),
         Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {

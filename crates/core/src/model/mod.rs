@@ -5,7 +5,9 @@
 //! follow Go's encoding rules, so they are tolerant in the same places Docker is loose:
 //! a missing key is zero or empty, `null` lists and maps are empty, `{}` objects are all-zero structs,
 //! `u64` counters are parsed as integers (exact up to 2^64−1, never through `f64`), and timestamps are
-//! RFC 3339 with 0–9 fraction digits and `Z` or a `±hh:mm` offset. Unknown keys are ignored.
+//! RFC 3339 with 0–9 fraction digits and `Z` or a `±hh:mm` offset. Unknown keys are ignored. But a
+//! whole object with none of the stats object's keys ([`STATS_KEYS`]: `{}`, `{"foo":1}`, another
+//! protocol's message) is not a stats object, and is refused like any other bad input.
 //!
 //! Lean, not loose: every known key is still checked as strictly as a full model would check it (a
 //! counter must be an unsigned integer, a nested struct a JSON object or `null`, never an array), but
@@ -37,7 +39,7 @@ pub use sample::{Sample, FIELDS as SAMPLE_FIELDS};
 pub use stats::*;
 pub use time::Timestamp;
 
-use stats::MapOnly;
+use stats::StatsObject;
 
 /// For tests (`tests/model_fast.rs`): the fast path alone (`None` where it gives up) and the serde
 /// model alone, on one object's text. Not part of the API.
@@ -46,7 +48,7 @@ pub fn parse_object_paths(text: &str) -> (Option<Stats>, Result<Stats, ParseErro
     let text = text.trim();
     (
         fast::object(text),
-        serde_json::from_str::<MapOnly<Stats>>(text)
+        serde_json::from_str::<StatsObject>(text)
             .map(|m| m.0)
             .map_err(ParseError::from),
     )
@@ -157,11 +159,67 @@ mod tests {
         .unwrap();
         assert_eq!(s, Stats::default());
         assert!(s.is_empty_sample());
-        assert_eq!(Stats::from_json("{}").unwrap(), Stats::default());
         assert_eq!(
             Stats::from_json(r#"{"networks":{},"memory_stats":{"stats":{}}}"#).unwrap(),
             Stats::default()
         );
+        assert_eq!(Stats::from_json(r#"{"id":""}"#).unwrap(), Stats::default());
+    }
+
+    #[test]
+    fn an_object_without_any_stats_field_is_not_a_sample() {
+        // Not a Docker stats object: refused by every reader, by the fast path and the serde
+        // model alike (the fast path gives up, the serde model says why).
+        for text in [
+            "{}",
+            " { } ",
+            r#"{"foo":1}"#,
+            r#"{"type":"x"}"#,
+            r#"{"type":"statscope.dropped","frames":3}"#,
+            r#"{"Id":"a","Name":"/a","Read":"2026-11-24T02:23:00Z"}"#,
+            r#"{"i\u0064x":"a"}"#,
+            r#"{"foo":{"id":"a","read":"2026-11-24T02:23:00Z"}}"#,
+        ] {
+            let err = Stats::from_json(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with("not a Docker stats object: none of its keys is a stats field"),
+                "{text}: {err}"
+            );
+            assert!(parse_frame(text).is_err(), "{text}");
+            let lenient = parse_frame_lenient(text);
+            assert_eq!(
+                (lenient.samples.len(), lenient.errors.len()),
+                (0, 1),
+                "{text}"
+            );
+            assert_eq!(parse_object_paths(text).0, None, "{text}");
+        }
+        // In an array, each such object is one bad element; the strict reading refuses the frame.
+        let mixed = r#"[{"id":"a"},{},{"foo":1},{"name":"/b"}]"#;
+        assert!(parse_frame(mixed).is_err());
+        let lenient = parse_frame_lenient(mixed);
+        assert_eq!((lenient.samples.len(), lenient.errors.len()), (2, 2));
+        // One stats field, even an escaped, empty or null one, makes a sample (missing = zero).
+        for text in [
+            r#"{"id":"a","name":"/a"}"#,
+            r#"{"type":"x","id":"a"}"#,
+            r#"{"\u0069d":"a"}"#,
+            r#"{"read":null}"#,
+            r#"{"num_procs":0,"foo":1}"#,
+            r#"{"foo":1,"storage_stats":{}}"#,
+        ] {
+            let s = Stats::from_json(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(s.is_empty_sample(), "{text}");
+            assert_eq!(parse_frame(text).unwrap(), vec![s], "{text}");
+        }
+        for key in STATS_KEYS {
+            let value = match key {
+                "id" | "name" | "os_type" => r#""""#,
+                _ => "null",
+            };
+            let text = format!(r#"{{"{key}":{value}}}"#);
+            assert!(Stats::from_json(&text).is_ok(), "{text}");
+        }
     }
 
     #[test]
@@ -370,7 +428,7 @@ mod tests {
             assert!(Stats::from_json(text).is_err(), "{text}");
         }
         assert!(parse_frame("[[]]").is_err());
-        assert_eq!(parse_frame_lenient("[[], {}]").errors.len(), 1);
+        assert_eq!(parse_frame_lenient(r#"[[], {"id":"a"}]"#).errors.len(), 1);
         // null still means empty.
         assert!(Stats::from_json(r#"{"cpu_stats":null,"networks":null}"#).is_ok());
     }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::time::Timestamp;
@@ -34,6 +34,181 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
             }
         }
         d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// The keys of a Docker stats object (API 1.52's thirteen; older daemons send all but `os_type`). A
+/// JSON object with none of them is not a stats object (`{}`, `{"foo":1}`, another protocol's
+/// message): [`Stats::from_json`] and the frame readers refuse it.
+pub const STATS_KEYS: [&str; 13] = [
+    "id",
+    "name",
+    "os_type",
+    "read",
+    "preread",
+    "cpu_stats",
+    "precpu_stats",
+    "memory_stats",
+    "networks",
+    "pids_stats",
+    "blkio_stats",
+    "num_procs",
+    "storage_stats",
+];
+
+/// Why an object with none of [`STATS_KEYS`] is refused.
+const NO_STATS_KEY: &str = "none of its keys is a stats field (id, name, read, cpu_stats, …)";
+
+/// A whole stats object: a JSON object ([`MapOnly`]) with at least one of [`STATS_KEYS`]. Its keys
+/// are watched as the derived [`Stats`] reads them, in the same pass.
+pub(super) struct StatsObject(pub(super) Stats);
+
+impl<'de> Deserialize<'de> for StatsObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = StatsObject;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StatsObject, A::Error> {
+                let mut known = false;
+                let stats = Stats::deserialize(de::value::MapAccessDeserializer::new(KnownKeys {
+                    map,
+                    known: &mut known,
+                }))?;
+                if known {
+                    Ok(StatsObject(stats))
+                } else {
+                    Err(de::Error::custom(NO_STATS_KEY))
+                }
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A map whose keys are looked at on their way to the reader: `known` turns true at the first
+/// key that is one of [`STATS_KEYS`].
+struct KnownKeys<'k, A> {
+    map: A,
+    known: &'k mut bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for KnownKeys<'_, A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.map.next_key_seed(KeySeed {
+            seed,
+            known: &mut *self.known,
+        })
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// One key, read by `seed` through a [`KeyName`].
+struct KeySeed<'k, K> {
+    seed: K,
+    known: &'k mut bool,
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+    type Value = K::Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<K::Value, D::Error> {
+        self.seed.deserialize(KeyName {
+            de: d,
+            known: self.known,
+        })
+    }
+}
+
+/// A key's deserializer that hands the key's text to a [`KeyWatch`] on its way to the visitor.
+struct KeyName<'k, D> {
+    de: D,
+    known: &'k mut bool,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyName<'_, D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_any(KeyWatch {
+            v,
+            known: self.known,
+        })
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_identifier(KeyWatch {
+            v,
+            known: self.known,
+        })
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_str(KeyWatch {
+            v,
+            known: self.known,
+        })
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_string(KeyWatch {
+            v,
+            known: self.known,
+        })
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum ignored_any
+    }
+}
+
+/// A key's visitor: notes whether the key is a stats field, then lets `v` read it.
+struct KeyWatch<'k, V> {
+    v: V,
+    known: &'k mut bool,
+}
+
+impl<V> KeyWatch<'_, V> {
+    fn note(&mut self, key: &str) {
+        if !*self.known {
+            *self.known = STATS_KEYS.contains(&key);
+        }
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyWatch<'_, V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.v.expecting(f)
+    }
+    fn visit_str<E: de::Error>(mut self, s: &str) -> Result<V::Value, E> {
+        self.note(s);
+        self.v.visit_str(s)
+    }
+    fn visit_borrowed_str<E: de::Error>(mut self, s: &'de str) -> Result<V::Value, E> {
+        self.note(s);
+        self.v.visit_borrowed_str(s)
+    }
+    fn visit_string<E: de::Error>(mut self, s: String) -> Result<V::Value, E> {
+        self.note(&s);
+        self.v.visit_string(s)
+    }
+    fn visit_bytes<E: de::Error>(mut self, b: &[u8]) -> Result<V::Value, E> {
+        self.note(std::str::from_utf8(b).unwrap_or_default());
+        self.v.visit_bytes(b)
+    }
+    fn visit_borrowed_bytes<E: de::Error>(mut self, b: &'de [u8]) -> Result<V::Value, E> {
+        self.note(std::str::from_utf8(b).unwrap_or_default());
+        self.v.visit_borrowed_bytes(b)
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<V::Value, E> {
+        self.v.visit_u64(n)
     }
 }
 

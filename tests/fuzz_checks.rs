@@ -1,0 +1,108 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The fuzz targets' checks (`fuzz/src/checks.rs`) as a standing test, on stable Rust: every check
+//! of the library targets (`stats_from_json`, `parse_frame`, `dashboard`, `rate_engine`, and the
+//! `statscope stats` line handling through the library functions it is made of) over the seed
+//! corpus that `fuzz/run.sh` seeds libFuzzer with, and over a bounded, deterministic set of inputs
+//! a seeded mutator makes from the seeds and the saved regressions (`fuzz/src/corpus.rs`). The saved
+//! regressions themselves are replayed by `tests/fuzz_regressions.rs`; the real `statscope stats`
+//! command is checked the same way by `bridge/tests/fuzz_checks.rs`.
+//!
+//! A failure names the check and shows the input: save it into `tests/fuzz-regressions/` once it
+//! is understood (RELIABILITY.md, "Fuzzing").
+
+#[path = "../fuzz/src/checks.rs"]
+mod checks;
+#[path = "../fuzz/src/corpus.rs"]
+mod corpus;
+
+use std::path::Path;
+
+/// How many inputs the mutator makes, and from which PRNG seed (the bridge's test makes the same).
+const GENERATED: usize = 4000;
+const PRNG_SEED: u64 = 19;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assert_none_failed(what: &str, inputs: &[(String, Vec<u8>)]) {
+    let failures = corpus::failures(inputs, checks::ALL, 20);
+    assert!(
+        failures.is_empty(),
+        "{what}: {} failure(s) (the first 20 at most) over {} inputs:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_seed_passes_every_fuzz_check() {
+    let seeds = corpus::seeds(root(), corpus::MAX_LEN);
+    // What run.sh seeds: every fixture line (147), the runs, the arrays, the interleaved lines and
+    // the extras. Fewer would mean the fixtures were not found or not split.
+    assert!(seeds.len() > 400, "only {} seeds", seeds.len());
+    for extra in corpus::EXTRA_SEEDS {
+        assert!(seeds.iter().any(|s| s == extra), "{extra:?} is not seeded");
+    }
+    let inputs: Vec<(String, Vec<u8>)> = seeds
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (format!("seed {i}"), s))
+        .collect();
+    assert_none_failed("the seed corpus", &inputs);
+}
+
+#[test]
+fn generated_inputs_pass_every_fuzz_check() {
+    let inputs = generated();
+    assert_none_failed("the generated inputs", &inputs);
+}
+
+/// The mutator's inputs: the seeds and the saved regressions, mutated.
+fn generated() -> Vec<(String, Vec<u8>)> {
+    let mut bases = corpus::seeds(root(), corpus::MAX_LEN);
+    bases.extend(corpus::regressions(root()).into_iter().map(|(_, b)| b));
+    corpus::generated(&bases, GENERATED, PRNG_SEED, corpus::MAX_LEN)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (format!("generated {i} (PRNG seed {PRNG_SEED})"), s))
+        .collect()
+}
+
+/// A differential test is only as good as its inputs: the generated ones must reach every outcome
+/// the checks tell apart (samples, bad lines, statscope messages good and bad, oversized frames).
+#[test]
+fn the_generated_inputs_reach_every_kind_of_line() {
+    let inputs = generated();
+    assert_eq!(inputs.len(), GENERATED);
+    let (mut samples, mut bad, mut messages, mut bad_messages, mut oversized, mut not_utf8) =
+        (0, 0, 0, 0, 0, 0);
+    for (_, data) in &inputs {
+        oversized += usize::from(data.split(|&b| b == b'\n').any(|l| l.first() == Some(&0)));
+        for line in data.split(|&b| b == b'\n') {
+            let Ok(text) = std::str::from_utf8(line) else {
+                not_utf8 += 1;
+                continue;
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            match checks::kind(text) {
+                checks::Kind::Message => messages += 1,
+                checks::Kind::BadMessage => bad_messages += 1,
+                checks::Kind::Stats => match statscope::Stats::from_json(text) {
+                    Ok(_) => samples += 1,
+                    Err(_) => bad += 1,
+                },
+            }
+        }
+    }
+    let counts = [samples, bad, messages, bad_messages, oversized, not_utf8];
+    assert!(
+        counts.iter().all(|&n| n >= 50),
+        "(samples, bad lines, messages, bad messages, oversized, not UTF-8) = {counts:?}"
+    );
+    // Deterministic: the same inputs every run.
+    assert_eq!(generated(), inputs);
+}
