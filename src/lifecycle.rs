@@ -92,6 +92,14 @@ impl Lifecycle {
     /// Takes a `statscope.event` message.
     pub fn on_event(&mut self, event: LifecycleEvent) {
         let key = key_of(&event.id, &event.host);
+        // A page that reconnects is sent the recent events again: each happening is one mark.
+        if self
+            .events
+            .get(&key)
+            .is_some_and(|list| list.contains(&event))
+        {
+            return;
+        }
         if event.action == "destroy" {
             self.infos.remove(&key);
             self.info_order.retain(|i| i != &key);

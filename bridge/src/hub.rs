@@ -416,6 +416,13 @@ impl Hub {
         let _ = self.frames.send(frame);
     }
 
+    /// Adds a host before its source runs (or says its new state at once, not after what its sink
+    /// queued): a viewer's `hello` lists it from now on.
+    pub fn add_host(&self, mut info: HostInfo) {
+        info.host = host_key(&info.host);
+        self.publish_host(info);
+    }
+
     /// Broadcasts a host's state, keeping it for `hello`.
     fn publish_host(&self, info: HostInfo) {
         let frame = Frame::from(Message::Host(info.clone()).encode());
@@ -1158,7 +1165,7 @@ mod tests {
             assert!(h.send_stats(&stats("a", t, 1)).await);
         }
         messages_until(&mut rx, |m| {
-            samples_of(m).len() > 0
+            !samples_of(m).is_empty()
                 && samples_of(m)
                     .iter()
                     .any(|s| s.read.unix_ns() == i128::from(1_795_496_400 + 99) * 1_000_000_000)

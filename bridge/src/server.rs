@@ -163,10 +163,11 @@ pub async fn run_with(
     let send_buffer = config.socket_send_buffer;
     let header_timeout = config.header_timeout;
     let registry = Registry::new(config.conn);
-    for ((source, host), key) in sources.into_iter().zip(hosts).zip(keys) {
+    for ((source, mut host), key) in sources.into_iter().zip(hosts).zip(keys) {
         let sink = sink.for_host(&key);
         tracing::info!(source = source.kind(), host = %key, "relaying {}", source.describe());
-        sink.set_host(host).await;
+        host.host = key;
+        hub.add_host(host);
         tokio::spawn(source.run(sink, shutdown.clone()));
     }
     let state = Arc::new(AppState {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use statscope::model::Sample;
-use statscope::protocol::Message;
+use statscope::protocol::{Message, Notice};
 use statscope_bridge::hub::{Hub, HubConfig};
 use statscope_bridge::replay::Replay;
 use statscope_bridge::source::Source;
@@ -77,8 +77,9 @@ fn expected_sample(line: &str) -> Option<Got> {
     Some(Got::Sample(Sample::from_stats(stats, "local")))
 }
 
-/// Runs the replay into a hub and returns `(ms since start, item)` for each item received.
-async fn play(replay: Replay, until_items: usize) -> Vec<(u128, Got)> {
+/// Runs the replay into a hub and returns `(ms since start, item)` for each sample received, and
+/// the notices.
+async fn play(replay: Replay, until_samples: usize) -> (Vec<(u128, Got)>, Vec<Notice>) {
     let shutdown = CancellationToken::new();
     let config = HubConfig {
         tick: Duration::from_millis(1),
@@ -88,17 +89,22 @@ async fn play(replay: Replay, until_items: usize) -> Vec<(u128, Got)> {
     let mut rx = hub.subscribe(None).frames;
     let start = Instant::now();
     tokio::spawn(Box::new(replay).run(sink, shutdown.clone()));
-    let mut got = Vec::new();
-    while got.len() < until_items {
+    let (mut got, mut notices) = (Vec::new(), Vec::new());
+    while got.len() < until_samples {
         let frame = tokio::time::timeout(Duration::from_secs(60), rx.recv())
             .await
             .expect("a frame in time")
             .expect("open");
         let at = start.elapsed().as_millis();
-        got.extend(items(&frame).into_iter().map(|item| (at, item)));
+        for item in items(&frame) {
+            match item {
+                Got::Message(Message::Notice(n)) => notices.push(n),
+                item => got.push((at, item)),
+            }
+        }
     }
     shutdown.cancel();
-    got
+    (got, notices)
 }
 
 #[tokio::test(start_paused = true)]
@@ -109,7 +115,13 @@ async fn replay_keeps_the_recorded_pace_and_order_at_any_speed() {
     assert_eq!(expected.len(), 7);
     for speed in [1.0, 2.0, 10.0] {
         let replay = Replay::open(file.0.clone(), speed, false).expect("opens");
-        let got = play(replay, expected.len()).await;
+        let (got, notices) = play(replay, expected.len()).await;
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.cause == "malformed-stats" && n.count == 1 && n.host == "local"),
+            "the line that is not JSON is said: {notices:?}"
+        );
         let samples: Vec<&Got> = got.iter().map(|(_, t)| t).collect();
         assert_eq!(
             samples,
@@ -140,7 +152,7 @@ async fn a_looped_replay_moves_time_forward_on_each_pass() {
         .iter()
         .filter(|l| expected_sample(l).is_some())
         .count();
-    let got = play(replay, n * 3).await;
+    let (got, _) = play(replay, n * 3).await;
     let reads: Vec<statscope::Timestamp> = got
         .iter()
         .map(|(_, item)| match item {

@@ -325,7 +325,7 @@ async fn next_stats(ws: &mut Ws) {
             .expect("the socket is open")
             .expect("a valid message");
         if let Message::Text(text) = message {
-            if text.contains(ID) && text.contains("cpu_stats") {
+            if text.starts_with("{\"type\":\"statscope.samples\"") && text.contains(ID) {
                 return;
             }
         }

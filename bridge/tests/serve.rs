@@ -5,7 +5,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::value::RawValue;
+use statscope::model::Sample;
+use statscope::protocol;
 use statscope_bridge::hub::{HubConfig, Sink};
 use statscope_bridge::server::{self, ServerConfig};
 use statscope_bridge::source::{BoxFuture, Source};
@@ -151,14 +152,39 @@ async fn next_binary(ws: &mut Ws) -> String {
     }
 }
 
-/// Splits a frame into its objects' exact texts.
-fn objects(frame: &str) -> Vec<String> {
-    if frame.starts_with('[') {
-        let raw: Vec<Box<RawValue>> = serde_json::from_str(frame).expect("an array frame");
-        raw.into_iter().map(|r| r.get().to_string()).collect()
-    } else {
-        vec![frame.to_string()]
+/// A frame, decoded (every frame the bridge sends is one of its messages).
+fn decoded(frame: &str) -> protocol::Message {
+    protocol::Message::decode(frame)
+        .unwrap_or_else(|e| panic!("{e}: {frame}"))
+        .unwrap_or_else(|| panic!("not statscope's: {frame}"))
+}
+
+/// The next frame that is not a host's state (the scripted host comes up as the test starts),
+/// decoded, with its text.
+async fn next_frame(ws: &mut Ws) -> (protocol::Message, String) {
+    loop {
+        let text = next_text(ws).await;
+        match decoded(&text) {
+            protocol::Message::Host(_) => continue,
+            message => return (message, text),
+        }
     }
+}
+
+/// The samples of a `statscope.samples` frame; panics on any other.
+fn samples_of(message: protocol::Message) -> protocol::Samples {
+    match message {
+        protocol::Message::Samples(samples) => samples,
+        other => panic!("expected samples, got {other:?}"),
+    }
+}
+
+/// What the bridge makes of stats text for the scripted host.
+fn sample(text: &str) -> Sample {
+    Sample::from_stats(
+        statscope::Stats::from_json(text).expect("stats"),
+        "scripted",
+    )
 }
 
 fn stats(id: &str, n: usize) -> String {
@@ -169,33 +195,45 @@ fn stats(id: &str, n: usize) -> String {
 }
 
 #[tokio::test]
-async fn frames_carry_docker_objects_byte_for_byte_after_a_hello() {
+async fn frames_carry_compact_samples_after_a_hello() {
     let s = start(ServerConfig::default()).await;
     let mut ws = connect(s.addr, "", &[]).await.expect("connects");
-    let hello: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).expect("hello");
-    assert_eq!(hello["type"], "statscope.hello");
-    assert_eq!(hello["source"], "scripted");
+    let protocol::Message::Hello(hello) = decoded(&next_text(&mut ws).await) else {
+        panic!("hello first");
+    };
+    assert_eq!(hello.source, "scripted");
+    assert_eq!(hello.protocol, protocol::PROTOCOL_VERSION);
+    assert_eq!(hello.history_seconds, 300.0);
+    assert_eq!(hello.hosts.len(), 1, "{hello:?}");
+    assert_eq!(
+        (hello.hosts[0].host.as_str(), hello.hosts[0].state.as_str()),
+        ("scripted", "up")
+    );
 
-    // One object in a tick goes out alone, exactly as sent.
+    // One object in a tick goes out alone, as its sample, numbered.
     let one = stats("a", 1);
     s.feed.send(format!("{one}\n")).await.expect("feed");
-    assert_eq!(next_text(&mut ws).await, one);
+    let batch = samples_of(next_frame(&mut ws).await.0);
+    assert_eq!(
+        (batch.host.as_str(), batch.seq, batch.history),
+        ("scripted", 1, false)
+    );
+    assert_eq!(batch.samples, [sample(&one)]);
 
-    // Several in one tick go out as one array of the same bytes, in order.
+    // Several in one tick go out together, in order, the frame numbered by its last sample.
     let sent: Vec<String> = (0..5).map(|i| stats(&format!("c{i}"), i)).collect();
     for o in &sent {
         s.feed.send(o.clone()).await.expect("feed");
     }
     let mut got = Vec::new();
+    let mut last_seq = 1;
     while got.len() < sent.len() {
-        let frame = next_text(&mut ws).await;
-        assert!(
-            statscope::parse_frame(&frame).is_ok(),
-            "the page's parser reads it: {frame}"
-        );
-        got.extend(objects(&frame));
+        let batch = samples_of(next_frame(&mut ws).await.0);
+        assert_eq!(batch.seq, last_seq + batch.samples.len() as u64);
+        last_seq = batch.seq;
+        got.extend(batch.samples);
     }
-    assert_eq!(got, sent);
+    assert_eq!(got, sent.iter().map(|t| sample(t)).collect::<Vec<_>>());
     s.shutdown.cancel();
 }
 
@@ -213,8 +251,15 @@ async fn binary_frames_carry_the_same_bytes_when_asked() {
     assert_eq!(next_text(&mut text).await, hello, "the same hello as text");
     let one = stats("a", 1);
     s.feed.send(format!("{one}\n")).await.expect("feed");
-    assert_eq!(next_binary(&mut binary).await, one);
-    assert_eq!(next_text(&mut text).await, one);
+    let as_text = next_frame(&mut text).await.1;
+    assert!(as_text.starts_with(r#"{"type":"statscope.samples""#));
+    let as_binary = loop {
+        let frame = next_binary(&mut binary).await;
+        if !matches!(decoded(&frame), protocol::Message::Host(_)) {
+            break frame;
+        }
+    };
+    assert_eq!(as_binary, as_text);
 
     let refused = connect(s.addr, "?frames=json", &[]).await;
     match refused {
@@ -381,10 +426,13 @@ async fn a_slow_client_drops_its_oldest_frames_and_stalls_nobody() {
     // The fast client reads everything, in order, while the slow one reads nothing.
     let mut ids = Vec::new();
     while ids.len() < total {
-        for o in objects(&next_text(&mut fast).await) {
-            let v: serde_json::Value = serde_json::from_str(&o).expect("object");
-            ids.push(v["id"].as_str().expect("id").to_string());
-        }
+        let batch = samples_of(next_frame(&mut fast).await.0);
+        ids.extend(
+            batch
+                .samples
+                .iter()
+                .map(|s| Sample::split_key(&s.key).0.to_string()),
+        );
     }
     feeder.await.expect("feeder");
     let expected: Vec<String> = (0..total).map(|i| format!("n{i:04}")).collect();
@@ -396,11 +444,10 @@ async fn a_slow_client_drops_its_oldest_frames_and_stalls_nobody() {
         tokio::time::timeout(Duration::from_millis(500), slow.next()).await
     {
         if let Message::Text(text) = message {
-            if text.contains("\"statscope.dropped\"") {
-                let v: serde_json::Value = serde_json::from_str(&text).expect("note");
-                dropped = v["total"].as_u64().expect("total");
-            } else {
-                received += objects(&text).len();
+            match decoded(&text) {
+                protocol::Message::Dropped(d) => dropped = d.total,
+                protocol::Message::Samples(batch) => received += batch.samples.len(),
+                _ => {}
             }
         }
     }
@@ -469,19 +516,21 @@ async fn the_demo_feed_serves_real_shaped_stats() {
         shutdown.clone(),
     ));
     let mut ws = connect(addr, "", &[]).await.expect("connects");
-    let hello: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).expect("hello");
-    assert_eq!(hello["source"], "demo");
-    assert!(hello["describe"]
-        .as_str()
-        .expect("describe")
-        .contains("demo"));
+    let protocol::Message::Hello(hello) = decoded(&next_text(&mut ws).await) else {
+        panic!("hello first");
+    };
+    assert_eq!(hello.source, "demo");
+    assert!(hello.describe.contains("demo"));
+    assert_eq!(hello.hosts[0].host, "demo");
     let mut engine = statscope::RateEngine::default();
     let mut rates = 0;
     while rates < 5 {
-        let frame = next_text(&mut ws).await;
-        let samples = statscope::parse_frame(&frame).expect("Docker stats");
+        let protocol::Message::Samples(batch) = next_frame(&mut ws).await.0 else {
+            continue;
+        };
+        assert!(batch.samples.iter().all(|s| s.key.ends_with("@demo")));
         rates += engine
-            .update(&samples, None)
+            .update(&batch.samples, None)
             .iter()
             .filter(|p| p.cpu_percent().is_some())
             .count();
@@ -502,6 +551,35 @@ fn lifecycle(id: &str, action: &str) -> String {
     )
 }
 
+/// What the bridge sends for a line of the script: its sample (alone in a frame here), or the
+/// message said to be about the scripted host.
+fn expected_frame(line: &str) -> protocol::Message {
+    match protocol::Message::decode(line) {
+        Ok(Some(mut message)) => {
+            match &mut message {
+                protocol::Message::Container(c) => c.host = "scripted".into(),
+                protocol::Message::Event(e) => e.host = "scripted".into(),
+                _ => {}
+            }
+            message
+        }
+        _ => protocol::Message::Samples(protocol::Samples {
+            host: "scripted".into(),
+            seq: 0,
+            history: false,
+            samples: vec![sample(line)],
+        }),
+    }
+}
+
+/// A frame with its sequence number set aside (it depends on what came before).
+fn without_seq(mut message: protocol::Message) -> protocol::Message {
+    if let protocol::Message::Samples(batch) = &mut message {
+        batch.seq = 0;
+    }
+    message
+}
+
 #[tokio::test]
 async fn control_messages_go_alone_and_a_late_viewer_learns_the_state_first() {
     let s = start(ServerConfig::default()).await;
@@ -516,38 +594,45 @@ async fn control_messages_go_alone_and_a_late_viewer_learns_the_state_first() {
         container_info("a", "1.0"),
         lifecycle("b", "destroy"),
     ];
-    // All at once: one tick would put them in one array, but for the control path.
+    // All at once: one tick would put them in one frame, but for the messages.
     for line in &sent {
         s.feed.send(line.clone()).await.expect("feed");
     }
+    let expected: Vec<protocol::Message> = sent.iter().map(|l| expected_frame(l)).collect();
     let mut frames = Vec::new();
-    while frames.last() != sent.last() {
-        frames.push(next_text(&mut early).await);
+    while frames.last() != expected.last() {
+        frames.push(without_seq(next_frame(&mut early).await.0));
     }
-    assert_eq!(frames, sent, "each its own frame, in order");
+    assert_eq!(frames, expected, "each its own frame, in order");
 
-    // A viewer arriving now gets, right after the hello, a's latest info (b was destroyed) and
-    // the events, then live frames only.
+    // A viewer arriving now gets, right after the hello, a's latest info (b was destroyed), the
+    // events, then the history (a's and b's samples), then live frames only.
     let mut late = connect(s.addr, "", &[]).await.expect("connects");
     let hello = next_text(&mut late).await;
     assert!(hello.starts_with(r#"{"type":"statscope.hello""#), "{hello}");
-    let first: Vec<String> = [
-        next_text(&mut late).await,
-        next_text(&mut late).await,
-        next_text(&mut late).await,
-    ]
-    .into();
+    let mut first = Vec::new();
+    for _ in 0..4 {
+        first.push(next_frame(&mut late).await.0);
+    }
     assert_eq!(
-        first,
+        first[..3],
         [
-            container_info("a", "1.0"),
-            lifecycle("a", "die"),
-            lifecycle("b", "destroy")
+            expected_frame(&container_info("a", "1.0")),
+            expected_frame(&lifecycle("a", "die")),
+            expected_frame(&lifecycle("b", "destroy"))
         ]
+    );
+    let history = samples_of(first.pop().expect("history"));
+    assert!(history.history, "history is marked");
+    assert_eq!(
+        history.samples,
+        [sample(&stats("a", 1)), sample(&stats("b", 2))]
     );
     let live = stats("c", 3);
     s.feed.send(live.clone()).await.expect("feed");
-    assert_eq!(next_text(&mut late).await, live);
+    let batch = samples_of(next_frame(&mut late).await.0);
+    assert!(!batch.history);
+    assert_eq!(batch.samples, [sample(&live)]);
     s.shutdown.cancel();
 }
 
@@ -580,12 +665,8 @@ async fn the_demo_feed_tells_limits_and_an_oom_kill() {
             tokio::time::Instant::now() < deadline,
             "no OOM kill and restart in 20 s: {actions:?}"
         );
-        let frame = next_text(&mut ws).await;
-        if !frame.starts_with(r#"{"type""#) {
-            assert!(
-                !frame.contains("\"statscope."),
-                "a control message inside a stats frame: {frame}"
-            );
+        let (message, frame) = next_frame(&mut ws).await;
+        if matches!(message, protocol::Message::Samples(_)) {
             continue;
         }
         let v: serde_json::Value = serde_json::from_str(&frame).expect("a control message");
@@ -619,8 +700,8 @@ async fn the_demo_feed_tells_limits_and_an_oom_kill() {
     next_text(&mut late).await; // hello
     let mut learned = Vec::new();
     loop {
-        let frame = next_text(&mut late).await;
-        if !frame.starts_with(r#"{"type""#) {
+        let (message, frame) = next_frame(&mut late).await;
+        if matches!(message, protocol::Message::Samples(_)) {
             break;
         }
         learned.push(serde_json::from_str::<serde_json::Value>(&frame).expect("control"));
@@ -635,4 +716,58 @@ async fn the_demo_feed_tells_limits_and_an_oom_kill() {
         .iter()
         .any(|v| v["name"] == "demo-cache" && v["action"] == "oom"));
     shutdown.cancel();
+}
+
+/// `?resume=RUN:SEQ` of this run: only the samples after SEQ; of another run (or unreadable): the
+/// whole history.
+#[tokio::test]
+async fn a_viewer_resuming_gets_only_what_it_missed() {
+    let s = start(ServerConfig::default()).await;
+    let mut first = connect(s.addr, "", &[]).await.expect("connects");
+    let protocol::Message::Hello(hello) = decoded(&next_text(&mut first).await) else {
+        panic!("hello first");
+    };
+    let sent: Vec<String> = (0..6).map(|i| stats(&format!("r{i}"), i)).collect();
+    for line in &sent[..3] {
+        s.feed.send(line.clone()).await.expect("feed");
+    }
+    let mut seen = 0;
+    let mut seq = 0;
+    while seen < 3 {
+        let batch = samples_of(next_frame(&mut first).await.0);
+        seen += batch.samples.len();
+        seq = batch.seq;
+    }
+    drop(first);
+    for line in &sent[3..] {
+        s.feed.send(line.clone()).await.expect("feed");
+    }
+    // Let the batcher publish them before the viewer comes back.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let history = |query: String| async move {
+        let mut ws = connect(s.addr, &query, &[]).await.expect("connects");
+        next_text(&mut ws).await; // hello
+        let mut got = Vec::new();
+        while got.len() < 6 {
+            match tokio::time::timeout(Duration::from_millis(500), next_frame(&mut ws)).await {
+                Ok((protocol::Message::Samples(batch), _)) => {
+                    assert!(batch.history);
+                    got.extend(batch.samples);
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        got
+    };
+    let all: Vec<Sample> = sent.iter().map(|l| sample(l)).collect();
+    assert_eq!(
+        history(format!("?resume={}:{seq}", hello.instance)).await,
+        all[3..],
+        "only what it missed"
+    );
+    assert_eq!(history("?resume=another-run:2".into()).await, all);
+    assert_eq!(history("?resume=garbage".into()).await, all);
+    s.shutdown.cancel();
 }
