@@ -28,6 +28,7 @@
 
 mod fast;
 mod frame;
+pub mod podman;
 mod sample;
 mod stats;
 mod time;
