@@ -254,13 +254,12 @@ impl Client {
                 }
             }
         };
-        let mut sender =
-            tokio::time::timeout(timeout, connect)
-                .await
-                .map_err(|_| DockerError::Timeout {
-                    what: "connecting".into(),
-                    after: timeout,
-                })??;
+        let (mut sender, connection_error) = tokio::time::timeout(timeout, connect)
+            .await
+            .map_err(|_| DockerError::Timeout {
+                what: "connecting".into(),
+                after: timeout,
+            })??;
         let host = match &self.endpoint {
             Endpoint::Unix(_) => "docker",
             Endpoint::Tcp(addr) => addr.as_str(),
@@ -281,7 +280,19 @@ impl Client {
             .map_err(|_| DockerError::Timeout {
                 what: format!("the answer to {}", path_only(path)),
                 after: timeout,
-            })??;
+            })?;
+        let response = match response {
+            Ok(response) => response,
+            // The connection ended before the request went out: its own error says why (a TLS
+            // engine refusing the client certificate after a TLS 1.3 handshake).
+            Err(e) => {
+                let why = tokio::time::timeout(Duration::from_secs(1), connection_error)
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+                return Err(self.http_error(why.unwrap_or(e)));
+            }
+        };
         if !response.status().is_success() {
             return Err(DockerError::Status {
                 path: path.to_string(),
@@ -289,6 +300,20 @@ impl Client {
             });
         }
         Ok(response)
+    }
+
+    /// An HTTP error, or the TLS refusal behind it (TLS 1.3: the engine refuses a client
+    /// certificate after the handshake, when the request is sent).
+    fn http_error(&self, e: hyper::Error) -> DockerError {
+        let host = self.endpoint.tcp_host().unwrap_or_default();
+        match self
+            .tls
+            .as_ref()
+            .and_then(|tls| tls.explain_later(&e, host))
+        {
+            Some(tls) => DockerError::Tls(tls),
+            None => DockerError::Http(e),
+        }
     }
 
     /// A finite answer's whole body: at most [`EngineLimits::max_body_bytes`] (an announced
@@ -534,19 +559,25 @@ fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-async fn handshake<T>(
-    io: TokioIo<T>,
-) -> Result<hyper::client::conn::http1::SendRequest<Empty<Bytes>>, DockerError>
+/// What [`handshake`] gives: the request side, and the connection's error when it ends with one.
+type Connected = (
+    hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    tokio::sync::oneshot::Receiver<hyper::Error>,
+);
+
+async fn handshake<T>(io: TokioIo<T>) -> Result<Connected, DockerError>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+    let (error_tx, error_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "Docker connection closed");
+            let _ = error_tx.send(e);
         }
     });
-    Ok(sender)
+    Ok((sender, error_rx))
 }
 
 /// A full Docker container ID: 64 lowercase hex digits.

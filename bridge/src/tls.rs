@@ -197,18 +197,47 @@ impl TlsClient {
 
     /// A failed handshake, in words.
     fn explain(&self, e: std::io::Error, host: &str) -> TlsError {
-        let Some(tls) = e
+        let classified = e
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        else {
-            return match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => TlsError::NotTls {
-                    why: "the engine closed the connection during the handshake".into(),
-                },
-                _ => TlsError::Handshake(e),
-            };
-        };
-        match tls {
+            .and_then(|tls| self.classify(tls, host));
+        match classified {
+            Some(error) => error,
+            None if e.kind() == std::io::ErrorKind::UnexpectedEof => TlsError::NotTls {
+                why: "the engine closed the connection during the handshake".into(),
+            },
+            None => TlsError::Handshake(e),
+        }
+    }
+
+    /// A TLS error found in `error`'s chain of sources, in words: with TLS 1.3 the engine's
+    /// refusal of the client (no certificate, or one it does not trust) arrives after the
+    /// handshake, when the request is sent.
+    pub fn explain_later(
+        &self,
+        error: &(dyn std::error::Error + 'static),
+        host: &str,
+    ) -> Option<TlsError> {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return self.classify(tls, host);
+            }
+            if let Some(tls) = e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                return self.classify(tls, host);
+            }
+            cause = e.source();
+        }
+        None
+    }
+
+    /// What a rustls error means for the user; `None` for the rest.
+    fn classify(&self, tls: &rustls::Error, host: &str) -> Option<TlsError> {
+        Some(match tls {
             rustls::Error::InvalidCertificate(cert) => match cert {
                 CertificateError::UnknownIssuer
                 | CertificateError::BadSignature
@@ -235,7 +264,7 @@ impl TlsClient {
             rustls::Error::InvalidMessage(_) => TlsError::NotTls {
                 why: tls.to_string(),
             },
-            _ => TlsError::Handshake(e),
-        }
+            _ => return None,
+        })
     }
 }
