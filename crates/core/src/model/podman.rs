@@ -24,6 +24,11 @@
 //! | `blkio_stats` lists are `[]` or `null`; `pids_stats` has only `current` | nothing: absent is zero |
 //! | no empty ("stopped") samples: the stream just ends at the next tick after the container stops | [`PodmanStream::ended`] is the empty sample Docker would have sent, for the caller to pass on when the stream ends cleanly |
 //!
+//! **Its events** (`/events`), through [`docker_event`]: `remove` where Docker says `destroy` (the
+//! only action renamed; `init` and `cleanup` are Podman's own and not lifecycle events); `stop` is
+//! unreliable (missing in most API stops, before `die` when present); `kill` has no `signal`;
+//! `die` carries `exitCode`; names come without `/`.
+//!
 //! Why wall time, and why not Podman's `system_cpu_usage`: the engine's formula assumes the
 //! system counter grows by wall time × CPUs (Docker reads it from `/proc/stat`'s total, idle
 //! included). Podman's grows by the host's busy time only, so on a host that is half idle the
@@ -43,6 +48,7 @@ use super::sample::Sample;
 use super::stats::Stats;
 use super::time::Timestamp;
 use super::ParseError;
+use crate::docker_api::DockerEvent;
 
 /// Which engine answers the Docker API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -77,6 +83,14 @@ pub fn recognize(version_body: &[u8], server_header: Option<&str>) -> Engine {
     } else {
         Engine::Docker
     }
+}
+
+/// A Podman event as Docker would have said it: `remove` is Docker's `destroy`.
+pub fn docker_event(mut event: DockerEvent) -> DockerEvent {
+    if event.action == "remove" {
+        event.action = "destroy".to_string();
+    }
+    event
 }
 
 /// A `preread` closer than this to `read` is no baseline (Podman's first streamed sample: 1–6 ms).
@@ -324,6 +338,17 @@ mod tests {
         let s = stream.sample(stats);
         assert!(s.preread.is_zero());
         assert_eq!(s.precpu_system, 0);
+    }
+
+    #[test]
+    fn remove_is_dockers_destroy() {
+        let e: DockerEvent = serde_json::from_str(&format!(
+            r#"{{"status":"remove","Type":"container","Action":"remove","Actor":{{"ID":"{ID}","Attributes":{{"name":"web"}}}},"time":1796465341,"timeNano":1796465341485595228}}"#
+        ))
+        .expect("parses");
+        assert!(e.lifecycle().is_none(), "Docker has no remove");
+        let e = docker_event(e).lifecycle().expect("a lifecycle event");
+        assert_eq!((e.action.as_str(), e.name.as_str()), ("destroy", "web"));
     }
 
     #[test]
