@@ -1,8 +1,11 @@
 //! The Docker source: a Docker Engine's stats, relayed as the daemon writes them.
 //!
-//! A small client over `hyper` (HTTP/1.1 on the daemon's Unix socket, or TCP) that makes only fixed,
-//! read-only `GET` requests: `/_ping`, `/events` (container events), `/containers/json` (running
-//! containers), `/containers/{id}/json` (one container's configuration) and
+//! A small client over `hyper` (HTTP/1.1 on the daemon's Unix socket, on TCP, or on TCP with TLS
+//! verified against the engine's CA: [`crate::tls`]; where an engine is and how to reach it:
+//! [`crate::endpoint`]) that makes only fixed, read-only `GET` requests ([`FIXED_GETS`], checked
+//! in `Client::get`): `/_ping`, `/version` (Docker or Podman), `/info` (the engine's name),
+//! `/events` (container events), `/containers/json` (running containers),
+//! `/containers/{id}/json` (one container's configuration) and
 //! `/containers/{id}/stats?stream=true`, where `{id}` is a 64-hex ID the daemon itself reported.
 //! Nothing a browser sends ever reaches it.
 //!
