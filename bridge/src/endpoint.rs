@@ -405,11 +405,12 @@ pub enum ResolveError {
     Name { given: String, why: &'static str },
     #[error("two engines are named {0:?} (--docker NAME=URL: each NAME once)")]
     DuplicateName(String),
+    /// The endpoint and the two origins, as text.
     #[error("{endpoint} is given twice ({first}; {second})")]
     DuplicateEndpoint {
-        endpoint: Endpoint,
-        first: Origin,
-        second: Origin,
+        endpoint: String,
+        first: String,
+        second: String,
     },
     #[error("--context: the context name is empty")]
     EmptyContext,
@@ -484,7 +485,7 @@ pub fn resolve(
                 why: "there is no --docker engine for it (a context has its own TLS files)".into(),
             });
         }
-        let engines = r.from_environment(&mut warnings)?;
+        let engines = r.environment(&mut warnings)?;
         return Ok(Resolved { engines, warnings });
     }
     let certs = CertFlags::parse(certs)?;
@@ -607,9 +608,9 @@ fn check_unique(engines: &[EngineSpec]) -> Result<(), ResolveError> {
             }
             if e.endpoint == earlier.endpoint {
                 return Err(ResolveError::DuplicateEndpoint {
-                    endpoint: e.endpoint.clone(),
-                    first: earlier.origin.clone(),
-                    second: e.origin.clone(),
+                    endpoint: e.endpoint.to_string(),
+                    first: earlier.origin.to_string(),
+                    second: e.origin.to_string(),
                 });
             }
         }
@@ -799,7 +800,7 @@ impl<E: Fn(&str) -> Option<String>> Resolver<'_, E> {
 
     /// Without `--docker`/`--context`: `DOCKER_HOST`, `DOCKER_CONTEXT`, `currentContext`, the
     /// default.
-    fn from_environment(&self, warnings: &mut Vec<String>) -> Result<Engines, ResolveError> {
+    fn environment(&self, warnings: &mut Vec<String>) -> Result<Engines, ResolveError> {
         if let Some(host) = self.var("DOCKER_HOST") {
             let (context, config_file) = match self.var("DOCKER_CONTEXT") {
                 Some(name) => (Some(format!("DOCKER_CONTEXT={name}")), Some(name)),
