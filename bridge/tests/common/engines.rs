@@ -34,8 +34,14 @@ pub struct Pki {
 }
 
 impl Pki {
-    /// Makes the files in a fresh folder under the temp dir, named after `what`.
+    /// Makes the files in a fresh folder under the temp dir, named after `what`; the server
+    /// certificate names `localhost` and `127.0.0.1`.
     pub fn new(what: &str) -> Pki {
+        Pki::for_server(what, &["localhost"], &[IpAddr::V4(Ipv4Addr::LOCALHOST)])
+    }
+
+    /// [`Pki::new`], the server certificate naming these DNS names and IP addresses.
+    pub fn for_server(what: &str, dns: &[&str], ips: &[IpAddr]) -> Pki {
         let dir = std::env::temp_dir().join(format!("statscope-pki-{what}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["server", "client"] {
@@ -54,10 +60,11 @@ impl Pki {
         let ca = CertifiedIssuer::self_signed(ca, ca_key).expect("CA certificate");
 
         let server_key = KeyPair::generate().expect("server key");
-        let mut server = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-        server
-            .subject_alt_names
-            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let names: Vec<String> = dns.iter().map(|d| d.to_string()).collect();
+        let mut server = CertificateParams::new(names).expect("params");
+        for ip in ips {
+            server.subject_alt_names.push(SanType::IpAddress(*ip));
+        }
         server
             .distinguished_name
             .push(DnType::CommonName, "statscope test engine");
