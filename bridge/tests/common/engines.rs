@@ -470,10 +470,54 @@ impl Podman {
         self.podman(&args)
     }
 
+    /// A container's main process ID.
+    pub fn pid_of(&self, id: &str) -> Result<u32, String> {
+        self.podman(&["inspect", "--format", "{{.State.Pid}}", id])?
+            .parse()
+            .map_err(|e| format!("the PID of {id}: {e}"))
+    }
+
     /// The service's PID.
     pub fn pid(&self) -> u32 {
         self.service.id()
     }
+}
+
+/// The CPU time of process `pid`'s cgroup, ns, read from the kernel (cgroup v1 `cpuacct.usage`,
+/// or v2 `cpu.stat`'s `usage_usec`): the truth an engine's CPU figures are checked against.
+pub fn cgroup_cpu_ns(pid: u32) -> Result<u64, String> {
+    let cgroups =
+        std::fs::read_to_string(format!("/proc/{pid}/cgroup")).map_err(|e| e.to_string())?;
+    for line in cgroups.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (
+            parts.next(),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        if controllers.split(',').any(|c| c == "cpuacct") {
+            for mount in ["/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct"] {
+                if let Ok(text) = std::fs::read_to_string(format!("{mount}{path}/cpuacct.usage")) {
+                    return text
+                        .trim()
+                        .parse()
+                        .map_err(|e| format!("cpuacct.usage: {e}"));
+                }
+            }
+        }
+        if controllers.is_empty() && line.starts_with("0::") {
+            if let Ok(stat) = std::fs::read_to_string(format!("/sys/fs/cgroup{path}/cpu.stat")) {
+                if let Some(usec) = stat.lines().find_map(|l| l.strip_prefix("usage_usec ")) {
+                    return usec
+                        .trim()
+                        .parse::<u64>()
+                        .map(|u| u * 1000)
+                        .map_err(|e| e.to_string());
+                }
+            }
+        }
+    }
+    Err(format!("no cgroup CPU counter for pid {pid}"))
 }
 
 fn global_args(root: &Path, runroot: &Path) -> Vec<String> {
