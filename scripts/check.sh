@@ -18,9 +18,9 @@ done
 
 step "system packages for the real-Docker tests (Debian; as root)"
 # docker.io + busybox-static: a private dockerd and FROM-scratch images; curl: polling its socket;
-# iproute2: the private daemon's own bridge.
+# iproute2: the private daemon's own bridge; podman: its Docker-compatible service as an engine.
 need=()
-for pkg in docker.io busybox-static curl iproute2; do
+for pkg in docker.io busybox-static curl iproute2 podman; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

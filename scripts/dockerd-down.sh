@@ -37,6 +37,15 @@ pid_alive() { # pidfile comm -> prints pid of a live process with that comm
     echo "$pid"
 }
 
+# proc_alive PID NAME: PID is a live (not zombie) process whose comm is NAME. Polled by PID, not
+# through the pidfile: dockerd deletes its own pidfile early in its shutdown, while it still runs.
+proc_alive() {
+    local pid=$1 name=$2
+    [ -r "/proc/$pid/comm" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || return 1
+    [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]
+}
+
 stop_pid() { # pidfile comm label
     local f=$1 name=$2 label=$3 pid i
     if ! pid=$(pid_alive "$f" "$name"); then
@@ -47,14 +56,13 @@ stop_pid() { # pidfile comm label
     log "stopping $label (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 $((STOP_TIMEOUT * 4))); do
-        [ -d "/proc/$pid" ] || break
-        pid_alive "$f" "$name" >/dev/null || break   # gone, or an unreaped zombie
+        proc_alive "$pid" "$name" || break   # gone, or an unreaped zombie
         sleep 0.25
     done
-    if pid_alive "$f" "$name" >/dev/null; then
+    if proc_alive "$pid" "$name"; then
         log "$label pid $pid still alive after ${STOP_TIMEOUT}s: SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
-        for i in $(seq 1 40); do pid_alive "$f" "$name" >/dev/null || break; sleep 0.25; done
+        for i in $(seq 1 40); do proc_alive "$pid" "$name" || break; sleep 0.25; done
     fi
     rm -f "$f"
     log "$label stopped"

@@ -34,6 +34,16 @@
 #   STATSCOPE_CONTAINERD         containerd binary      [containerd in PATH]
 #   STATSCOPE_DOCKER_CLI         docker CLI for the build [/usr/bin/docker, else docker]
 #   STATSCOPE_DOCKER_TIMEOUT     seconds to wait for /_ping  [30]
+#   STATSCOPE_DOCKER_TCP         host:port: also listen on tcp://host:port, over
+#                                TLS (needs STATSCOPE_DOCKER_TLS_DIR)     [none]
+#   STATSCOPE_DOCKER_TLS_DIR     folder with ca.pem, server-cert.pem,
+#                                server-key.pem: dockerd --tlsverify (clients
+#                                need a certificate signed by ca.pem)     [none]
+#
+# Several private daemons run side by side when each has its own ROOT,
+# EXEC_ROOT, PIDFILE, SOCK, LOG, CONTAINERD_LOG, BRIDGE (and BRIDGE_CIDR) and
+# CGROUP_PARENT (bridge/tests/common/engines.rs does this); dockerd-down.sh
+# with the same variables stops exactly that one.
 #
 # Paths outside the ones above that dockerd/containerd hard-code and create if
 # missing (shared-safe): /run/docker/plugins (plugin discovery) and
@@ -61,6 +71,8 @@ IMAGE=${STATSCOPE_DOCKER_IMAGE:-statscope-busybox:latest}
 REBUILD=${STATSCOPE_DOCKER_REBUILD:-0}
 BUSYBOX=${STATSCOPE_BUSYBOX:-/bin/busybox}
 TIMEOUT=${STATSCOPE_DOCKER_TIMEOUT:-30}
+TCP=${STATSCOPE_DOCKER_TCP:-}
+TLS_DIR=${STATSCOPE_DOCKER_TLS_DIR:-}
 
 CTD_DIR=$EXEC_ROOT/containerd
 CTD_SOCK=$CTD_DIR/containerd.sock
@@ -85,6 +97,12 @@ elif [ -x /usr/bin/docker ]; then DOCKER_CLI=/usr/bin/docker
 else DOCKER_CLI=$(find_bin docker /usr/local/bin/docker || true); fi
 
 [ "$(id -u)" = 0 ] || die "must run as root"
+if [ -n "$TCP" ]; then
+    [ -n "$TLS_DIR" ] || die "STATSCOPE_DOCKER_TCP needs STATSCOPE_DOCKER_TLS_DIR (no plain-TCP daemon)"
+    for f in ca.pem server-cert.pem server-key.pem; do
+        [ -r "$TLS_DIR/$f" ] || die "$TLS_DIR/$f is missing"
+    done
+fi
 [ -n "$DOCKERD" ] && [ -x "$DOCKERD" ] || die "dockerd not found (apt-get install docker.io)"
 [ -n "$CONTAINERD" ] && [ -x "$CONTAINERD" ] || die "containerd not found (apt-get install containerd)"
 command -v curl >/dev/null || die "curl not found"
@@ -111,6 +129,7 @@ print_env() {
     printf 'export DOCKER_HOST=unix://%s\n' "$SOCK"
     printf 'export STATSCOPE_DOCKER_SOCK=%s\n' "$SOCK"
     printf 'export STATSCOPE_DOCKER_IMAGE=%s\n' "$IMAGE"
+    [ -z "$TCP" ] || printf 'export STATSCOPE_DOCKER_TCP=%s\n' "$TCP"
     log "private dockerd ready: DOCKER_HOST=unix://$SOCK (pid $(cat "$PIDFILE" 2>/dev/null || echo ?), log $LOG)"
 }
 
@@ -210,6 +229,10 @@ launch_dockerd() { # driver
         --userland-proxy=false
     )
     [ "$BRIDGE" = default ] || args+=(--bridge "$BRIDGE")
+    if [ -n "$TCP" ]; then
+        args+=(-H "tcp://$TCP" --tlsverify --tlscacert "$TLS_DIR/ca.pem"
+               --tlscert "$TLS_DIR/server-cert.pem" --tlskey "$TLS_DIR/server-key.pem")
+    fi
     log "starting dockerd: $DOCKERD ${args[*]}"
     printf '\n===== %s dockerd-up.sh: storage driver %s =====\n' "$(date -u +%FT%TZ)" "$driver" >>"$LOG"
     setsid "$DOCKERD" "${args[@]}" </dev/null >>"$LOG" 2>&1 &

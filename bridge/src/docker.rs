@@ -1,8 +1,11 @@
 //! The Docker source: a Docker Engine's stats, relayed as the daemon writes them.
 //!
-//! A small client over `hyper` (HTTP/1.1 on the daemon's Unix socket, or TCP) that makes only fixed,
-//! read-only `GET` requests: `/_ping`, `/events` (container events), `/containers/json` (running
-//! containers), `/containers/{id}/json` (one container's configuration) and
+//! A small client over `hyper` (HTTP/1.1 on the daemon's Unix socket, on TCP, or on TCP with TLS
+//! verified against the engine's CA: [`crate::tls`]; where an engine is and how to reach it:
+//! [`crate::endpoint`]) that makes only fixed, read-only `GET` requests ([`FIXED_GETS`], checked
+//! in `Client::get`): `/_ping`, `/version` (Docker or Podman), `/info` (the engine's name),
+//! `/events` (container events), `/containers/json` (running containers),
+//! `/containers/{id}/json` (one container's configuration) and
 //! `/containers/{id}/stats?stream=true`, where `{id}` is a 64-hex ID the daemon itself reported.
 //! Nothing a browser sends ever reaches it.
 //!
@@ -39,7 +42,6 @@
 //! and told to the page ([`crate::notice`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,64 +60,26 @@ use tokio_util::sync::CancellationToken;
 use statscope_core::docker_api::{container_info_from_inspect, DockerEvent};
 use statscope_core::protocol::{ContainerInfo, HostInfo, Message};
 
+use statscope_core::model::podman::{self, Engine};
+
+pub use crate::endpoint::Endpoint;
+use crate::endpoint::EngineSpec;
 use crate::hub::Sink;
 use crate::lines::{BoundedLines, Line};
 use crate::notice::{bytes as size, mib, thousands, Cause, Notices};
 use crate::source::{BoxFuture, Source};
+use crate::tls::{TlsClient, TlsError};
 use crate::{info_limited, warn_limited};
-/// Where the Docker Engine API listens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `unix:///var/run/docker.sock`
-    Unix(PathBuf),
-    /// `tcp://host:port` or `http://host:port` (plain HTTP).
-    Tcp(String),
-}
-
-impl Endpoint {
-    /// Parses `unix:///path`, `tcp://host:port` or `http://host:port`.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        if let Some(path) = url.strip_prefix("unix://") {
-            if path.starts_with('/') {
-                return Ok(Endpoint::Unix(PathBuf::from(path)));
-            }
-        } else if let Some(addr) = url
-            .strip_prefix("tcp://")
-            .or_else(|| url.strip_prefix("http://"))
-        {
-            let addr = addr.trim_end_matches('/');
-            if !addr.is_empty() && !addr.contains('/') {
-                return Ok(Endpoint::Tcp(addr.to_string()));
-            }
-        }
-        Err(format!(
-            "{url:?} is not a Docker address (expected unix:///path/docker.sock or tcp://host:port)"
-        ))
-    }
-
-    /// The address Docker clients use by default: `$DOCKER_HOST`, else the standard socket.
-    pub fn default_from_env() -> Endpoint {
-        std::env::var("DOCKER_HOST")
-            .ok()
-            .and_then(|url| Endpoint::parse(&url).ok())
-            .unwrap_or_else(|| Endpoint::Unix(PathBuf::from("/var/run/docker.sock")))
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
-            Endpoint::Tcp(addr) => write!(f, "tcp://{addr}"),
-        }
-    }
-}
 
 /// Why a request to Docker failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {
     #[error("cannot connect: {0}")]
     Connect(std::io::Error),
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("{0:?} is not one of the fixed requests statscope makes")]
+    NotFixed(String),
     #[error("{what} took longer than {after:?}")]
     Timeout { what: String, after: Duration },
     #[error("HTTP: {0}")]
@@ -180,11 +144,43 @@ impl Default for EngineLimits {
     }
 }
 
-/// A minimal, read-only Docker Engine API client.
+/// A minimal, read-only Docker Engine API client: plain HTTP on a Unix socket or TCP, or HTTPS
+/// on TCP ([`crate::tls`]).
 #[derive(Clone, Debug)]
 pub struct Client {
     endpoint: Endpoint,
     limits: EngineLimits,
+    /// `Some`: TLS on a TCP endpoint, the engine verified against its CA.
+    tls: Option<TlsClient>,
+}
+
+/// Every request the client makes, and none other: `GET`s of these paths (`{id}`: a 64-hex
+/// container ID the engine reported), without a body. `Client::get` refuses any other path;
+/// SECURITY.md lists them; `bridge/tests/security.rs` checks that a fake engine sees only these.
+pub const FIXED_GETS: [&str; 7] = [
+    "/_ping",
+    "/version",
+    "/info",
+    EVENTS_PATH,
+    "/containers/json",
+    "/containers/{id}/json",
+    "/containers/{id}/stats?stream=true",
+];
+
+/// `/events` for containers only: `filters={"type":["container"]}`.
+const EVENTS_PATH: &str = "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D";
+
+/// Whether `path` is one of [`FIXED_GETS`].
+pub fn is_fixed_get(path: &str) -> bool {
+    FIXED_GETS
+        .iter()
+        .any(|pattern| match pattern.split_once("{id}") {
+            None => path == *pattern,
+            Some((before, after)) => path
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+                .is_some_and(is_container_id),
+        })
 }
 
 /// What a response body is read through: its data as an `AsyncRead`.
@@ -197,11 +193,32 @@ impl Client {
     }
 
     pub fn with_limits(endpoint: Endpoint, limits: EngineLimits) -> Client {
-        Client { endpoint, limits }
+        Client::with_tls(endpoint, limits, None)
+    }
+
+    /// A client that speaks TLS to a TCP endpoint when `tls` is given (on a Unix socket, `tls`
+    /// is not used: [`crate::endpoint::resolve`] never gives one there).
+    pub fn with_tls(endpoint: Endpoint, limits: EngineLimits, tls: Option<TlsClient>) -> Client {
+        Client {
+            endpoint,
+            limits,
+            tls,
+        }
+    }
+
+    /// The client for a resolved engine: its TLS files read and checked now.
+    pub fn for_engine(spec: &EngineSpec, limits: EngineLimits) -> Result<Client, TlsError> {
+        let tls = spec.tls.as_ref().map(TlsClient::load).transpose()?;
+        Ok(Client::with_tls(spec.endpoint.clone(), limits, tls))
     }
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// The TLS configuration, if the engine is reached over TLS.
+    pub fn tls(&self) -> Option<&TlsClient> {
+        self.tls.as_ref()
     }
 
     pub fn limits(&self) -> &EngineLimits {
@@ -210,31 +227,42 @@ impl Client {
 
     /// One `GET` on a fresh connection (the stats and events responses are long-lived anyway):
     /// connected, and the answer's head read, each within the timeout.
+    /// Only [`FIXED_GETS`]; the TLS handshake, when there is one, is part of connecting.
     async fn get(&self, path: &str) -> Result<Response<Incoming>, DockerError> {
+        if !is_fixed_get(path) {
+            return Err(DockerError::NotFixed(path.to_string()));
+        }
         let timeout = self.limits.timeout;
         let connect = async {
-            match &self.endpoint {
-                Endpoint::Unix(socket) => {
+            match (&self.endpoint, &self.tls) {
+                (Endpoint::Unix(socket), _) => {
                     let stream = tokio::net::UnixStream::connect(socket)
                         .await
                         .map_err(DockerError::Connect)?;
                     handshake(TokioIo::new(stream)).await
                 }
-                Endpoint::Tcp(addr) => {
+                (Endpoint::Tcp(addr), None) => {
                     let stream = tokio::net::TcpStream::connect(addr)
                         .await
                         .map_err(DockerError::Connect)?;
                     handshake(TokioIo::new(stream)).await
                 }
+                (endpoint @ Endpoint::Tcp(addr), Some(tls)) => {
+                    let stream = tokio::net::TcpStream::connect(addr)
+                        .await
+                        .map_err(DockerError::Connect)?;
+                    let host = endpoint.tcp_host().unwrap_or_default();
+                    let stream = tls.connect(stream, host).await?;
+                    handshake(TokioIo::new(stream)).await
+                }
             }
         };
-        let mut sender =
-            tokio::time::timeout(timeout, connect)
-                .await
-                .map_err(|_| DockerError::Timeout {
-                    what: "connecting".into(),
-                    after: timeout,
-                })??;
+        let (mut sender, connection_error) = tokio::time::timeout(timeout, connect)
+            .await
+            .map_err(|_| DockerError::Timeout {
+                what: "connecting".into(),
+                after: timeout,
+            })??;
         let host = match &self.endpoint {
             Endpoint::Unix(_) => "docker",
             Endpoint::Tcp(addr) => addr.as_str(),
@@ -255,7 +283,19 @@ impl Client {
             .map_err(|_| DockerError::Timeout {
                 what: format!("the answer to {}", path_only(path)),
                 after: timeout,
-            })??;
+            })?;
+        let response = match response {
+            Ok(response) => response,
+            // The connection ended before the request went out: its own error says why (a TLS
+            // engine refusing the client certificate after a TLS 1.3 handshake).
+            Err(e) => {
+                let why = tokio::time::timeout(Duration::from_secs(1), connection_error)
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+                return Err(self.http_error(why.unwrap_or(e)));
+            }
+        };
         if !response.status().is_success() {
             return Err(DockerError::Status {
                 path: path.to_string(),
@@ -265,9 +305,28 @@ impl Client {
         Ok(response)
     }
 
+    /// An HTTP error, or the TLS refusal behind it (TLS 1.3: the engine refuses a client
+    /// certificate after the handshake, when the request is sent).
+    fn http_error(&self, e: hyper::Error) -> DockerError {
+        let host = self.endpoint.tcp_host().unwrap_or_default();
+        match self
+            .tls
+            .as_ref()
+            .and_then(|tls| tls.explain_later(&e, host))
+        {
+            Some(tls) => DockerError::Tls(tls),
+            None => DockerError::Http(e),
+        }
+    }
+
     /// A finite answer's whole body: at most [`EngineLimits::max_body_bytes`] (an announced
     /// length over it is refused unread), within the timeout.
     async fn body(&self, path: &str) -> Result<Bytes, DockerError> {
+        Ok(self.answer(path).await?.1)
+    }
+
+    /// [`Client::body`], and the answer's headers.
+    async fn answer(&self, path: &str) -> Result<(hyper::HeaderMap, Bytes), DockerError> {
         let response = self.get(path).await?;
         let limit = self.limits.max_body_bytes;
         let announced = response
@@ -283,15 +342,15 @@ impl Client {
             });
         }
         let timeout = self.limits.timeout;
-        let collected =
-            tokio::time::timeout(timeout, Limited::new(response.into_body(), limit).collect())
-                .await
-                .map_err(|_| DockerError::Timeout {
-                    what: format!("reading the answer to {}", path_only(path)),
-                    after: timeout,
-                })?;
+        let (head, body) = response.into_parts();
+        let collected = tokio::time::timeout(timeout, Limited::new(body, limit).collect())
+            .await
+            .map_err(|_| DockerError::Timeout {
+                what: format!("reading the answer to {}", path_only(path)),
+                after: timeout,
+            })?;
         match collected {
-            Ok(body) => Ok(body.to_bytes()),
+            Ok(body) => Ok((head.headers, body.to_bytes())),
             Err(e) if e.is::<LengthLimitError>() => Err(DockerError::TooLarge {
                 path: path_only(path).to_string(),
                 bytes: None,
@@ -330,6 +389,32 @@ impl Client {
         }
     }
 
+    /// `GET /version`: which engine answers (Docker, or Podman through its Docker-compatible
+    /// API: [`statscope_core::model::podman::recognize`]), its version and API version.
+    pub async fn version(&self) -> Result<EngineVersion, DockerError> {
+        let path = "/version";
+        let (headers, body) = self.answer(path).await?;
+        let server = headers
+            .get(hyper::header::SERVER)
+            .and_then(|v| v.to_str().ok());
+        EngineVersion::parse(&body, server).map_err(|e| DockerError::Body {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `GET /info`: the engine's name (the host's name), ID, CPUs and memory. Two engines on one
+    /// machine answer the same `Name` and `ID` (and Podman a new random `ID` on every call): an
+    /// engine is told apart by its endpoint, not by these.
+    pub async fn info(&self) -> Result<EngineInfo, DockerError> {
+        let path = "/info";
+        let body = self.body(path).await?;
+        serde_json::from_slice(&body).map_err(|e| DockerError::Body {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
     /// `GET /containers/json`: the IDs of the running containers, newest first (Docker's order).
     pub async fn running_containers(&self) -> Result<Vec<String>, DockerError> {
         #[derive(Deserialize)]
@@ -352,9 +437,7 @@ impl Client {
 
     /// `GET /events` for containers: one JSON event per line, until the daemon goes away.
     pub async fn container_events(&self) -> Result<Lines, DockerError> {
-        // filters={"type":["container"]}
-        self.lines("/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D")
-            .await
+        self.lines(EVENTS_PATH).await
     }
 
     /// `GET /containers/{id}/json` (inspect): the container's name, image and limits.
@@ -412,24 +495,92 @@ impl Client {
     }
 }
 
+/// What `GET /version` says (the keys Docker and Podman share).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineVersion {
+    pub engine: Engine,
+    /// `Version`: the engine's release (`28.2.2`, `4.3.1`).
+    pub version: String,
+    /// `ApiVersion`: the Docker API version it serves (`1.41`).
+    pub api_version: String,
+    /// `Os` (`linux`, `windows`).
+    pub os: String,
+    /// The HTTP `Server` header, if any (`Libpod/4.3.1 (linux)`).
+    pub server: Option<String>,
+}
+
+impl EngineVersion {
+    /// From `/version`'s body and the answer's `Server` header.
+    pub fn parse(body: &[u8], server: Option<&str>) -> Result<EngineVersion, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(rename = "Version", default)]
+            version: String,
+            #[serde(rename = "ApiVersion", default)]
+            api_version: String,
+            #[serde(rename = "Os", default)]
+            os: String,
+        }
+        let raw: Raw = serde_json::from_slice(body)?;
+        let engine = podman::recognize(body, server);
+        Ok(EngineVersion {
+            engine,
+            version: raw.version,
+            api_version: raw.api_version,
+            os: raw.os,
+            server: server.map(str::to_string),
+        })
+    }
+}
+
+/// What `GET /info` says that statscope uses. Missing keys are empty or zero.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct EngineInfo {
+    /// The host's name (as the engine reports it; not unique: see [`Client::info`]).
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "ServerVersion")]
+    pub server_version: String,
+    /// `linux`, `windows`.
+    #[serde(rename = "OSType")]
+    pub os_type: String,
+    #[serde(rename = "OperatingSystem")]
+    pub operating_system: String,
+    #[serde(rename = "NCPU")]
+    pub cpus: u32,
+    #[serde(rename = "MemTotal")]
+    pub mem_total_bytes: u64,
+    #[serde(rename = "ContainersRunning")]
+    pub containers_running: u64,
+}
+
 /// `path` without its query, for messages (`/events`, not its filters).
 fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-async fn handshake<T>(
-    io: TokioIo<T>,
-) -> Result<hyper::client::conn::http1::SendRequest<Empty<Bytes>>, DockerError>
+/// What [`handshake`] gives: the request side, and the connection's error when it ends with one.
+type Connected = (
+    hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    tokio::sync::oneshot::Receiver<hyper::Error>,
+);
+
+async fn handshake<T>(io: TokioIo<T>) -> Result<Connected, DockerError>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
     let (sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+    let (error_tx, error_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "Docker connection closed");
+            let _ = error_tx.send(e);
         }
     });
-    Ok(sender)
+    Ok((sender, error_rx))
 }
 
 /// A full Docker container ID: 64 lowercase hex digits.
@@ -1138,27 +1289,6 @@ fn say_session_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_parse() {
-        assert_eq!(
-            Endpoint::parse("unix:///var/run/docker.sock"),
-            Ok(Endpoint::Unix("/var/run/docker.sock".into()))
-        );
-        assert_eq!(
-            Endpoint::parse("tcp://127.0.0.1:2375"),
-            Ok(Endpoint::Tcp("127.0.0.1:2375".into()))
-        );
-        for bad in [
-            "/var/run/docker.sock",
-            "unix://relative",
-            "tcp://",
-            "ssh://host",
-            "http://h/path",
-        ] {
-            assert!(Endpoint::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn only_real_container_ids_reach_a_path() {

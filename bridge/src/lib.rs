@@ -3,6 +3,8 @@
 //! - [`stats_cmd`]: `statscope stats`, the engine on the command line (offline, docker-CLI figures).
 //! - [`server`]: `statscope serve`, the WebSocket relay and static files, fed by a [`source::Source`]:
 //!   [`docker`] (a Docker Engine), [`demo`] (simulated containers) or [`replay`] (a recording).
+//! - Reaching engines: [`endpoint`] (which engines and where, as the docker CLI resolves them) and
+//!   [`tls`] (TLS to `tcp://` engines, always verified).
 //! - [`hub`]: batching objects into frames and fanning them out without letting anyone wait.
 //! - Bounds on outside input and on clients: [`lines`] (line length), [`conn`] (connection caps),
 //!   and how what they cut is said: [`notice`] (to the page and the log), [`ratelog`] (the log,
@@ -12,6 +14,7 @@ pub mod cli;
 pub mod conn;
 pub mod demo;
 pub mod docker;
+pub mod endpoint;
 pub mod hub;
 pub mod lines;
 pub mod notice;
@@ -20,3 +23,4 @@ pub mod replay;
 pub mod server;
 pub mod source;
 pub mod stats_cmd;
+pub mod tls;

@@ -23,7 +23,7 @@ use std::time::Duration;
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use statscope_bridge::cli::{Cli, Command};
-use statscope_bridge::docker::{DockerSource, Endpoint};
+use statscope_bridge::docker::{self, Client, DockerSource, Endpoint};
 use statscope_bridge::server::{self, ServerConfig};
 use statscope_bridge::source::Source;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
@@ -36,15 +36,21 @@ use tokio_util::sync::CancellationToken;
 /// The one container the fake daemon runs.
 const ID: &str = "5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0de5ec0";
 
-/// The only requests the bridge may ever make (request lines as they reach the daemon).
+/// The only requests the bridge may ever make (request lines as they reach the daemon):
+/// [`docker::FIXED_GETS`], with the fake daemon's one container ID.
 fn allowed_requests() -> Vec<String> {
-    vec![
-        "GET /events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D HTTP/1.1".to_string(),
-        "GET /containers/json HTTP/1.1".to_string(),
-        format!("GET /containers/{ID}/stats?stream=true HTTP/1.1"),
-        // Container inspect, for the CPU limit (statscope.container).
-        format!("GET /containers/{ID}/json HTTP/1.1"),
-    ]
+    docker::FIXED_GETS
+        .iter()
+        .map(|path| format!("GET {} HTTP/1.1", path.replace("{id}", ID)))
+        .collect()
+}
+
+/// The `/events` subscription, which every bridge session makes first.
+fn events_request() -> String {
+    allowed_requests()
+        .into_iter()
+        .find(|l| l.starts_with("GET /events?"))
+        .expect("/events is a fixed GET")
 }
 
 fn temp_dir(what: &str) -> PathBuf {
@@ -101,7 +107,7 @@ impl FakeDocker {
         let allowed = allowed_requests();
         let seen = self.seen();
         assert!(
-            seen.iter().any(|s| s.line == allowed[0]),
+            seen.iter().any(|s| s.line == events_request()),
             "the bridge subscribed to events (the recorder works): {seen:#?}"
         );
         for s in &seen {
@@ -162,6 +168,22 @@ async fn fake_connection(stream: UnixStream, log: Arc<Mutex<Vec<Seen>>>) {
         if target == "/_ping" {
             let _ = w
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                .await;
+            write = Some(w);
+        } else if target == "/version" || target == "/info" {
+            let body = if target == "/version" {
+                r#"{"Components":[{"Name":"Engine","Version":"28.2.2"}],"Version":"28.2.2","ApiVersion":"1.50","Os":"linux"}"#
+            } else {
+                r#"{"Name":"fake-host","ID":"fake","NCPU":2,"MemTotal":1073741824}"#
+            };
+            let _ = w
+                .write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                )
                 .await;
             write = Some(w);
         } else if target == "/containers/json" {
@@ -618,6 +640,68 @@ async fn no_request_reaches_docker_through_the_bridge() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     docker.assert_only_fixed_gets();
     drop(b);
+}
+
+#[tokio::test]
+async fn the_client_makes_exactly_the_fixed_gets() {
+    let docker = FakeDocker::start();
+    let client = Client::new(Endpoint::Unix(docker.socket.clone()));
+    client.ping().await.expect("/_ping");
+    let version = client.version().await.expect("/version");
+    assert_eq!(version.api_version, "1.50");
+    let info = client.info().await.expect("/info");
+    assert_eq!((info.name.as_str(), info.cpus), ("fake-host", 2));
+    client.running_containers().await.expect("/containers/json");
+    let _events = client.container_events().await.expect("/events");
+    let _ = client.inspect(ID).await; // the fake daemon answers 404; the request was made
+    let _stats = client.stats(ID).await.expect("a stats stream");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut seen: Vec<String> = docker.seen().into_iter().map(|s| s.line).collect();
+    let mut allowed = allowed_requests();
+    seen.sort();
+    allowed.sort();
+    assert_eq!(seen, allowed, "each fixed GET once, and nothing else");
+    docker.assert_only_fixed_gets();
+    // Anything else is refused before a connection is made.
+    for path in [
+        "/containers/create",
+        "/v1.41/_ping",
+        "/containers/json?all=1",
+        &format!("/containers/{ID}/stats?stream=true&x=1"),
+        &format!("/containers/{}/json", &ID[..63]),
+        "/containers/../_ping/json",
+        "/events",
+    ] {
+        assert!(!docker::is_fixed_get(path), "{path}");
+    }
+    assert_eq!(docker.seen().len(), allowed.len());
+}
+
+#[test]
+fn security_md_lists_every_fixed_get() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../SECURITY.md"))
+        .expect("SECURITY.md");
+    let section = text
+        .split("**Read-only, fixed requests to Docker.**")
+        .nth(1)
+        .and_then(|rest| rest.split("\n- **").next())
+        .expect("the fixed requests paragraph");
+    for path in docker::FIXED_GETS {
+        let shown = if path.starts_with("/events?") {
+            "/events?filters=…".to_string()
+        } else {
+            path.replace("{id}", "{64-hex id}")
+        };
+        assert!(
+            section.contains(&format!("`{shown}`")),
+            "SECURITY.md lists {shown}"
+        );
+    }
+    let words = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let count = format!("makes {} `GET`s", words[docker::FIXED_GETS.len() - 1]);
+    assert!(section.contains(&count), "SECURITY.md says {count:?}");
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! Test support shared by the bridge's integration tests: a private real `dockerd`, headless
 //! Chromium through chromedriver, and "skip unless CI" for what needs root or system packages;
 //! [`engine`]: a fake (and, on demand, hostile) Docker Engine, the real bridge with its log, and a
-//! WebSocket viewer.
+//! WebSocket viewer; [`engines`]: several real engines side by side (private dockerds, one over
+//! TLS with certificates made by the test, and Podman).
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod engines;
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;

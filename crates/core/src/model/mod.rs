@@ -30,6 +30,7 @@
 
 mod fast;
 mod frame;
+pub mod podman;
 mod sample;
 mod stats;
 mod time;
