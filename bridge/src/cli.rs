@@ -64,17 +64,30 @@ pub struct ServeArgs {
     /// stats to the network (pair it with --token), and is logged as a warning.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Relay this Docker Engine (unix:///path/docker.sock or tcp://host:port), retrying until it
-    /// answers. Without a source flag: $DOCKER_HOST or /var/run/docker.sock if it answers /_ping,
-    /// else the demo feed.
-    #[arg(long, value_name = "URL", group = "source")]
-    pub docker: Option<String>,
+    /// Follow this Docker Engine (or Podman's Docker-compatible service), as the docker CLI's -H
+    /// takes it: unix:///path/docker.sock, tcp://host:port (TLS as the docker CLI: DOCKER_TLS_VERIFY
+    /// and DOCKER_CERT_PATH, or --tls-certs), or http://host:port (plain). NAME= names its host
+    /// (default: the engine's name from /info, made unique). Repeatable: each engine is reached,
+    /// lost and retried on its own. Without --docker or --context: DOCKER_HOST, DOCKER_CONTEXT
+    /// or the docker CLI's current context, as the docker CLI reads them; with none of them,
+    /// /var/run/docker.sock if it answers, else the demo feed.
+    #[arg(long, value_name = "[NAME=]URL")]
+    pub docker: Vec<String>,
+    /// Follow the engine of this docker CLI context (~/.docker/contexts, or $DOCKER_CONFIG's): its
+    /// endpoint and TLS files. Its host is named after the context. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub context: Vec<String>,
+    /// The TLS folder (ca.pem, and cert.pem + key.pem for a client certificate) of the --docker
+    /// engine NAME, or, without NAME=, of every tcp:// --docker engine without its own. The
+    /// engine's certificate is always verified against ca.pem. Repeatable.
+    #[arg(long = "tls-certs", value_name = "[NAME=]DIR")]
+    pub tls_certs: Vec<String>,
     /// Serve the built-in demo feed: simulated containers with real Docker-shaped stats.
-    #[arg(long, group = "source")]
+    #[arg(long, conflicts_with_all = ["docker", "context", "tls_certs", "replay"])]
     pub demo: bool,
     /// Play back a recording: newline-delimited Docker stats objects (containers may be interleaved),
     /// paced by their `read` timestamps.
-    #[arg(long, value_name = "FILE", group = "source")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["docker", "context", "tls_certs"])]
     pub replay: Option<PathBuf>,
     /// Replay speed: 2 plays twice as fast as recorded.
     #[arg(long, default_value_t = 1.0, requires = "replay")]
@@ -82,6 +95,17 @@ pub struct ServeArgs {
     /// Start the replay over when it ends (timestamps keep moving forward).
     #[arg(long = "loop", requires = "replay")]
     pub looped: bool,
+    /// Keep each container's samples of this many seconds, so a page that opens shows them at once
+    /// (0: none). The page's default window is 300 s.
+    #[arg(long, value_name = "SECONDS", default_value_t = server().hub.history.as_secs(),
+          value_parser = clap::value_parser!(u64).range(0..=86400))]
+    pub history: u64,
+    /// Keep at most this much history over all containers (the oldest samples go first; said to
+    /// the page and the log). A sample takes about 260 bytes: the default holds 300 s of about 1,700
+    /// containers.
+    #[arg(long, value_name = "MiB", default_value_t = (server().hub.history_bytes >> 20) as u32,
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub history_mib: u32,
     /// Also accept WebSocket connections from pages of this origin (e.g. https://dash.example.com);
     /// repeatable. The page's own origin is accepted when it is an IP address or localhost (names
     /// could be DNS-rebound: list them here); any other cross-site page is refused.
@@ -157,6 +181,15 @@ impl ServeArgs {
     /// The longest line read from an engine or a recording.
     pub fn max_line_bytes(&self) -> usize {
         (self.max_line_kib as usize) << 10
+    }
+
+    /// The hub's settings the flags give (history).
+    pub fn hub_config(&self) -> crate::hub::HubConfig {
+        crate::hub::HubConfig {
+            history: Duration::from_secs(self.history),
+            history_bytes: (self.history_mib as usize) << 20,
+            ..server().hub
+        }
     }
 
     /// The connection caps the flags give.

@@ -60,7 +60,7 @@ use tokio_util::sync::CancellationToken;
 use statscope_core::docker_api::{container_info_from_inspect, DockerEvent};
 use statscope_core::protocol::{ContainerInfo, HostInfo, Message};
 
-use statscope_core::model::podman::{self, Engine};
+use statscope_core::model::podman::{self, Engine, PodmanStream};
 
 pub use crate::endpoint::Endpoint;
 use crate::endpoint::EngineSpec;
@@ -626,8 +626,13 @@ impl DockerSource {
     }
 
     pub fn with_limits(endpoint: Endpoint, limits: EngineLimits) -> DockerSource {
+        DockerSource::with_client(Client::with_limits(endpoint, limits))
+    }
+
+    /// The source of an engine reached by `client` (see [`Client::for_engine`]).
+    pub fn with_client(client: Client) -> DockerSource {
         DockerSource {
-            client: Client::with_limits(endpoint, limits),
+            client,
             linger: Duration::from_secs(3),
             backoff: (Duration::from_millis(500), Duration::from_secs(30)),
             name: "docker".to_string(),
@@ -651,11 +656,15 @@ impl DockerSource {
         sink: &Sink,
         shutdown: &CancellationToken,
         connected: &mut bool,
+        engine: &mut Engine,
     ) -> Result<(), DockerError> {
         let mut events = self.client.container_events().await?;
         let running = self.client.running_containers().await?;
+        // Podman's stats and events differ from Docker's; the adapter makes them Docker's.
+        *engine = self.client.version().await?.engine;
+        let engine = *engine;
         *connected = true;
-        sink.set_host(self.host_in("up", None)).await;
+        sink.set_host(self.host_in(engine, "up", None)).await;
         let notices = sink.notices();
         notices.clear(Cause::EngineUnreachable);
         notices.clear(Cause::EngineAnswerTooLarge);
@@ -664,7 +673,7 @@ impl DockerSource {
             containers = running.len(),
             "connected to Docker"
         );
-        let mut s = Session::new(self, sink, shutdown);
+        let mut s = Session::new(self, sink, shutdown, engine);
         for id in running {
             s.follow(id, true);
         }
@@ -725,6 +734,8 @@ type Inspected = (String, u64, Result<(ContainerInfo, bool), DockerError>);
 
 /// A connected session's state: which containers are followed, which wait, what is to be inspected.
 struct Session<'a> {
+    /// Docker, or Podman (whose stats and events go through [`podman`]).
+    engine: Engine,
     source: &'a DockerSource,
     sink: &'a Sink,
     shutdown: &'a CancellationToken,
@@ -752,9 +763,15 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    fn new(source: &'a DockerSource, sink: &'a Sink, shutdown: &'a CancellationToken) -> Self {
+    fn new(
+        source: &'a DockerSource,
+        sink: &'a Sink,
+        shutdown: &'a CancellationToken,
+        engine: Engine,
+    ) -> Self {
         let limits = source.client.limits().clone();
         Session {
+            engine,
             source,
             sink,
             shutdown,
@@ -805,6 +822,7 @@ impl<'a> Session<'a> {
             self.sink,
             self.shutdown,
             self.opening.clone(),
+            self.engine,
         );
         self.followed.insert(id.clone(), stream);
         if inspect {
@@ -838,10 +856,13 @@ impl<'a> Session<'a> {
     /// One line of `/events`: relays it as a lifecycle event, and follows the container — within
     /// the event budget; past it, the container is only marked to be looked at again.
     async fn on_event(&mut self, line: &str) {
-        let Ok(event) = serde_json::from_str::<DockerEvent>(line) else {
+        let Ok(mut event) = serde_json::from_str::<DockerEvent>(line) else {
             tracing::debug!(line, "ignoring an event that does not parse");
             return;
         };
+        if self.engine == Engine::Podman {
+            event = podman::docker_event(event);
+        }
         let id = event.actor.id.clone();
         if !is_container_id(&id) {
             return;
@@ -1105,8 +1126,10 @@ impl StatsStream {
         sink: &Sink,
         shutdown: &CancellationToken,
         opening: Arc<Semaphore>,
+        engine: Engine,
     ) -> StatsStream {
         let (client, sink, shutdown) = (client.clone(), sink.clone(), shutdown.clone());
+        let mut podman = (engine == Engine::Podman).then(|| PodmanStream::new(&id, sink.host()));
         let task = tokio::spawn(async move {
             let opened = async {
                 let _permit = opening.acquire_owned().await;
@@ -1139,7 +1162,17 @@ impl StatsStream {
                 };
                 match line {
                     Ok(Ok(Some(Line::Text(object)))) => {
-                        if !sink.send_stats(&object).await {
+                        let sent = match podman.as_mut() {
+                            None => sink.send_stats(&object).await,
+                            Some(stream) => match stream.sample_from_json(&object) {
+                                Ok(sample) => sink.send_sample(sample).await,
+                                Err(e) => {
+                                    sink.unreadable(1, &e.to_string());
+                                    true
+                                }
+                            },
+                        };
+                        if !sent {
                             return;
                         }
                     }
@@ -1157,7 +1190,14 @@ impl StatsStream {
                         warn_limited!("engine-stats-not-utf8", container = %short(&id),
                             "skipping a stats line that is not UTF-8");
                     }
-                    Ok(Ok(None)) => return,
+                    Ok(Ok(None)) => {
+                        // Podman ends a stopped container's stream instead of sending Docker's
+                        // empty samples: say it stopped as Docker would.
+                        if let Some(stream) = podman.as_ref() {
+                            sink.send_sample(stream.ended()).await;
+                        }
+                        return;
+                    }
                     Ok(Err(e)) => {
                         tracing::debug!(container = %short(&id), error = %e, "stats stream ended");
                         return;
@@ -1185,12 +1225,22 @@ impl StatsStream {
 }
 
 impl DockerSource {
-    fn host_in(&self, state: &str, error: Option<String>) -> HostInfo {
+    /// This host as it is now (`engine`: what answered last; Docker until one has).
+    fn host_in(&self, engine: Engine, state: &str, error: Option<String>) -> HostInfo {
+        let tls = if self.client.tls().is_some() {
+            " (TLS)"
+        } else {
+            ""
+        };
         HostInfo {
             host: self.name.clone(),
             name: self.name.clone(),
-            engine: "docker".to_string(),
-            describe: self.client.endpoint().to_string(),
+            engine: match engine {
+                Engine::Docker => "docker",
+                Engine::Podman => "podman",
+            }
+            .to_string(),
+            describe: format!("{}{tls}", self.client.endpoint()),
             state: state.to_string(),
             error,
         }
@@ -1205,16 +1255,19 @@ impl Source for DockerSource {
         format!("the Docker Engine at {}", self.client.endpoint())
     }
     fn host(&self) -> HostInfo {
-        self.host_in("connecting", None)
+        self.host_in(Engine::Docker, "connecting", None)
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
             let (first, longest) = self.backoff;
             let mut wait = first;
             let mut failures: u64 = 0;
+            let mut engine = Engine::Docker;
             loop {
                 let mut connected = false;
-                let result = self.session(&sink, &shutdown, &mut connected).await;
+                let result = self
+                    .session(&sink, &shutdown, &mut connected, &mut engine)
+                    .await;
                 if shutdown.is_cancelled() {
                     return;
                 }
@@ -1233,7 +1286,7 @@ impl Source for DockerSource {
                     .map_or(0, |d| d.subsec_nanos());
                 let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
                 let pause = wait.mul_f64(jitter);
-                sink.set_host(self.host_in("down", Some(error.to_string())))
+                sink.set_host(self.host_in(engine, "down", Some(error.to_string())))
                     .await;
                 say_session_failed(
                     sink.notices(),

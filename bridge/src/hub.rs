@@ -185,20 +185,7 @@ impl Sink {
     pub async fn send_stats(&self, text: &str) -> bool {
         let frame = parse_frame_lenient(text);
         if let Some(e) = frame.errors.last() {
-            let n = frame.errors.len() as u64;
-            self.hub.counts.malformed.fetch_add(n, Ordering::Relaxed);
-            let total = self.notices.count(Cause::MalformedStats) + n;
-            self.notices.cut(
-                Cause::MalformedStats,
-                n,
-                None,
-                format!(
-                    "{} stats object{} that cannot be read, dropped (last: {})",
-                    thousands(total),
-                    if total == 1 { "" } else { "s" },
-                    cut_text(&e.to_string(), 160)
-                ),
-            );
+            self.unreadable(frame.errors.len() as u64, &e.to_string());
         }
         for stats in frame.samples {
             if !self
@@ -209,6 +196,24 @@ impl Sink {
             }
         }
         true
+    }
+
+    /// Counts and says `n` stats objects of this host that could not be read (`last`: the last
+    /// one's error): dropped, never relayed.
+    pub fn unreadable(&self, n: u64, last: &str) {
+        self.hub.counts.malformed.fetch_add(n, Ordering::Relaxed);
+        let total = self.notices.count(Cause::MalformedStats) + n;
+        self.notices.cut(
+            Cause::MalformedStats,
+            n,
+            None,
+            format!(
+                "{} stats object{} that cannot be read, dropped (last: {})",
+                thousands(total),
+                if total == 1 { "" } else { "s" },
+                cut_text(last, 160)
+            ),
+        );
     }
 
     /// Hands one of statscope's messages (container info, a lifecycle event) to the hub, to send

@@ -11,7 +11,8 @@ use anyhow::Context;
 use clap::Parser;
 use statscope_bridge::cli::{Cli, Command, FormatArg, OsArg, ServeArgs};
 use statscope_bridge::demo::Demo;
-use statscope_bridge::docker::{Client, DockerSource, Endpoint};
+use statscope_bridge::docker::{Client, DockerSource, EngineLimits};
+use statscope_bridge::endpoint::{self, EngineSpec, Engines, Origin};
 use statscope_bridge::replay::Replay;
 use statscope_bridge::server::{self, ServerConfig};
 use statscope_bridge::source::Source;
@@ -90,34 +91,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let token = args.token().map_err(anyhow::Error::msg)?;
     let engine_limits = args.engine_limits();
     let conn_limits = args.conn_limits();
-    ensure_file_descriptors(engine_limits.max_containers + conn_limits.max_total + 64);
-    let source: Box<dyn Source> = if let Some(path) = &args.replay {
-        let mut replay = Replay::open(path.clone(), args.speed, args.looped)
-            .with_context(|| format!("cannot replay {}", path.display()))?;
-        replay.max_line_bytes = args.max_line_bytes();
-        Box::new(replay)
-    } else if args.demo {
-        Box::new(Demo::default())
-    } else if let Some(url) = &args.docker {
-        Box::new(DockerSource::with_limits(
-            Endpoint::parse(url).map_err(anyhow::Error::msg)?,
-            engine_limits,
-        ))
-    } else {
-        let endpoint = Endpoint::default_from_env();
-        let client = Client::with_limits(endpoint.clone(), engine_limits.clone());
-        match tokio::time::timeout(Duration::from_secs(2), client.ping()).await {
-            Ok(Ok(())) => Box::new(DockerSource::with_limits(endpoint, engine_limits)),
-            Ok(Err(e)) => {
-                tracing::info!(docker = %endpoint, error = %e, "no Docker answered; serving the demo feed");
-                Box::new(Demo::default())
-            }
-            Err(_) => {
-                tracing::info!(docker = %endpoint, "Docker did not answer in time; serving the demo feed");
-                Box::new(Demo::default())
-            }
-        }
-    };
+    let sources = sources(&args, &engine_limits).await?;
+    ensure_file_descriptors(
+        engine_limits.max_containers * sources.len() + conn_limits.max_total + 64,
+    );
     let web_root = args.web_root.clone().unwrap_or_else(default_web_root);
     if !web_root.join("index.html").is_file() {
         tracing::warn!(web_root = %web_root.display(), "no index.html there: the page will not load (build it with the run command)");
@@ -130,21 +107,121 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(%addr, token = token.is_some(),
             "listening beyond loopback: anyone who can reach this address can watch your containers' stats");
     }
-    let kind = source.kind();
-    println!("statscope: serving http://{addr}/ ({kind} feed; Ctrl-C to stop)");
+    let what = match sources.as_slice() {
+        [one] => format!("{} feed", one.kind()),
+        many => format!("{} hosts", many.len()),
+    };
+    println!("statscope: serving http://{addr}/ ({what}; Ctrl-C to stop)");
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     let config = ServerConfig {
         web_root,
-        allowed_origins: args.allow_origin,
+        allowed_origins: args.allow_origin.clone(),
         token,
         conn: conn_limits,
         header_timeout: Duration::from_secs(args.header_timeout_s),
+        hub: args.hub_config(),
         ..ServerConfig::default()
     };
-    server::run(listener, vec![source], config, shutdown).await?;
+    server::run(listener, sources, config, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What to relay: a replay, the demo, or the engines the flags, the environment or the docker CLI's
+/// configuration name (see [`endpoint::resolve`]). An engine the user named is followed whether it
+/// answers or not (its host says why it is down); only when nothing names one and the default
+/// engine does not answer is the demo served.
+async fn sources(args: &ServeArgs, limits: &EngineLimits) -> anyhow::Result<Vec<Box<dyn Source>>> {
+    if let Some(path) = &args.replay {
+        let mut replay = Replay::open(path.clone(), args.speed, args.looped)
+            .with_context(|| format!("cannot replay {}", path.display()))?;
+        replay.max_line_bytes = args.max_line_bytes();
+        return Ok(vec![Box::new(replay)]);
+    }
+    if args.demo {
+        return Ok(vec![Box::new(Demo::default())]);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from);
+    let resolved = endpoint::resolve(
+        &args.docker,
+        &args.context,
+        &args.tls_certs,
+        &|name| std::env::var(name).ok(),
+        &home,
+    )?;
+    for warning in &resolved.warnings {
+        tracing::warn!("{warning}");
+    }
+    let specs = match resolved.engines {
+        Engines::Named(specs) => specs,
+        Engines::Default(spec) => {
+            let client = Client::for_engine(&spec, limits.clone())
+                .with_context(|| format!("the default engine, {spec}"))?;
+            match tokio::time::timeout(Duration::from_secs(2), client.ping()).await {
+                Ok(Ok(())) => vec![spec],
+                Ok(Err(e)) => {
+                    tracing::info!(docker = %spec.endpoint, error = %e, "no Docker answered; serving the demo feed");
+                    return Ok(vec![Box::new(Demo::default())]);
+                }
+                Err(_) => {
+                    tracing::info!(docker = %spec.endpoint, "Docker did not answer in time; serving the demo feed");
+                    return Ok(vec![Box::new(Demo::default())]);
+                }
+            }
+        }
+    };
+    let mut clients = Vec::new();
+    for spec in &specs {
+        let client = Client::for_engine(spec, limits.clone())
+            .with_context(|| format!("cannot use the engine {spec}"))?;
+        clients.push(client);
+    }
+    // Names: given, the context's, or the engine's own (asked of every engine at once, briefly:
+    // one that does not answer is named after its address, and followed all the same).
+    let mut asked = tokio::task::JoinSet::new();
+    for (i, (spec, client)) in specs.iter().zip(&clients).enumerate() {
+        let (spec, client) = (spec.clone(), client.clone());
+        asked.spawn(async move { (i, host_name(&spec, &client).await) });
+    }
+    let mut names = vec![String::new(); specs.len()];
+    while let Some(named) = asked.join_next().await {
+        let (i, name) = named.context("naming the engines")?;
+        names[i] = name;
+    }
+    Ok(clients
+        .into_iter()
+        .zip(names)
+        .map(|(client, name)| {
+            Box::new(DockerSource::with_client(client).named(name)) as Box<dyn Source>
+        })
+        .collect())
+}
+
+/// The name of an engine's host, before it is made unique: `NAME` of `--docker NAME=URL`, the
+/// context's name, the engine's `Name` from `/info`, or, when it does not answer within 2 s, its
+/// address (`local` for a Unix socket).
+async fn host_name(spec: &EngineSpec, client: &Client) -> String {
+    if let Some(name) = &spec.name {
+        return name.clone();
+    }
+    match &spec.origin {
+        Origin::ContextFlag(name)
+        | Origin::DockerContextEnv(name)
+        | Origin::CurrentContext { name, .. }
+            if name != "default" =>
+        {
+            return name.clone();
+        }
+        _ => {}
+    }
+    match tokio::time::timeout(Duration::from_secs(2), client.info()).await {
+        Ok(Ok(info)) if !info.name.trim().is_empty() => info.name,
+        _ => match spec.endpoint.tcp_host() {
+            Some(host) => host.to_string(),
+            None => "local".to_string(),
+        },
+    }
 }
 
 /// Raises the soft limit on open files towards `needed` (up to the hard limit), which the caps

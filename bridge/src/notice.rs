@@ -153,7 +153,7 @@ impl Notices {
     }
 
     /// `n` more were cut or refused for `cause`; `text` says what, for people. Logged (as a
-    /// warning, rate-limited per cause) and told to the page.
+    /// warning, rate-limited per cause and host) and told to the page.
     pub fn cut(&self, cause: Cause, n: u64, limit: Option<u64>, text: impl Into<String>) {
         let text = text.into();
         let count = {
@@ -168,8 +168,8 @@ impl Notices {
             e.unsent = true;
             e.notice.count
         };
-        if let Some(suppressed) = ratelog::global().check(cause.key()) {
-            tracing::warn!(cause = cause.key(), count, suppressed, "{text}");
+        if let Some(suppressed) = ratelog::global().check_host(cause.key(), &self.host) {
+            tracing::warn!(cause = cause.key(), host = %self.host, count, suppressed, "{text}");
         }
     }
 
@@ -193,8 +193,8 @@ impl Notices {
             changed
         };
         if changed {
-            if let Some(suppressed) = ratelog::global().check(cause.key()) {
-                tracing::warn!(cause = cause.key(), count, suppressed, "{text}");
+            if let Some(suppressed) = ratelog::global().check_host(cause.key(), &self.host) {
+                tracing::warn!(cause = cause.key(), host = %self.host, count, suppressed, "{text}");
             }
         }
     }

@@ -7,7 +7,8 @@
 //! [`LogLimiter::due`] gives the counts of causes that went quiet with some still unsaid, so
 //! [`say_suppressed`] can log them (the server calls it periodically). A cause is a fixed name
 //! (`ws-origin-refused`), never a peer's address or anything else a peer chooses, so the table stays
-//! as small as the code's list of causes.
+//! as small as the code's list of causes — times the hosts the bridge follows, for causes about a
+//! host ([`LogLimiter::check_host`]: one engine's trouble does not hide another's).
 //!
 //! ```ignore
 //! if let Some(suppressed) = ratelog::global().check("ws-origin-refused") {
@@ -16,7 +17,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -28,8 +29,11 @@ pub const DEFAULT_EVERY: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct LogLimiter {
     every: Duration,
-    causes: Mutex<HashMap<&'static str, Entry>>,
+    causes: Mutex<HashMap<Key, Entry>>,
 }
+
+/// A cause, and the host it is about (`""`: none).
+type Key = (&'static str, Arc<str>);
 
 #[derive(Debug)]
 struct Entry {
@@ -56,10 +60,22 @@ impl LogLimiter {
         self.check_at(cause, Instant::now())
     }
 
+    /// [`LogLimiter::check`] for `cause` about `host` (a host the bridge follows): each host has
+    /// its own budget.
+    pub fn check_host(&self, cause: &'static str, host: &str) -> Option<u64> {
+        self.check_host_at(cause, host, Instant::now())
+    }
+
     /// [`LogLimiter::check`] at `now`.
     pub fn check_at(&self, cause: &'static str, now: Instant) -> Option<u64> {
+        self.check_host_at(cause, "", now)
+    }
+
+    /// [`LogLimiter::check_host`] at `now`.
+    pub fn check_host_at(&self, cause: &'static str, host: &str, now: Instant) -> Option<u64> {
         let mut causes = self.lock();
-        match causes.get_mut(cause) {
+        let key: Key = (cause, Arc::from(host));
+        match causes.get_mut(&key) {
             Some(e) if now.saturating_duration_since(e.last_logged) < self.every => {
                 e.suppressed += 1;
                 None
@@ -71,7 +87,7 @@ impl LogLimiter {
             }
             None => {
                 causes.insert(
-                    cause,
+                    key,
                     Entry {
                         last_logged: now,
                         suppressed: 0,
@@ -82,15 +98,15 @@ impl LogLimiter {
         }
     }
 
-    /// The causes with suppressed occurrences whose interval has passed, and how many: each is
-    /// then counted as said (one line per cause per interval still holds).
-    pub fn due_at(&self, now: Instant) -> Vec<(&'static str, u64)> {
+    /// The causes (and their hosts) with suppressed occurrences whose interval has passed, and how
+    /// many: each is then counted as said (one line per cause per interval still holds).
+    pub fn due_at(&self, now: Instant) -> Vec<(&'static str, Arc<str>, u64)> {
         let mut causes = self.lock();
         let mut due = Vec::new();
-        causes.retain(|cause, e| {
+        causes.retain(|(cause, host), e| {
             let quiet = now.saturating_duration_since(e.last_logged) >= self.every;
             if quiet && e.suppressed > 0 {
-                due.push((*cause, std::mem::take(&mut e.suppressed)));
+                due.push((*cause, host.clone(), std::mem::take(&mut e.suppressed)));
                 e.last_logged = now;
             }
             // A cause quiet for two intervals with nothing unsaid is forgotten: its next
@@ -102,11 +118,11 @@ impl LogLimiter {
     }
 
     /// [`LogLimiter::due_at`] now.
-    pub fn due(&self) -> Vec<(&'static str, u64)> {
+    pub fn due(&self) -> Vec<(&'static str, Arc<str>, u64)> {
         self.due_at(Instant::now())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
         // Nothing panics while holding it; if something did, the counts are still usable.
         self.causes.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -120,9 +136,10 @@ pub fn global() -> &'static LogLimiter {
 
 /// Logs, for each cause of `limiter` that went quiet with suppressed occurrences, how many.
 pub fn say_suppressed(limiter: &LogLimiter) {
-    for (cause, suppressed) in limiter.due() {
+    for (cause, host, suppressed) in limiter.due() {
         tracing::warn!(
             cause,
+            host = &*host,
             suppressed,
             "{suppressed} more like the last {cause:?} message were not logged (at most one per {:?})",
             limiter.every()
@@ -178,6 +195,10 @@ mod tests {
         );
         assert_eq!(log.check_at("origin", at(31)), None);
         assert_eq!(log.check_at("origin", at(60)), Some(1));
+        // The same cause about another host has its own budget too.
+        assert_eq!(log.check_host_at("origin", "edge-1", at(61)), Some(0));
+        assert_eq!(log.check_host_at("origin", "edge-1", at(62)), None);
+        assert_eq!(log.check_host_at("origin", "edge-2", at(62)), Some(0));
     }
 
     #[test]
@@ -193,13 +214,13 @@ mod tests {
         assert!(log.due_at(at(29)).is_empty(), "not before the interval");
         assert_eq!(
             log.due_at(at(30)),
-            [("origin", 9)],
+            [("origin", "".into(), 9)],
             "token had nothing unsaid"
         );
         assert!(log.due_at(at(31)).is_empty(), "said once");
         // Saying them counted as a line: the next occurrence waits for the interval again.
         assert_eq!(log.check_at("origin", at(40)), None);
-        assert_eq!(log.due_at(at(60)), [("origin", 1)]);
+        assert_eq!(log.due_at(at(60)), [("origin", "".into(), 1)]);
         // Quiet for long enough with nothing unsaid: forgotten, so logged at once next time.
         assert!(log.due_at(at(200)).is_empty());
         assert_eq!(log.check_at("origin", at(201)), Some(0));

@@ -217,6 +217,11 @@ async fn connection(stream: UnixStream, shared: Shared) {
             std::future::pending::<()>().await;
         }
         let _ = json(&mut write, "OK").await;
+    } else if target == "/version" {
+        let body = r#"{"Components":[{"Name":"Engine","Version":"28.2.2"}],"Version":"28.2.2","ApiVersion":"1.50","Os":"linux"}"#;
+        let _ = json(&mut write, body).await;
+    } else if target == "/info" {
+        let _ = json(&mut write, r#"{"Name":"fake-engine","ID":"fake","NCPU":2}"#).await;
     } else if target == "/containers/json" {
         let n = counts.lists.fetch_add(1, Ordering::SeqCst);
         match &spec.list {
