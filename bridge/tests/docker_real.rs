@@ -320,14 +320,16 @@ async fn next_points(ws: &mut Ws, engine: &mut RateEngine, wait: Duration) -> Ve
     let Ok(Some(Ok(Message::Text(frame)))) = tokio::time::timeout(wait, ws.next()).await else {
         return Vec::new();
     };
-    if frame.contains("\"statscope.") {
+    let Ok(Some(statscope::protocol::Message::Samples(batch))) =
+        statscope::protocol::Message::decode(&frame)
+    else {
         return Vec::new();
-    }
-    let samples = statscope::parse_frame(&frame).expect("the bridge relays Docker stats JSON");
-    let points = engine.update(&samples, None);
-    samples
+    };
+    let points = engine.update(&batch.samples, None);
+    batch
+        .samples
         .iter()
-        .map(|s| s.display_name().to_string())
+        .map(|s| s.name.clone())
         .zip(points)
         .collect()
 }

@@ -434,9 +434,23 @@ async fn hostile_frames_are_counted_shown_and_contained() {
         s["samples"].as_f64() == Some(good_and_evil + 2.0)
     })
     .await;
-    // Counted per object: six bad lines, the array's three bad elements (the 1 MiB frame never
-    // left the bridge, which dropped and counted it); two late samples.
-    assert_eq!(status["malformed"], 9.0, "{status}");
+    // The bridge reads each object where it gets it: six bad lines and the array's three bad
+    // elements are counted there, per object, and said to the page (the 1 MiB line is skipped and
+    // said too); nothing malformed reaches the page. Two late samples, counted by the page.
+    assert_eq!(status["malformed"], 0.0, "{status}");
+    let notice = |cause: &str| {
+        status["notices"]
+            .as_array()
+            .and_then(|all| all.iter().find(|n| n["cause"] == cause).cloned())
+            .unwrap_or_else(|| panic!("no {cause} notice: {status}"))
+    };
+    let malformed = notice("malformed-stats");
+    assert_eq!(
+        (malformed["count"].as_f64(), malformed["host"].as_str()),
+        (Some(9.0), Some("replay")),
+        "{malformed}"
+    );
+    assert_eq!(notice("line-too-long")["count"], 1.0);
     assert_eq!(status["late"], 2.0, "{status}");
     assert_eq!(status["containers"], 3.0);
     let text = b
@@ -444,7 +458,8 @@ async fn hostile_frames_are_counted_shown_and_contained() {
         .await;
     let text = text.as_str().unwrap_or_default();
     assert!(
-        text.contains("9 malformed") && text.contains("2 late or duplicate"),
+        text.contains("9 stats objects that cannot be read")
+            && text.contains("2 late or duplicate"),
         "shown: {text}"
     );
     // Nothing else lost: the good containers have every rate, exact.
