@@ -44,6 +44,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use statscope_core::model::{parse_frame_lenient, Sample};
+pub use statscope_core::protocol::host_key;
 use statscope_core::protocol::{self, Hello, HostInfo, Message, PROTOCOL_VERSION};
 
 use crate::notice::{thousands, Cause, Notices};
@@ -143,7 +144,7 @@ impl Sink {
         &self.host
     }
 
-    /// A sink for host `key` (made subject-safe: `[A-Za-z0-9_.-]`, see [`host_key`]).
+    /// A sink for host `key` (made subject-safe: `[A-Za-z0-9_-]`, see [`host_key`]).
     pub fn for_host(&self, key: &str) -> Sink {
         let host: Arc<str> = host_key(key).into();
         Sink {
@@ -249,29 +250,6 @@ fn cut_text(text: &str, max: usize) -> String {
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
     format!("{}…", &text[..cut])
-}
-
-/// A host key: `name` with every character outside `[A-Za-z0-9_.-]` replaced by `-` (so it can be
-/// part of a container's key, `id@host`, a URL parameter and a NATS subject), at most 64 bytes, and
-/// `host` when nothing is left.
-pub fn host_key(name: &str) -> String {
-    let key: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(64)
-        .collect();
-    let key = key.trim_matches('.').to_string();
-    if key.is_empty() {
-        "host".to_string()
-    } else {
-        key
-    }
 }
 
 /// A viewer coming back to the same run of the bridge: the run it saw and the highest sequence
@@ -943,10 +921,10 @@ mod tests {
 
     #[test]
     fn host_keys_are_subject_safe() {
-        assert_eq!(host_key("web-1.prod"), "web-1.prod");
-        assert_eq!(host_key("my box@home *"), "my-box-home--");
+        assert_eq!(host_key("web-1_prod"), "web-1_prod");
+        assert_eq!(host_key("web-1.prod"), "web-1-prod");
+        assert_eq!(host_key("my box@home *>"), "my-box-home---");
         assert_eq!(host_key(""), "host");
-        assert_eq!(host_key("..."), "host");
         assert_eq!(host_key(&"x".repeat(100)).len(), 64);
         assert_eq!(
             Resume::parse("9f2c:41"),

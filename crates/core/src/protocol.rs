@@ -76,7 +76,7 @@ pub struct Hello {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostInfo {
-    /// Its key (`[A-Za-z0-9_.-]`, unique in the bridge), what samples and messages name it by.
+    /// Its key (`[A-Za-z0-9_-]`, unique in the bridge), what samples and messages name it by.
     pub host: String,
     /// Its name for people (the engine's own name, or the one given).
     pub name: String,
@@ -338,6 +338,29 @@ pub fn samples_frame<'a>(
     }
     out.push_str("]}");
     out
+}
+
+/// A host's key: `name` with every character outside `[A-Za-z0-9_-]` replaced by `-` (so it can be
+/// part of a container's key, `id@host`, a URL parameter and a NATS subject), at most 64 bytes, and
+/// `host` when nothing is left.
+pub fn host_key(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .map(|c| {
+            // Not `.`: it separates a NATS subject's tokens.
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if key.is_empty() {
+        "host".to_string()
+    } else {
+        key
+    }
 }
 
 /// `statscope.event` as it is written: the time in RFC 3339 with nine fraction digits.
