@@ -324,7 +324,7 @@ async fn exports_are_a_png_of_the_canvas_and_the_windows_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
+        Some("time,host,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
     );
     assert!(lines.count() > 100);
     d.set_filter("ss-burn");

@@ -15,14 +15,15 @@ use statscope::Timestamp;
 
 const RECORDING: &str = "tests/fixtures/docker-20.10-cgroupv1.ndjson";
 
-/// `(time, id)` of a CSV row, for ordering: the export lists rows by time then ID, `stats` in
-/// input order.
-fn row_key(line: &str) -> (i128, String) {
+/// `(time, host, id)` of a CSV row, for ordering: the export lists rows by time then key, `stats`
+/// in input order.
+fn row_key(line: &str) -> (i128, String, String) {
     let mut cells = line.split(',');
     let t = Timestamp::parse_rfc3339(cells.next().expect("time"))
         .expect("RFC 3339")
         .unix_ns();
-    (t, cells.next().expect("id").to_string())
+    let host = cells.next().expect("host").to_string();
+    (t, host, cells.next().expect("id").to_string())
 }
 
 #[test]
@@ -218,7 +219,7 @@ async fn the_page_answers_keys_pointer_and_toolbar_and_looks_right_in_both_theme
     assert!(csv
         .as_str()
         .expect("csv")
-        .starts_with("time,id,name,cpu_percent,"));
+        .starts_with("time,host,id,name,cpu_percent,"));
     let errors = b.js("return window.statscopeErrors;").await;
     assert_eq!(errors, serde_json::json!([]), "no errors on the page");
 }

@@ -102,7 +102,7 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
+        Some("time,host,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
     );
     // time, id, name, one column per metric (the last is PIDs), flag.
     const FLAG: usize = 11;

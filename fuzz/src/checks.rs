@@ -481,8 +481,8 @@ pub fn check_object_shapes(text: &str) {
 // spaces to `MAX_FRAME_BYTES + 1 + (second byte % 3)` bytes. (Frames just under the limit cost a
 // megabyte of parsing each, too slow to fuzz: [`check_frame_size_limit`] tests the exact edge.)
 
-/// Fields of a CSV record: time, id, name, one per metric, flag.
-const CSV_FIELDS: usize = 3 + statscope::metrics::METRICS.len() + 1;
+/// Fields of a CSV record: time, host, id, name, one per metric, flag.
+const CSV_FIELDS: usize = 4 + statscope::metrics::METRICS.len() + 1;
 
 /// What a frame is, by the harness's own reading of the page's rules.
 #[derive(Debug, PartialEq, Eq)]

@@ -26,6 +26,9 @@ pub struct FeedCounts {
     pub frames: u64,
     /// Stats objects received.
     pub samples: u64,
+    /// History samples skipped because the page already had them (a bridge that restarted sends
+    /// its history again).
+    pub known: u64,
     /// Malformed inputs, counted per object: a frame that is not JSON counts 1, and each bad
     /// element of an array frame counts 1 (the good ones are kept).
     pub malformed: u64,
@@ -191,7 +194,22 @@ impl Intake {
                     *seq = (*seq).max(m.seq);
                 }
                 self.counts.samples += m.samples.len() as u64;
-                self.pending.extend(m.samples);
+                if m.history {
+                    // History from a bridge this page did not resume (it restarted, or a hub
+                    // rebuilt it): what the page already has is known, not late.
+                    let engine = &self.engine;
+                    let n = m.samples.len();
+                    let before = self.pending.len();
+                    self.pending.extend(m.samples.into_iter().filter(|s| {
+                        engine
+                            .get(&s.key)
+                            .and_then(|c| c.last_read_ns())
+                            .is_none_or(|last| s.read.unix_ns() > last)
+                    }));
+                    self.counts.known += (n - (self.pending.len() - before)) as u64;
+                } else {
+                    self.pending.extend(m.samples);
+                }
                 false
             }
             Message::Dropped(d) => {
@@ -207,7 +225,10 @@ impl Intake {
                 true
             }
             Message::Notice(notice) => {
-                let at = self.notices.iter().position(|n| n.cause == notice.cause);
+                let at = self
+                    .notices
+                    .iter()
+                    .position(|n| n.cause == notice.cause && n.host == notice.host);
                 match (at, notice.active) {
                     (Some(i), true) => self.notices[i] = notice,
                     (None, true) if self.notices.len() < MAX_NOTICES => self.notices.push(notice),

@@ -733,10 +733,12 @@ impl DashboardCore {
         let mut out = String::with_capacity(rows.len() * 120 + 200);
         out.push_str(&csv_header());
         out.push('\n');
-        for (t, id, name, p) in rows {
+        for (t, key, name, p) in rows {
+            let (id, host) = Sample::split_key(key);
             csv_point_row(
                 &mut out,
                 Timestamp::from_unix_ns(i128::from(t)),
+                host,
                 id,
                 name,
                 p,

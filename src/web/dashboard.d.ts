@@ -100,6 +100,9 @@ export interface DashboardStatus {
   attempt: number;
   frames: number;
   samples: number;
+  /** History samples skipped because the page had them already (a restarted bridge sends its
+   *  history again). */
+  known: number;
   malformed: number;
   oversized: number;
   bridgeDropped: number;
@@ -114,9 +117,11 @@ export interface DashboardStatus {
   feed?: string;
   /** The hosts the bridge follows (`hello`'s `hosts`, as `statscope.host` updates them). */
   hosts: { host: string; name: string; engine: string; describe: string;
-           state: "connecting" | "up" | "down"; error?: string }[];
-  /** What the bridge says it cut, refused or did not follow now (`statscope.notice`), one per cause. */
-  notices: { cause: string; text: string; count: number; limit: number | null; active: boolean }[];
+           state: "connecting" | "up" | "down" | "stale"; error?: string }[];
+  /** What the bridge says it cut, refused or did not follow now (`statscope.notice`), one per cause
+   *  and host (`host` absent: the bridge itself). */
+  notices: { host?: string; cause: string; text: string; count: number; limit: number | null;
+             active: boolean }[];
 }
 
 /** What `optionSchema()` returns: every option, and where else it can be given (the bundled page's

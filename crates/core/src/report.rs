@@ -16,9 +16,10 @@ use crate::model::{Stats, Timestamp};
 use crate::rates::Point;
 use std::fmt::Write;
 
-/// The header line (no newline): `time,id,name`, each metric's column ([`METRICS`]), `flag`.
+/// The header line (no newline): `time,host,id,name`, each metric's column ([`METRICS`]), `flag`.
+/// `host` is the host's key (empty for a recording or a relay without hosts).
 pub fn csv_header() -> String {
-    let mut out = String::from("time,id,name");
+    let mut out = String::from("time,host,id,name");
     for m in &METRICS {
         out.push(',');
         out.push_str(m.csv);
@@ -29,13 +30,29 @@ pub fn csv_header() -> String {
 
 /// Appends one CSV row (with its trailing `\n`) for `sample` and the engine's `point` for it.
 pub fn csv_row(out: &mut String, sample: &Stats, point: &Point) {
-    csv_point_row(out, sample.read, &sample.id, sample.display_name(), point);
+    csv_point_row(
+        out,
+        sample.read,
+        "",
+        &sample.id,
+        sample.display_name(),
+        point,
+    );
 }
 
-/// Appends one CSV row for a point kept by the engine: its sample's `read`, the container's full
-/// ID and name (the page's export, which has the points but not the samples).
-pub fn csv_point_row(out: &mut String, read: Timestamp, id: &str, name: &str, point: &Point) {
+/// Appends one CSV row for a point kept by the engine: its sample's `read`, the container's host
+/// key, full ID and name (the page's export, which has the points but not the samples).
+pub fn csv_point_row(
+    out: &mut String,
+    read: Timestamp,
+    host: &str,
+    id: &str,
+    name: &str,
+    point: &Point,
+) {
     csv_text(out, &read.to_rfc3339());
+    out.push(',');
+    csv_text(out, host);
     out.push(',');
     csv_text(out, id);
     out.push(',');

@@ -1,0 +1,229 @@
+//! The page's logic with several hosts, natively: the host is part of every container's key, so the
+//! same container ID and name on two hosts are two curves, each exact; labels, the host filter, the
+//! snapshot, the CSV, notices and resume all keep hosts apart; history the page already has is not
+//! counted as late.
+
+use std::collections::HashMap;
+
+use statscope::dashboard::{DashboardCore, Options};
+use statscope::model::Sample;
+use statscope::protocol::{Hello, HostInfo, Message, Notice, Samples};
+use statscope::Stats;
+
+const RECORDING: &str = include_str!("fixtures/docker-20.10-cgroupv1.ndjson");
+const GOLDEN: &str = include_str!("fixtures/docker-20.10-cgroupv1.docker-cli.jsonl");
+
+fn host(key: &str, name: &str) -> HostInfo {
+    HostInfo {
+        host: key.into(),
+        name: name.into(),
+        engine: "docker".into(),
+        describe: format!("tcp://{key}:2376 (TLS)"),
+        state: "up".into(),
+        error: None,
+    }
+}
+
+fn hello(instance: &str) -> String {
+    Message::Hello(Hello {
+        source: "docker".into(),
+        describe: "2 hosts".into(),
+        version: "test".into(),
+        protocol: statscope::protocol::PROTOCOL_VERSION,
+        instance: instance.into(),
+        history_seconds: 300.0,
+        hosts: vec![host("a", "alpha"), host("b", "beta")],
+    })
+    .encode()
+}
+
+fn frame(host: &str, seq: u64, history: bool, samples: Vec<Sample>) -> String {
+    Message::Samples(Samples {
+        host: host.into(),
+        seq,
+        history,
+        samples,
+    })
+    .encode()
+}
+
+/// The recording's samples of `name`, with the docker CLI's CPU % for each.
+fn of(name: &str) -> Vec<(Stats, String)> {
+    RECORDING
+        .lines()
+        .zip(GOLDEN.lines())
+        .filter_map(|(line, golden)| {
+            let s = Stats::from_json(line).expect("sample");
+            let g: serde_json::Value = serde_json::from_str(golden).expect("golden");
+            (s.display_name() == name).then(|| (s, g["CPUPerc"].as_str().unwrap().to_string()))
+        })
+        .collect()
+}
+
+/// Host `a` runs ss-idle; host `b` runs a container with ss-idle's ID and name whose samples are
+/// ss-burn's. Returns the page and, per (host, read ms), the docker CLI's CPU %.
+fn two_hosts_one_id() -> (DashboardCore, HashMap<(String, u64), String>, String) {
+    let mut d = DashboardCore::new(Options {
+        window_seconds: 3600.0,
+        ttl_seconds: 3600.0,
+        ..Options::default()
+    })
+    .expect("options");
+    d.ingest(&hello("run-1"));
+    let idle = of("ss-idle");
+    let burn = of("ss-burn");
+    let id = idle[0].0.id.clone();
+    let mut expected = HashMap::new();
+    let mut seq = 0;
+    for (i, ((a, a_cli), (b, b_cli))) in idle.iter().zip(&burn).enumerate() {
+        let on_a = Sample::of(a, "a");
+        let mut on_b = Sample::of(b, "b");
+        on_b.key = Sample::key_of(&id, "", "b");
+        on_b.name = "ss-idle".into();
+        expected.insert(("a".to_string(), a.read.unix_ms().to_bits()), a_cli.clone());
+        expected.insert(("b".to_string(), b.read.unix_ms().to_bits()), b_cli.clone());
+        seq += 1;
+        d.ingest(&frame("a", seq, false, vec![on_a]));
+        seq += 1;
+        d.ingest(&frame("b", seq, false, vec![on_b]));
+        if i % 3 == 0 {
+            d.flush();
+        }
+    }
+    d.flush();
+    (d, expected, id)
+}
+
+#[test]
+fn the_same_container_on_two_hosts_is_two_curves_each_exact() {
+    let (d, expected, id) = two_hosts_one_id();
+    let snapshot = d.snapshot();
+    assert_eq!(snapshot.containers.len(), 2, "{snapshot:?}");
+    let mut checked = 0;
+    for c in &snapshot.containers {
+        assert_eq!((c.id.as_str(), c.name.as_str()), (id.as_str(), "ss-idle"));
+        assert_eq!(c.key, format!("{id}@{}", c.host));
+        for &(t, cpu) in &c.cpu {
+            let cli = &expected[&(c.host.clone(), t.to_bits())];
+            assert_eq!(
+                &format!("{cpu:.2}%"),
+                cli,
+                "{} on {} at {t}",
+                c.name,
+                c.host
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "checked {checked} points");
+    let hosts: Vec<&str> = snapshot
+        .containers
+        .iter()
+        .map(|c| c.host.as_str())
+        .collect();
+    assert_eq!(hosts, ["a", "b"]);
+    // One curve burns, the other idles: they were not mixed.
+    let mean = |h: &str| {
+        let c = snapshot.containers.iter().find(|c| c.host == h).unwrap();
+        c.cpu.iter().map(|p| p.1).sum::<f64>() / c.cpu.len() as f64
+    };
+    assert!(
+        mean("b") > 10.0 * mean("a").max(0.1),
+        "{} vs {}",
+        mean("b"),
+        mean("a")
+    );
+}
+
+#[test]
+fn labels_name_the_host_and_the_host_filter_keeps_one() {
+    let (mut d, _, id) = two_hosts_one_id();
+    let names: Vec<String> = d.legend().entries.iter().map(|e| e.name.clone()).collect();
+    assert_eq!(names, ["ss-idle · alpha", "ss-idle · beta"]);
+    let ids: Vec<String> = d.legend().entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids, [format!("{id}@a"), format!("{id}@b")]);
+    d.set_host("b");
+    let shown: Vec<String> = d.legend().entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(shown, [format!("{id}@b")]);
+    d.set_host("");
+    assert_eq!(d.legend().entries.len(), 2);
+}
+
+#[test]
+fn the_csv_says_each_rows_host() {
+    let (d, _, id) = two_hosts_one_id();
+    let csv = d.export_csv();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("time,host,id,name,"));
+    let mut per_host: HashMap<String, usize> = HashMap::new();
+    for row in lines {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!((cells[2], cells[3]), (id.as_str(), "ss-idle"), "{row}");
+        *per_host.entry(cells[1].to_string()).or_default() += 1;
+    }
+    assert_eq!(per_host.len(), 2, "{per_host:?}");
+    assert!(per_host.values().all(|&n| n > 20), "{per_host:?}");
+}
+
+#[test]
+fn notices_are_kept_per_host_and_cause() {
+    let (mut d, _, _) = two_hosts_one_id();
+    let notice = |host: &str, active: bool| {
+        Message::Notice(Notice {
+            host: host.into(),
+            cause: "engine-unreachable".into(),
+            text: format!("lost {host}"),
+            count: 1,
+            limit: None,
+            active,
+        })
+        .encode()
+    };
+    d.ingest(&notice("a", true));
+    d.ingest(&notice("b", true));
+    assert_eq!(d.notices().len(), 2);
+    d.ingest(&notice("a", false));
+    let left: Vec<&str> = d.notices().iter().map(|n| n.host.as_str()).collect();
+    assert_eq!(left, ["b"]);
+}
+
+#[test]
+fn resume_says_the_run_and_the_last_sequence_number() {
+    let (d, _, _) = two_hosts_one_id();
+    let samples = 2 * of("ss-idle").len().min(of("ss-burn").len());
+    assert_eq!(d.resume_token(), Some(format!("run-1:{samples}")));
+}
+
+#[test]
+fn history_the_page_already_has_is_known_not_late() {
+    let (mut d, _, id) = two_hosts_one_id();
+    let late = d.engine().counts().late;
+    let points = d.snapshot().containers[0].cpu.len();
+    // The bridge restarted (another run) and sends its history: the same samples again, then one
+    // the page has not seen.
+    d.ingest(&hello("run-2"));
+    let fed = of("ss-idle").len().min(of("ss-burn").len());
+    let mut again: Vec<Sample> = of("ss-idle")[..fed]
+        .iter()
+        .map(|(s, _)| Sample::of(s, "a"))
+        .collect();
+    let mut newer = again.last().unwrap().clone();
+    newer.read = statscope::Timestamp::from_unix_ns(newer.read.unix_ns() + 1_000_000_000);
+    newer.preread = statscope::Timestamp::ZERO;
+    newer.cpu_total += 1_000_000;
+    newer.cpu_system += 2_000_000_000;
+    again.push(newer);
+    let n = again.len() as u64;
+    d.ingest(&frame("a", 9, true, again));
+    d.flush();
+    assert_eq!(d.counts().known, n - 1, "every sample it had is known");
+    assert_eq!(d.engine().counts().late, late, "none is late");
+    let c = d
+        .snapshot()
+        .containers
+        .into_iter()
+        .find(|c| c.key == format!("{id}@a"))
+        .unwrap();
+    assert_eq!(c.cpu.len(), points + 1, "the new one is drawn");
+    assert_eq!(d.resume_token(), Some("run-2:9".into()));
+}
