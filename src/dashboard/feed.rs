@@ -26,6 +26,8 @@ pub struct FeedCounts {
     pub frames: u64,
     /// Stats objects received.
     pub samples: u64,
+    /// Samples that came from the bridge's history (sent on connecting), of `samples`.
+    pub history: u64,
     /// History samples skipped because the page already had them (a bridge that restarted sends
     /// its history again).
     pub known: u64,
@@ -195,6 +197,7 @@ impl Intake {
                 }
                 self.counts.samples += m.samples.len() as u64;
                 if m.history {
+                    self.counts.history += m.samples.len() as u64;
                     // History from a bridge this page did not resume (it restarted, or a hub
                     // rebuilt it): what the page already has is known, not late.
                     let engine = &self.engine;

@@ -100,6 +100,8 @@ export interface DashboardStatus {
   attempt: number;
   frames: number;
   samples: number;
+  /** Of `samples`, those from the bridge's history (sent on connecting: the past minutes). */
+  history: number;
   /** History samples skipped because the page had them already (a restarted bridge sends its
    *  history again). */
   known: number;

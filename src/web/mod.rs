@@ -588,6 +588,7 @@ impl Dashboard {
         set("attempt", attempt.into())?;
         set("frames", (c.frames as f64).into())?;
         set("samples", (c.samples as f64).into())?;
+        set("history", (c.history as f64).into())?;
         set("known", (c.known as f64).into())?;
         set("malformed", (c.malformed as f64).into())?;
         set("oversized", (c.oversized as f64).into())?;

@@ -351,3 +351,53 @@ pub async fn wait_for(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// A TCP proxy in front of a bridge whose connections the test can cut at any moment (the page
+/// sees its WebSocket die, as on a network fault) while new ones are relayed whole.
+pub struct CutProxy {
+    pub port: u16,
+    live: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl CutProxy {
+    pub async fn start(upstream: u16) -> CutProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let live: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> =
+            Default::default();
+        let tasks = live.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let Ok(mut server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                else {
+                    continue;
+                };
+                let relay = tokio::spawn(async move {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+                tasks.lock().expect("tasks").push(relay.abort_handle());
+            }
+        });
+        CutProxy { port, live, accept }
+    }
+
+    /// Cuts every connection open now (both sockets dropped mid-stream).
+    pub fn cut(&self) -> usize {
+        let mut live = self.live.lock().expect("tasks");
+        let n = live.len();
+        for task in live.drain(..) {
+            task.abort();
+        }
+        n
+    }
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
