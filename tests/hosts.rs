@@ -55,7 +55,8 @@ fn of(name: &str) -> Vec<(Stats, String)> {
         .filter_map(|(line, golden)| {
             let s = Stats::from_json(line).expect("sample");
             let g: serde_json::Value = serde_json::from_str(golden).expect("golden");
-            (s.display_name() == name).then(|| (s, g["CPUPerc"].as_str().unwrap().to_string()))
+            (s.display_name() == name)
+                .then(|| (s, g["CPUPerc"].as_str().expect("CPUPerc").to_string()))
         })
         .collect()
 }
@@ -124,7 +125,11 @@ fn the_same_container_on_two_hosts_is_two_curves_each_exact() {
     assert_eq!(hosts, ["a", "b"]);
     // One curve burns, the other idles: they were not mixed.
     let mean = |h: &str| {
-        let c = snapshot.containers.iter().find(|c| c.host == h).unwrap();
+        let c = snapshot
+            .containers
+            .iter()
+            .find(|c| c.host == h)
+            .expect("host");
         c.cpu.iter().map(|p| p.1).sum::<f64>() / c.cpu.len() as f64
     };
     assert!(
@@ -154,7 +159,10 @@ fn the_csv_says_each_rows_host() {
     let (d, _, id) = two_hosts_one_id();
     let csv = d.export_csv();
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("time,host,id,name,"));
+    assert!(lines
+        .next()
+        .expect("header")
+        .starts_with("time,host,id,name,"));
     let mut per_host: HashMap<String, usize> = HashMap::new();
     for row in lines {
         let cells: Vec<&str> = row.split(',').collect();
@@ -207,7 +215,7 @@ fn history_the_page_already_has_is_known_not_late() {
         .iter()
         .map(|(s, _)| Sample::of(s, "a"))
         .collect();
-    let mut newer = again.last().unwrap().clone();
+    let mut newer = again.last().expect("samples").clone();
     newer.read = statscope::Timestamp::from_unix_ns(newer.read.unix_ns() + 1_000_000_000);
     newer.preread = statscope::Timestamp::ZERO;
     newer.cpu_total += 1_000_000;
@@ -223,7 +231,7 @@ fn history_the_page_already_has_is_known_not_late() {
         .containers
         .into_iter()
         .find(|c| c.key == format!("{id}@a"))
-        .unwrap();
+        .expect("a's container");
     assert_eq!(c.cpu.len(), points + 1, "the new one is drawn");
     assert_eq!(d.resume_token(), Some("run-2:9".into()));
 }

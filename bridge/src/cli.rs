@@ -37,7 +37,7 @@ pub enum Command {
     ///
     /// The source is a Docker Engine (the default when one answers), the built-in demo feed (the
     /// default when none does), or a recording. Open the printed URL in a browser.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Compute `docker stats` figures offline from recorded Docker stats objects.
     ///
     /// Input: newline-delimited Docker Engine stats objects, as

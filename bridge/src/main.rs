@@ -44,7 +44,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
                 .init();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(serve(args))?;
+            runtime.block_on(serve(*args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { file, format, os } => {

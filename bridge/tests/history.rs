@@ -63,15 +63,12 @@ fn recorded() -> (BTreeMap<String, Vec<Recorded>>, f64) {
     (by_id, (last_ns - first_ns + 1_000_000_000) as f64 / 1e6)
 }
 
-/// The recorded sample a point of pass `k` stands for, if any (times within a microsecond).
-fn sample_of<'a>(samples: &'a [Recorded], shift_ms: f64, t: f64) -> Option<(i64, &'a Recorded)> {
+/// The recorded sample a point stands for, in whichever pass, if any (within a microsecond).
+fn sample_of(samples: &[Recorded], shift_ms: f64, t: f64) -> Option<&Recorded> {
     let k = ((t - samples[0].t_ms) / shift_ms).floor() as i64;
     [k - 1, k, k + 1].into_iter().find_map(|k| {
         let t0 = t - k as f64 * shift_ms;
-        samples
-            .iter()
-            .find(|s| (s.t_ms - t0).abs() < 1e-3)
-            .map(|s| (k, s))
+        samples.iter().find(|s| (s.t_ms - t0).abs() < 1e-3)
     })
 }
 
@@ -95,7 +92,7 @@ fn check_exact_and_whole(
             .collect();
         let mut times: Vec<f64> = Vec::new();
         for &(t, cpu) in &points {
-            let (_, s) = sample_of(samples, shift_ms, t)
+            let s = sample_of(samples, shift_ms, t)
                 .unwrap_or_else(|| panic!("a point at no sample's time: {} at {t}", c["name"]));
             assert!(!s.no_rate, "a bogus point of {} at {t}", c["name"]);
             assert_eq!(format!("{cpu:.2}%"), s.cli, "{} at {t}", c["name"]);
