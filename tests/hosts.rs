@@ -235,3 +235,32 @@ fn history_the_page_already_has_is_known_not_late() {
     assert_eq!(c.cpu.len(), points + 1, "the new one is drawn");
     assert_eq!(d.resume_token(), Some("run-2:9".into()));
 }
+
+#[test]
+fn the_status_line_says_which_host_is_down_and_why_once() {
+    let (mut d, _, _) = two_hosts_one_id();
+    let mut down = host("b", "beta");
+    down.state = "down".into();
+    down.error = Some("cannot connect: connection refused".into());
+    d.ingest(&Message::Host(down).encode());
+    d.ingest(
+        &Message::Notice(Notice {
+            host: "b".into(),
+            cause: "engine-unreachable".into(),
+            text: "no answer from the Docker Engine at tcp://b:2376: cannot connect: connection refused; retrying in 2.0 s".into(),
+            count: 3,
+            limit: None,
+            active: true,
+        })
+        .encode(),
+    );
+    let line = statscope::dashboard::status::status_line(
+        &d,
+        statscope::reconnect::FeedState::Live,
+        true,
+        0.0,
+    );
+    assert!(line.contains("1 of 2 host(s) up"), "{line}");
+    assert!(line.contains("beta down: cannot connect"), "{line}");
+    assert_eq!(line.matches("connection refused").count(), 1, "{line}");
+}

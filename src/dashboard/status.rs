@@ -97,8 +97,15 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         ));
     }
     for notice in core.notices() {
-        text.push_str(" · ");
-        text.push_str(&notice.text);
+        // A host said down above already says why (the same error, as the host's state).
+        let said = notice.cause == "engine-unreachable"
+            && hosts
+                .iter()
+                .any(|h| h.host == notice.host && h.state != "up" && h.error.is_some());
+        if !said {
+            text.push_str(" · ");
+            text.push_str(&notice.text);
+        }
     }
     if c.bridge_dropped > 0 {
         text.push_str(&format!(

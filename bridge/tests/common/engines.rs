@@ -278,6 +278,26 @@ impl Dockerd {
 
     /// Stops the daemon now (what drop does), waiting for it.
     pub fn stop(self) {}
+
+    /// Stops the daemon and keeps its settings, to [`Dockerd::up`] it again (same socket, port
+    /// and certificates).
+    pub fn down(&self) {
+        let _ = self.script("dockerd-down.sh");
+    }
+
+    /// Starts it again after [`Dockerd::down`].
+    pub fn up(&self) -> Result<(), String> {
+        let out = self.script("dockerd-up.sh")?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "dockerd-up.sh ({}) failed:\n{}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
 }
 
 impl Drop for Dockerd {
