@@ -101,8 +101,8 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(0..=86400))]
     pub history: u64,
     /// Keep at most this much history over all containers (the oldest samples go first; said to
-    /// the page and the log). A sample takes about 260 bytes: the default holds 300 s of about 1,700
-    /// containers.
+    /// the page and the log). A sample kept takes about 345 bytes of memory, counted here: the
+    /// default holds 300 s of about 1,300 containers at one sample a second.
     #[arg(long, value_name = "MiB", default_value_t = (server().hub.history_bytes >> 20) as u32,
           value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub history_mib: u32,

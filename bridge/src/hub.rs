@@ -440,7 +440,7 @@ impl Hub {
                 trimmed,
                 Some(self.config.history_bytes as u64),
                 format!(
-                    "history over {} MiB: its {} oldest samples dropped (--history-bytes)",
+                    "history over {} MiB: its {} oldest samples dropped (--history-mib)",
                     self.config.history_bytes >> 20,
                     thousands(total)
                 ),
@@ -486,9 +486,30 @@ impl State {
 #[derive(Clone, Debug)]
 struct Encoded {
     seq: u64,
-    key: Arc<str>,
+    /// The container's key, as the source made it (moved, not copied).
+    key: String,
     read_ns: i128,
-    text: Arc<str>,
+    text: Box<str>,
+}
+
+/// One kept sample: its number, time and text (its container is its ring's).
+#[derive(Clone, Debug)]
+struct Kept {
+    seq: u64,
+    read_ns: i128,
+    text: Box<str>,
+}
+
+/// What a kept sample costs besides its text: its entry in its ring and in the order queue, and
+/// the allocator's header for the text (counted against `--history-mib`, so the bound is on
+/// memory, not only on text).
+const KEPT_OVERHEAD_BYTES: usize =
+    std::mem::size_of::<Kept>() + std::mem::size_of::<(u64, Arc<str>)>() + 16;
+
+impl Kept {
+    fn bytes(&self) -> usize {
+        self.text.len() + KEPT_OVERHEAD_BYTES
+    }
 }
 
 /// Every container's recent samples, encoded (see the module docs).
@@ -506,7 +527,9 @@ struct History {
 
 #[derive(Debug)]
 struct Ring {
-    entries: VecDeque<Encoded>,
+    /// The container's key, shared with the order queue's entries.
+    key: Arc<str>,
+    entries: VecDeque<Kept>,
     /// When it last got a sample, by the bridge's clock.
     arrived: Instant,
 }
@@ -533,13 +556,17 @@ impl History {
                 // An empty sample (a stopped container): it says so live; history keeps rates.
                 continue;
             }
-            let ring = self
-                .containers
-                .entry(e.key.clone())
-                .or_insert_with(|| Ring {
-                    entries: VecDeque::new(),
-                    arrived: now,
-                });
+            let ring = match self.containers.get_mut(e.key.as_str()) {
+                Some(ring) => ring,
+                None => {
+                    let key: Arc<str> = e.key.into();
+                    self.containers.entry(key.clone()).or_insert(Ring {
+                        key,
+                        entries: VecDeque::new(),
+                        arrived: now,
+                    })
+                }
+            };
             ring.arrived = now;
             // By its own sample time: this long back from its newest.
             let newest = ring
@@ -552,14 +579,19 @@ impl History {
                 .is_some_and(|f| f.read_ns < newest - self.max_age_ns)
             {
                 if let Some(old) = ring.entries.pop_front() {
-                    self.bytes -= old.text.len();
+                    self.bytes -= old.bytes();
                     self.samples -= 1;
                 }
             }
-            self.bytes += e.text.len();
+            let kept = Kept {
+                seq: e.seq,
+                read_ns: e.read_ns,
+                text: e.text,
+            };
+            self.bytes += kept.bytes();
             self.samples += 1;
-            self.order.push_back((e.seq, e.key.clone()));
-            ring.entries.push_back(e);
+            self.order.push_back((kept.seq, ring.key.clone()));
+            ring.entries.push_back(kept);
         }
         let mut trimmed = 0;
         while self.bytes > self.max_bytes {
@@ -569,7 +601,7 @@ impl History {
             if let Some(ring) = self.containers.get_mut(&key) {
                 if ring.entries.front().is_some_and(|f| f.seq == seq) {
                     if let Some(old) = ring.entries.pop_front() {
-                        self.bytes -= old.text.len();
+                        self.bytes -= old.bytes();
                         self.samples -= 1;
                         trimmed += 1;
                     }
@@ -583,7 +615,7 @@ impl History {
         self.containers.retain(|_, ring| {
             let keep = now.saturating_duration_since(ring.arrived) <= max_age;
             if !keep {
-                bytes += ring.entries.iter().map(|e| e.text.len()).sum::<usize>();
+                bytes += ring.entries.iter().map(Kept::bytes).sum::<usize>();
                 samples += ring.entries.len();
             }
             keep
@@ -610,7 +642,7 @@ impl History {
     /// they came; and how many samples.
     fn frames(&self, since: Option<u64>, frame_bytes: usize) -> (Vec<Frame>, usize) {
         let after = since.unwrap_or(0);
-        let mut by_host: BTreeMap<&str, Vec<&Encoded>> = BTreeMap::new();
+        let mut by_host: BTreeMap<&str, Vec<&Kept>> = BTreeMap::new();
         for (key, ring) in &self.containers {
             let host = Sample::split_key(key).1;
             by_host
@@ -740,25 +772,26 @@ struct Batches {
 
 impl Batches {
     /// Adds `sample`; returns the host's batch when it is full.
-    fn push(&mut self, sample: &Sample, target_bytes: usize) -> Option<(Arc<str>, Vec<Encoded>)> {
-        let text: Arc<str> = sample.to_json().into();
-        let key: Arc<str> = sample.key.as_str().into();
-        let host = Sample::split_key(&sample.key).1;
+    fn push(&mut self, sample: Sample, target_bytes: usize) -> Option<(Arc<str>, Vec<Encoded>)> {
+        let text: Box<str> = sample.to_json().into();
+        let read_ns = sample.read.unix_ns();
+        let key = sample.key;
         self.seq += 1;
-        let entry = match self.hosts.get_mut(host) {
-            Some(entry) => entry,
-            None => self.hosts.entry(Arc::from(host)).or_default(),
+        let host: Arc<str> = match self.hosts.get_key_value(Sample::split_key(&key).1) {
+            Some((host, _)) => host.clone(),
+            None => Arc::from(Sample::split_key(&key).1),
         };
+        let entry = self.hosts.entry(host.clone()).or_default();
         entry.1 += text.len() + 1;
         entry.0.push(Encoded {
             seq: self.seq,
             key,
-            read_ns: sample.read.unix_ns(),
+            read_ns,
             text,
         });
         if entry.1 >= target_bytes {
             let (batch, _) = std::mem::take(entry);
-            return Some((Arc::from(host), batch));
+            return Some((host, batch));
         }
         None
     }
@@ -813,7 +846,7 @@ async fn batcher(
                             crate::warn_limited!("hub-oversized-stats", limit = config.max_frame_bytes, "dropped a sample larger than the frame limit");
                             continue;
                         }
-                        if let Some((host, batch)) = batches.push(&sample, config.batch_bytes) {
+                        if let Some((host, batch)) = batches.push(sample, config.batch_bytes) {
                             hub.publish_samples(&host, batch);
                         }
                     }
