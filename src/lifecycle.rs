@@ -251,11 +251,22 @@ mod tests {
         assert_eq!(l.info(&id).and_then(|i| i.memory_limit_bytes), None);
         for i in 0..(MAX_EVENTS + 10) {
             l.on_event(event(&format!(
-                r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T05:00:{:02}.5Z"}}"#,
+                r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T{:02}:{:02}:{:02}.5Z"}}"#,
+                5 + i / 3600,
+                i / 60 % 60,
                 i % 60
             )));
         }
         assert_eq!(l.event_count(), MAX_EVENTS);
+        // The same event again (a page that reconnects is sent the recent ones again): one mark.
+        l.on_event(event(&format!(
+            r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T05:34:17.5Z"}}"#
+        )));
+        assert_eq!(l.event_count(), MAX_EVENTS);
+        assert_eq!(
+            l.events_of(&id).filter(|e| e.time.to_rfc3339().starts_with("2026-11-24T05:34:17.5")).count(),
+            1
+        );
         l.on_event(event(&format!(
             r#"{{"type":"statscope.event","id":"{id}","action":"destroy","time":"2026-11-24T05:01:00Z"}}"#
         )));
