@@ -98,7 +98,10 @@ def url_cases(rng):
         cases.add(pad + "tcp://h:1" + pad)
     cases.update(["", " ", "unix://", "tcp://", "http://", ":", "::", ":::", "[", "]", "/",
                   "h", "h:", ":1", "tcp://:1", "tcp://:", "unix:///", "tcp://h:1:",
-                  "tcp://[::1]:2376/", "tcp://h:1/p?q#f", "ssh://u@h", "ssh://h:22/x"])
+                  "tcp://[::1]:2376/", "tcp://h:1/p?q#f", "ssh://u@h", "ssh://h:22/x",
+                  "tcp://[::1]x", "tcp://[::1]x:1", "tcp://[::1]]", "tcp://[::1]]:1", "tcp://h]:1",
+                  "tcp://[h", "tcp://h:1:+1", "tcp://::1:x", "tcp://h:1/?", "tcp://h:1#",
+                  "tcp://h:1?#", "tcp://[::1]:1:2", "tcp://[[::1]]:1", "tcp://h::1"])
     return sorted(c for c in cases if "\0" not in c)
 
 
