@@ -1,16 +1,23 @@
-//! Writes the fuzz targets' seed corpus (`fuzz/src/corpus.rs`: the same seeds the standing tests
-//! `tests/fuzz_checks.rs` and `bridge/tests/fuzz_checks.rs` check) into libFuzzer corpus folders,
-//! for `fuzz/run.sh`:
+//! Writes the fuzz targets' seed corpus (the same seeds the standing tests `tests/fuzz_checks.rs`
+//! and `bridge/tests/fuzz_checks.rs` check) into libFuzzer corpus folders, for `fuzz/run.sh`:
 //!
 //! ```sh
 //! cargo run --example fuzz_seeds -- MAX_LEN DIR...
 //! ```
 //!
-//! Each seed of at most `MAX_LEN` bytes becomes one file in each `DIR`, named by a hash of its
+//! Each folder's name is its target's: `protocol` gets `protocol_checks::seeds`, `podman`
+//! `podman_checks::seeds`, `endpoint` `corpus::endpoint_seeds`, every other target the general seeds
+//! (`corpus::seeds`). Each seed of at most `MAX_LEN` bytes becomes one file, named by a hash of its
 //! bytes; a file already there is kept (the corpus grows between runs).
 
+#[path = "../fuzz/src/checks.rs"]
+mod checks;
 #[path = "../fuzz/src/corpus.rs"]
 mod corpus;
+#[path = "../fuzz/src/podman_checks.rs"]
+mod podman_checks;
+#[path = "../fuzz/src/protocol_checks.rs"]
+mod protocol_checks;
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +40,16 @@ fn main() -> Result<(), String> {
     if dirs.is_empty() {
         return Err(usage.into());
     }
-    let seeds = corpus::seeds(Path::new(env!("CARGO_MANIFEST_DIR")), max_len);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let general = corpus::seeds(root, max_len);
     for dir in &dirs {
+        let target = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        let seeds = match target.as_deref() {
+            Some("protocol") => protocol_checks::seeds(root, max_len, &general),
+            Some("podman") => podman_checks::seeds(root, max_len, &general),
+            Some("endpoint") => corpus::endpoint_seeds(root, max_len),
+            _ => general.clone(),
+        };
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for seed in &seeds {
             let path = dir.join(format!("seed-{:016x}", fnv1a(seed)));
@@ -42,7 +57,7 @@ fn main() -> Result<(), String> {
                 std::fs::write(&path, seed).map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
+        println!("{}: {} seeds", dir.display(), seeds.len());
     }
-    println!("{} seeds per target", seeds.len());
     Ok(())
 }

@@ -14,6 +14,10 @@
 mod checks;
 #[path = "../fuzz/src/corpus.rs"]
 mod corpus;
+#[path = "../fuzz/src/podman_checks.rs"]
+mod podman_checks;
+#[path = "../fuzz/src/protocol_checks.rs"]
+mod protocol_checks;
 
 use std::path::Path;
 
@@ -105,4 +109,118 @@ fn the_generated_inputs_reach_every_kind_of_line() {
     );
     // Deterministic: the same inputs every run.
     assert_eq!(generated(), inputs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `protocol` and `podman` targets: their own seeds, and inputs the mutator makes from them.
+
+/// How many inputs the mutator makes for each of `protocol` and `podman`.
+const GENERATED_PER_TARGET: usize = 1500;
+
+/// `seeds`, each named, then `GENERATED_PER_TARGET` inputs mutated from them and the saved
+/// regressions.
+fn target_inputs(target: &str, seeds: Vec<Vec<u8>>) -> Vec<(String, Vec<u8>)> {
+    let mut bases = seeds.clone();
+    bases.extend(corpus::regressions(root()).into_iter().map(|(_, b)| b));
+    let generated = corpus::generated(&bases, GENERATED_PER_TARGET, PRNG_SEED, corpus::MAX_LEN);
+    seeds
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (format!("{target} seed {i}"), s))
+        .chain(
+            generated
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (format!("{target} generated {i} (PRNG seed {PRNG_SEED})"), s)),
+        )
+        .collect()
+}
+
+fn protocol_inputs() -> Vec<(String, Vec<u8>)> {
+    let general = corpus::seeds(root(), corpus::MAX_LEN);
+    target_inputs(
+        "protocol",
+        protocol_checks::seeds(root(), corpus::MAX_LEN, &general),
+    )
+}
+
+#[test]
+fn the_protocol_target_passes_on_its_seeds_and_generated_inputs() {
+    let inputs = protocol_inputs();
+    let failures = corpus::failures(&inputs, protocol_checks::ALL, 20);
+    assert!(
+        failures.is_empty(),
+        "{} failure(s) (the first 20 at most) over {} inputs:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+/// The protocol target's inputs reach every kind of message, good and bad, and samples.
+#[test]
+fn the_protocol_inputs_reach_every_message_kind() {
+    use statscope::protocol::Message;
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    let mut samples = 0;
+    for (_, data) in protocol_inputs() {
+        for line in data.split(|&b| b == b'\n') {
+            let text = String::from_utf8_lossy(line);
+            if !Message::is_framed(&text) {
+                continue;
+            }
+            let kind = match Message::decode(&text) {
+                Ok(Some(Message::Other(_))) => "statscope.other".to_string(),
+                Ok(Some(m)) => {
+                    if let Message::Samples(s) = &m {
+                        samples += s.samples.len();
+                    }
+                    m.kind().to_string()
+                }
+                Ok(None) => "not statscope's".to_string(),
+                Err(_) => "bad".to_string(),
+            };
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    for kind in [
+        "statscope.hello",
+        "statscope.host",
+        "statscope.samples",
+        "statscope.container",
+        "statscope.event",
+        "statscope.dropped",
+        "statscope.heartbeat",
+        "statscope.notice",
+        "statscope.other",
+        "bad",
+        "not statscope's",
+    ] {
+        assert!(
+            kinds.get(kind).is_some_and(|&n| n >= 10),
+            "{kind}: {:?} in {kinds:?}",
+            kinds.get(kind)
+        );
+    }
+    assert!(samples > 300, "only {samples} compact samples");
+}
+
+#[test]
+fn the_podman_target_passes_on_its_seeds_and_generated_inputs() {
+    let general = corpus::seeds(root(), corpus::MAX_LEN);
+    let seeds = podman_checks::seeds(root(), corpus::MAX_LEN, &general);
+    assert!(
+        seeds.len() > general.len() + 50,
+        "only {} Podman seeds",
+        seeds.len() - general.len()
+    );
+    let inputs = target_inputs("podman", seeds);
+    let failures = corpus::failures(&inputs, podman_checks::ALL, 20);
+    assert!(
+        failures.is_empty(),
+        "{} failure(s) (the first 20 at most) over {} inputs:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
 }

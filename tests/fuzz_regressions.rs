@@ -1,11 +1,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Replays every file of `tests/fuzz-regressions/` through the checks of the fuzz targets (`fuzz/`):
 //! `Stats::from_json`, `parse_frame`, the page's `DashboardCore` (ingest, flush, view, snapshot,
-//! legend, counters), the `RateEngine` (finite, non-negative rates; bounded, ordered rings) and the
-//! `statscope stats` line handling (through the library functions `stats_cmd` is made of; the fuzz
+//! legend, counters), the `RateEngine` (finite, non-negative rates; bounded, ordered rings), the
+//! wire protocol and the page's intake of it (`protocol`), the Podman stats adapter (`podman`) and
+//! the `statscope stats` line handling (through the library functions `stats_cmd` is made of; the fuzz
 //! target `stats_cmd` and the bridge's `bridge/tests/fuzz_checks.rs` also run the real command on
-//! every saved input and compare it with them byte for byte). `tests/fuzz_checks.rs` runs the same
-//! checks over the seed corpus and inputs generated from it.
+//! every saved input and compare it with them byte for byte; it also runs the `endpoint` target's
+//! check on every saved input). `tests/fuzz_checks.rs` runs the same checks over the seed corpus and
+//! inputs generated from it.
 //!
 //! The checks are the fuzz crate's own file, included here, so a saved input keeps failing or passing
 //! exactly as it did under the fuzzer. Every file goes through every check (the inputs share one
@@ -14,6 +16,10 @@
 
 #[path = "../fuzz/src/checks.rs"]
 mod checks;
+#[path = "../fuzz/src/podman_checks.rs"]
+mod podman_checks;
+#[path = "../fuzz/src/protocol_checks.rs"]
+mod protocol_checks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -29,6 +35,14 @@ fn inputs() -> Vec<PathBuf> {
     files
 }
 
+/// The library's checks: the first five targets', then `protocol`'s and `podman`'s.
+fn all_checks() -> impl Iterator<Item = &'static (&'static str, checks::Check)> {
+    checks::ALL
+        .iter()
+        .chain(protocol_checks::ALL)
+        .chain(podman_checks::ALL)
+}
+
 #[test]
 fn every_saved_input_passes_every_fuzz_check() {
     let files = inputs();
@@ -42,7 +56,7 @@ fn every_saved_input_passes_every_fuzz_check() {
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        for (target, check) in checks::ALL {
+        for (target, check) in all_checks() {
             if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&data))) {
                 let message = panic
                     .downcast_ref::<String>()
@@ -57,7 +71,7 @@ fn every_saved_input_passes_every_fuzz_check() {
         failures.is_empty(),
         "{} of {} checks failed on {} saved inputs:\n{}",
         failures.len(),
-        files.len() * checks::ALL.len(),
+        files.len() * all_checks().count(),
         files.len(),
         failures.join("\n")
     );

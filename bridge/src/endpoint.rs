@@ -31,13 +31,18 @@
 //!
 //! # URLs (`--docker`, `DOCKER_HOST`)
 //!
-//! As the CLI's `ParseHost`: surrounding spaces are trimmed; `unix:///path` (`unix://` alone is
-//! the default socket); `tcp://host:port` (`tcp://host` is port 2375 — also over TLS, as the CLI;
-//! `tcp://:port` is `localhost`; `tcp://` alone is `localhost:2375`); `host:port` without a scheme
-//! is `tcp://`. `[::1]:2376` for IPv6. statscope also takes `http://host:port` (plain HTTP, never
-//! TLS). Refused with a clear error, where the CLI would drop or keep something statscope cannot
-//! honour: `ssh://`, `npipe://`, `fd://`, other schemes, a relative socket path, a path, query,
-//! fragment or user after the address, a port that is not 1–65535.
+//! As the CLI's `ParseHost` (checked against the CLI itself on ~2,500 recorded URLs:
+//! `tests/fixtures/docker-cli/`, the fuzz target `endpoint`): surrounding spaces are trimmed;
+//! `unix:///path` (`unix://` alone is the default socket); `tcp://host:port` (`tcp://host` and
+//! `tcp://host:` are port 2375 — also over TLS, as the CLI; `tcp://:port` is `localhost`; `tcp://`
+//! alone is `localhost:2375`); `host:port` without a scheme is `tcp://`. `[::1]:2376` for IPv6; as
+//! for the CLI, a host of more than one `:` without brackets is an IPv6 address on the default
+//! port (`tcp://::1:2375` is `[::1:2375]:2375`), and whatever follows the last `:` must be digits.
+//! statscope also takes `http://host:port` (plain HTTP, never TLS) and `tcp://[v6]` without a port.
+//! Refused with a clear error, where the CLI would drop or keep something statscope cannot
+//! honour: `ssh://`, `npipe://`, `fd://`, other schemes, a relative socket path, a query,
+//! fragment, user or path after the address, a port that is not 1–65535, and `%` escapes in a host
+//! (an IPv6 zone's `%25` too); refused as by the CLI: brackets inside a host, a port with a sign.
 //!
 //! A context's stored host is used as stored (the CLI does not re-parse it): `tcp://host` without
 //! a port is HTTP's default port there, 80 (443 over TLS), as the CLI's HTTP client connects.
@@ -68,7 +73,9 @@
 //!   a `--tls-certs` for a Unix socket engine is an error.
 //!
 //! Files are read bounded: `config.json` and a context's `meta.json` up to
-//! [`MAX_CONFIG_BYTES`], and only regular files (a FIFO would block). The PEM files are only looked
+//! [`MAX_CONFIG_BYTES`], and only regular files (a FIFO would block). They are read as the CLI reads
+//! them (Go's encoding/json; see [`ContextMeta::read`]): a key in any case, the last one given, `null`
+//! as nothing, a context the CLI cannot read refused. The PEM files are only looked
 //! for here; [`crate::tls::TlsClient::load`] reads them, bounded too. `config.json` that cannot be
 //! read is a warning, as for the CLI, which then goes on without it; a context that cannot be read
 //! is an error.
@@ -77,6 +84,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 /// The largest `config.json` or context `meta.json` read.
@@ -207,18 +215,19 @@ impl fmt::Display for Endpoint {
     }
 }
 
-/// `host:port` of `rest` (what follows `tcp://`), with the CLI's defaults: no host is
-/// `localhost`, no port is `default_port`.
+/// `host:port` of `rest` (what follows `tcp://`), read as the CLI reads it, with its defaults: no
+/// host is `localhost`, no port (or an empty one, `h:`) is `default_port`; a host with more than
+/// one `:` and no brackets is an IPv6 address (`::1` is `[::1]:2375`, as for the CLI).
 fn tcp_addr(given: &str, rest: &str, default_port: Option<u16>) -> Result<String, EndpointError> {
     let extra = |what| EndpointError::Extra {
         given: given.to_string(),
         what,
     };
-    // A single trailing slash is harmless (the CLI keeps it, its HTTP client ignores it).
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    if rest.contains('/') {
-        return Err(extra("a path"));
-    }
+    let bad_host = || EndpointError::Host {
+        given: given.to_string(),
+    };
+    // What would change the address (the CLI drops these) first, then a path (a single trailing
+    // slash is harmless: the CLI keeps it, its HTTP client ignores it).
     if rest.contains('?') {
         return Err(extra("a query"));
     }
@@ -228,16 +237,39 @@ fn tcp_addr(given: &str, rest: &str, default_port: Option<u16>) -> Result<String
     if rest.contains('@') {
         return Err(extra("a user"));
     }
-    let (host, port) = split_host_port(rest);
-    if host.contains(char::is_whitespace) || (rest.starts_with('[') && !rest.contains(']')) {
-        return Err(EndpointError::Host {
-            given: given.to_string(),
-        });
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('/') {
+        return Err(extra("a path"));
+    }
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(inner) => {
+            let (host, after) = inner.split_once(']').ok_or_else(bad_host)?;
+            match after {
+                "" => (host, None),
+                _ => (host, Some(after.strip_prefix(':').ok_or_else(bad_host)?)),
+            }
+        }
+        None => match rest.rsplit_once(':') {
+            // Go's URL parser wants digits after the last `:` whatever comes before it.
+            Some((_, port)) if !port.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(EndpointError::Port {
+                    given: given.to_string(),
+                })
+            }
+            Some((host, _)) if host.contains(':') => (rest, None),
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    // `%` escapes: the CLI refuses them in a host but for `%25` in an IPv6 zone, which it
+    // unescapes; statscope refuses all of them.
+    if host.contains(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | '%')) {
+        return Err(bad_host());
     }
     let host = if host.is_empty() { "localhost" } else { host };
-    let port = match port {
+    let port = match port.filter(|p| !p.is_empty()) {
         Some(p) => match p.parse::<u16>() {
-            Ok(p) if p > 0 => p,
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
                 return Err(EndpointError::Port {
                     given: given.to_string(),
@@ -255,7 +287,8 @@ fn tcp_addr(given: &str, rest: &str, default_port: Option<u16>) -> Result<String
     })
 }
 
-/// `host` and `port` of `host:port`, `[v6]:port`, `host` or `[v6]` (brackets removed).
+/// `host` and `port` of an address as [`tcp_addr`] writes it (`host:port`, `[v6]:port`; brackets
+/// removed).
 fn split_host_port(addr: &str) -> (&str, Option<&str>) {
     if let Some(inner) = addr.strip_prefix('[') {
         return match inner.split_once(']') {
@@ -682,33 +715,164 @@ impl CertFlags {
     }
 }
 
-/// `context meta.json`: what statscope reads of it.
-#[derive(Deserialize)]
-struct ContextMeta {
-    #[serde(rename = "Name", default)]
-    name: String,
-    #[serde(rename = "Endpoints", default)]
-    endpoints: ContextEndpoints,
+// `meta.json` and `config.json` are read as the docker CLI reads them, with Go's encoding/json
+// (the fuzz target `endpoint` checks this against the CLI itself: `tests/fixtures/docker-cli/`): a
+// key names a struct field whatever its case (by Unicode simple folding: `ſ` is `s`, the Kelvin
+// sign is `k`), the last one given counts, `null` leaves a field as it was, a value of another
+// type is an error, and what the CLI checks of the parts statscope does not use, statscope checks
+// too (a context the CLI cannot read is not one statscope uses). Stricter than the CLI only where
+// Go repairs the text: bytes that are not UTF-8, a lone surrogate escape, nesting deeper than 128
+// are refused, saying so.
+
+/// Does a JSON key name the struct field `field` (ASCII), as Go's encoding/json matches them?
+fn go_field(key: &str, field: &str) -> bool {
+    let fold = |c: char| match c {
+        '\u{17f}' => 'S',
+        '\u{212a}' => 'K',
+        c => c.to_ascii_uppercase(),
+    };
+    key.chars().map(fold).eq(field.chars().map(fold))
 }
 
-#[derive(Deserialize, Default)]
-struct ContextEndpoints {
+/// A JSON object's entries in document order, every key as often as given (values as JSON text).
+struct Entries(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Entries, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    out.push((key, map.next_value()?));
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// An object, or `null` (`None`), as Go reads one into a struct or a map.
+fn go_object(raw: &RawValue, what: &str) -> Result<Option<Entries>, String> {
+    serde_json::from_str(raw.get()).map_err(|e| format!("{what}: {e}"))
+}
+
+/// A Go `string` field: `null` leaves it as it was.
+fn go_string(slot: &mut String, raw: &RawValue, what: &str) -> Result<(), String> {
+    if let Some(v) =
+        serde_json::from_str::<Option<String>>(raw.get()).map_err(|e| format!("{what}: {e}"))?
+    {
+        *slot = v;
+    }
+    Ok(())
+}
+
+/// A Go `map[string]any` (`null`, or an object whose numbers fit a float64): what the CLI reads
+/// of a context's `Metadata` and of endpoints other than `docker`.
+fn go_map(
+    raw: &RawValue,
+    what: &str,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+    serde_json::from_str(raw.get()).map_err(|e| format!("{what}: {e}"))
+}
+
+/// What statscope reads of a context's `meta.json`, as the CLI's context store reads it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ContextMeta {
+    name: String,
+    /// `Endpoints.docker`, when it is there and not `null`.
     docker: Option<DockerEndpointMeta>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct DockerEndpointMeta {
-    #[serde(rename = "Host", default)]
     host: String,
-    #[serde(rename = "SkipTLSVerify", default)]
     skip_tls_verify: bool,
 }
 
-/// `config.json`: only `currentContext`.
-#[derive(Deserialize)]
-struct ConfigFile {
-    #[serde(rename = "currentContext", default)]
-    current_context: String,
+impl ContextMeta {
+    fn read(bytes: &[u8]) -> Result<ContextMeta, String> {
+        let top: Option<Entries> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut meta = ContextMeta::default();
+        let mut metadata = None;
+        // `Endpoints` is a map: an object adds to it, `null` empties it.
+        let mut endpoints: Option<std::collections::BTreeMap<String, Box<RawValue>>> = None;
+        for (key, raw) in top.map(|e| e.0).unwrap_or_default() {
+            if go_field(&key, "Name") {
+                go_string(&mut meta.name, &raw, "Name")?;
+            } else if go_field(&key, "Metadata") {
+                metadata = Some(raw);
+            } else if go_field(&key, "Endpoints") {
+                match go_object(&raw, "Endpoints")? {
+                    None => endpoints = None,
+                    Some(Entries(entries)) => endpoints.get_or_insert_default().extend(entries),
+                }
+            }
+        }
+        if let Some(m) = metadata
+            .map(|raw| go_map(&raw, "Metadata"))
+            .transpose()?
+            .flatten()
+        {
+            if m.get("Description").is_some_and(|d| !d.is_string()) {
+                return Err(
+                    "Metadata: Description is not a string (the docker CLI cannot read it either)"
+                        .into(),
+                );
+            }
+        }
+        for (name, raw) in endpoints.unwrap_or_default() {
+            if name != "docker" {
+                go_map(&raw, &format!("Endpoints.{name}"))?;
+                continue;
+            }
+            let Some(Entries(fields)) = go_object(&raw, "Endpoints.docker")? else {
+                continue;
+            };
+            let mut docker = DockerEndpointMeta::default();
+            for (key, raw) in fields {
+                if go_field(&key, "Host") {
+                    go_string(&mut docker.host, &raw, "Endpoints.docker.Host")?;
+                } else if go_field(&key, "SkipTLSVerify") {
+                    if let Some(v) = serde_json::from_str::<Option<bool>>(raw.get())
+                        .map_err(|e| format!("Endpoints.docker.SkipTLSVerify: {e}"))?
+                    {
+                        docker.skip_tls_verify = v;
+                    }
+                }
+            }
+            meta.docker = Some(docker);
+        }
+        Ok(meta)
+    }
+}
+
+/// `currentContext` of `config.json`, as the CLI reads the file (`json.Decoder`: its first JSON
+/// value, whatever follows; nothing at all is no context).
+fn current_context_of(bytes: &[u8]) -> Result<Option<String>, String> {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<Option<Entries>>();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    let mut current = String::new();
+    for (key, raw) in first
+        .map_err(|e| e.to_string())?
+        .map(|e| e.0)
+        .unwrap_or_default()
+    {
+        if go_field(&key, "currentContext") {
+            go_string(&mut current, &raw, "currentContext")?;
+        }
+    }
+    Ok(Some(current).filter(|c| !c.is_empty()))
 }
 
 struct Resolver<'a, E: Fn(&str) -> Option<String>> {
@@ -852,8 +1016,8 @@ impl<E: Fn(&str) -> Option<String>> Resolver<'_, E> {
                 return None;
             }
         };
-        match serde_json::from_slice::<ConfigFile>(&text) {
-            Ok(c) => Some(c.current_context).filter(|n| !n.is_empty()),
+        match current_context_of(&text) {
+            Ok(current) => current,
             Err(e) => {
                 warnings.push(format!(
                     "cannot read {}: {e}; going on without it",
@@ -893,15 +1057,14 @@ impl<E: Fn(&str) -> Option<String>> Resolver<'_, E> {
             why,
         };
         let text = read_bounded(&meta, MAX_CONFIG_BYTES).map_err(file_error)?;
-        let parsed: ContextMeta =
-            serde_json::from_slice(&text).map_err(|e| file_error(e.to_string()))?;
+        let parsed = ContextMeta::read(&text).map_err(file_error)?;
         if parsed.name != name {
             return Err(file_error(format!(
                 "it is the file of context {:?}, not {name:?}",
                 parsed.name
             )));
         }
-        let Some(docker) = parsed.endpoints.docker else {
+        let Some(docker) = parsed.docker else {
             return Err(ResolveError::NoDockerEndpoint {
                 origin,
                 name: name.to_string(),
@@ -1000,6 +1163,13 @@ mod tests {
             ("http://h:80", tcp("h:80")),
             ("tcp://[::1]:99", tcp("[::1]:99")),
             ("tcp://[::1]", tcp("[::1]:2375")),
+            // Found by fuzzing against the CLI (issue 19): what it makes of these.
+            ("tcp://h:", tcp("h:2375")),
+            ("[::1]:", tcp("[::1]:2375")),
+            ("::1", tcp("[::1]:2375")),
+            ("tcp://::1:2375", tcp("[::1:2375]:2375")),
+            ("tcp://h:02375", tcp("h:2375")),
+            ("tcp://[]:1", tcp("localhost:1")),
         ] {
             assert_eq!(Endpoint::parse(given), Ok(want), "{given:?}");
         }
@@ -1028,6 +1198,13 @@ mod tests {
             ("tcp://h:99999", "1 to 65535"),
             ("tcp://h:b", "1 to 65535"),
             ("tcp://[::1", "no host"),
+            ("tcp://h:+1", "1 to 65535"),
+            ("tcp://h:1:+1", "1 to 65535"),
+            ("tcp://%68:1", "no host"),
+            ("tcp://[fe80::1%25eth0]:1", "no host"),
+            ("tcp:[::1]:1", "no host"),
+            ("tcp://[::1]x", "no host"),
+            ("tcp://h:1/?", "a query"),
         ] {
             let err = Endpoint::parse(given).expect_err(given).to_string();
             assert!(err.contains(needle), "{given}: {err}");
@@ -1051,6 +1228,119 @@ mod tests {
         );
         assert!(Endpoint::parse_context_host("ssh://x", false).is_err());
         assert!(Endpoint::parse_context_host("10.0.0.7:1", false).is_err());
+    }
+
+    #[test]
+    fn context_files_are_read_as_the_docker_cli_reads_them() {
+        let read = |text: &str| ContextMeta::read(text.as_bytes());
+        let docker = |host: &str, skip: bool| ContextMeta {
+            name: "c".into(),
+            docker: Some(DockerEndpointMeta {
+                host: host.into(),
+                skip_tls_verify: skip,
+            }),
+        };
+        for (text, want) in [
+            // Keys in any case, by Unicode simple folding (U+017F is s, U+212A is k).
+            (
+                r#"{"name":"c","endpoints":{"docker":{"host":"tcp://h:1"}}}"#,
+                docker("tcp://h:1", false),
+            ),
+            (
+                r#"{"Name":"c","Endpoints":{"docker":{"Hoſt":"tcp://h:1","ſkipTLSVerify":true}}}"#,
+                docker("tcp://h:1", true),
+            ),
+            (
+                r#"{"Name":"c","Endpoints":{"docker":{"Host":"x","SKIPTLSVERIFY":true}}}"#,
+                docker("x", true),
+            ),
+            // The last one given counts; null changes nothing.
+            (
+                r#"{"Name":"c","Endpoints":{"docker":{"Host":"a","host":"b","Host":null}}}"#,
+                docker("b", false),
+            ),
+            (
+                r#"{"Name":null,"Name":"c","Endpoints":{"docker":{"Host":"a"},"docker":{"Host":"b"}}}"#,
+                docker("b", false),
+            ),
+            // Endpoints: an object adds to the map, null empties it.
+            (
+                r#"{"Name":"c","Endpoints":{"docker":{"Host":"a"}},"Endpoints":{"x":{}}}"#,
+                docker("a", false),
+            ),
+            (
+                r#"{"Name":"c","Endpoints":{"docker":{"Host":"a"}},"Endpoints":null}"#,
+                ContextMeta {
+                    name: "c".into(),
+                    docker: None,
+                },
+            ),
+            (
+                r#"{"Name":"c","Endpoints":{"docker":null}}"#,
+                ContextMeta {
+                    name: "c".into(),
+                    docker: None,
+                },
+            ),
+            (
+                r#"{"Name":"c","Metadata":{"Description":"d","x":[1e300]},"Endpoints":{"Docker":{}}}"#,
+                ContextMeta {
+                    name: "c".into(),
+                    docker: None,
+                },
+            ),
+            ("null", ContextMeta::default()),
+        ] {
+            assert_eq!(read(text), Ok(want), "{text}");
+        }
+        // What the CLI cannot read either.
+        for text in [
+            r#"{"Name":"c","Endpoints":{"docker":[]}}"#,
+            r#"{"Name":"c","Endpoints":{"docker":{"Host":5}}}"#,
+            r#"{"Name":"c","Endpoints":{"docker":{"SkipTLSVerify":"true"}}}"#,
+            r#"{"Name":"c","Endpoints":{"kubernetes":5}}"#,
+            r#"{"Name":"c","Endpoints":{"x":{"y":1e999}}}"#,
+            r#"{"Name":"c","Metadata":5}"#,
+            r#"{"Name":"c","Metadata":{"Description":null}}"#,
+            r#"{"Name":5}"#,
+            "[]",
+            r#"{"Name":"c"} x"#,
+        ] {
+            assert!(read(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn config_json_is_read_as_the_docker_cli_reads_it() {
+        for (text, want) in [
+            ("", Ok(None)),
+            (" \n", Ok(None)),
+            ("null", Ok(None)),
+            ("{}", Ok(None)),
+            (r#"{"currentContext":""}"#, Ok(None)),
+            // The first JSON value; whatever follows is not read.
+            (r#"{"currentContext":"a"} x"#, Ok(Some("a"))),
+            (r#"{"CurrentContext":"a"}"#, Ok(Some("a"))),
+            (
+                r#"{"currentContext":"a","currentcontext":"b"}"#,
+                Ok(Some("b")),
+            ),
+            (
+                r#"{"currentContext":"a","currentContext":null}"#,
+                Ok(Some("a")),
+            ),
+            (r#"{"auths":{},"currentContext":"a"}"#, Ok(Some("a"))),
+            (r#"{"currentContext":5}"#, Err(())),
+            (r#"{"currentContext":"a""#, Err(())),
+            ("[]", Err(())),
+        ] {
+            let got = current_context_of(text.as_bytes());
+            assert_eq!(
+                got.as_ref().map(|c| c.as_deref()).map_err(|_| ()),
+                want,
+                "{text}: {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -488,9 +488,11 @@ const CSV_FIELDS: usize = 4 + statscope::metrics::METRICS.len() + 1;
 #[derive(Debug, PartialEq, Eq)]
 enum FrameKind {
     Oversized,
-    /// A statscope message (`Kind::Message` or `Kind::BadMessage`): no sample; malformed when bad.
+    /// A statscope message (`Kind::Message` or `Kind::BadMessage`): malformed when bad; the
+    /// compact samples it carries when it is a `statscope.samples` (none otherwise).
     Control {
         bad: bool,
+        samples: usize,
     },
     /// Parsed: this many good objects and this many bad ones (`malformed` counts objects: a frame
     /// that is not JSON, not an object or array, or one bad element of an array, is one each).
@@ -505,8 +507,17 @@ fn classify(frame: &str) -> FrameKind {
         return FrameKind::Oversized;
     }
     match kind(frame) {
-        Kind::Message => FrameKind::Control { bad: false },
-        Kind::BadMessage => FrameKind::Control { bad: true },
+        Kind::Message => FrameKind::Control {
+            bad: false,
+            samples: match Message::decode(frame) {
+                Ok(Some(Message::Samples(m))) => m.samples.len(),
+                _ => 0,
+            },
+        },
+        Kind::BadMessage => FrameKind::Control {
+            bad: true,
+            samples: 0,
+        },
         Kind::Stats => {
             let (good, bad) = lenient_model(frame);
             FrameKind::Parsed { good, bad }
@@ -564,6 +575,7 @@ fn dashboard_frames(data: &[u8]) -> Vec<Option<String>> {
 struct Expected {
     frames: u64,
     /// Frames that were parsed (not oversized, not a control message): with samples, errors or both.
+    /// (`samples` also counts the compact samples of `statscope.samples` messages.)
     parsed_frames: u64,
     samples: u64,
     malformed: u64,
@@ -598,10 +610,11 @@ pub fn check_dashboard(data: &[u8]) {
                         want.oversized += 1;
                         (0, 0, 1, 0)
                     }
-                    FrameKind::Control { bad } => {
+                    FrameKind::Control { bad, samples } => {
                         want.controls += 1;
                         want.malformed += u64::from(bad);
-                        (0, u64::from(bad), 0, 0)
+                        want.samples += samples as u64;
+                        (samples as u64, u64::from(bad), 0, samples as u64)
                     }
                     FrameKind::Parsed { good, bad } => {
                         want.parsed_frames += 1;
@@ -691,6 +704,11 @@ fn dashboard_tick(core: &mut DashboardCore, want: &Expected) {
         "one snapshot entry per container"
     );
     for c in &snapshot.containers {
+        assert_eq!(
+            (c.id.as_str(), c.host.as_str()),
+            statscope::model::Sample::split_key(&c.key),
+            "a snapshot's id and host are not its key's"
+        );
         for &(t, v) in &c.cpu {
             assert!(v.is_finite() && v >= 0.0, "snapshot {:?} value {v}", c.id);
             assert!(
@@ -728,7 +746,8 @@ fn dashboard_tick(core: &mut DashboardCore, want: &Expected) {
     // The three descriptions of the window list the same containers in the same (legend) order.
     let legend_ids: Vec<&str> = legend.iter().map(|e| e.id.as_str()).collect();
     let series_ids: Vec<&str> = view.series.iter().map(|s| s.id.as_str()).collect();
-    let snapshot_ids: Vec<&str> = snapshot.containers.iter().map(|c| c.id.as_str()).collect();
+    // The snapshot names a container by its key too (`id` and `host` are its parts).
+    let snapshot_ids: Vec<&str> = snapshot.containers.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(legend_ids, series_ids, "legend and view disagree");
     assert_eq!(legend_ids, snapshot_ids, "legend and snapshot disagree");
     let distinct: BTreeSet<&str> = legend_ids.iter().copied().collect();

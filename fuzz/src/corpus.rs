@@ -485,3 +485,78 @@ pub fn failures(
     }
     out
 }
+
+/// The seed corpus of the `endpoint` target (`fuzz/src/endpoint_checks.rs`), sorted: the input of
+/// every docker CLI golden of `tests/fixtures/docker-cli/` in the target's format (`URL`;
+/// `\0NAME\0META`; `\0\0\0CONFIG`), and the real contexts of `tests/fixtures/docker-config/`, each
+/// with a URL, `config.json` and four combinations of TLS files. At most `max_len` bytes each.
+pub fn endpoint_seeds(root: &Path, max_len: usize) -> Vec<Vec<u8>> {
+    let golden = |file: &str| -> Vec<serde_json::Value> {
+        let path = root.join("tests/fixtures/docker-cli").join(file);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}: {e}: {l}")))
+            .collect()
+    };
+    // A text field, or its bytes in hex (`KEY_hex`) when they are not UTF-8.
+    let bytes = |v: &serde_json::Value, key: &str| -> Vec<u8> {
+        if let Some(t) = v.get(key).and_then(|t| t.as_str()) {
+            return t.as_bytes().to_vec();
+        }
+        let hex = v[format!("{key}_hex")].as_str().unwrap_or_default();
+        (0..hex.len() / 2)
+            .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+            .collect()
+    };
+    let mut seeds = BTreeSet::new();
+    for v in golden("docker-host.jsonl") {
+        seeds.insert(bytes(&v, "url"));
+    }
+    for v in golden("context-meta.jsonl") {
+        let mut s = vec![0];
+        s.extend(bytes(&v, "name"));
+        s.push(0);
+        s.extend(bytes(&v, "meta"));
+        seeds.insert(s);
+    }
+    for v in golden("config-json.jsonl") {
+        let mut s = vec![0, 0, 0];
+        s.extend(bytes(&v, "config"));
+        seeds.insert(s);
+    }
+    let metas = root.join("tests/fixtures/docker-config/contexts/meta");
+    for (_, meta) in files_in_subfolders(&metas, "meta.json") {
+        let name = serde_json::from_slice::<serde_json::Value>(&meta)
+            .ok()
+            .and_then(|v| v["Name"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        for flags in [0u8, 1, 6, 7] {
+            let mut s = b"tcp://h:1\0".to_vec();
+            s.extend(name.as_bytes());
+            s.push(0);
+            s.extend(&meta);
+            s.extend(b"\0{\"currentContext\":\"ctx\"}\0");
+            s.push(flags);
+            seeds.insert(s);
+        }
+    }
+    seeds.into_iter().filter(|s| s.len() <= max_len).collect()
+}
+
+/// `NAME` in each subfolder of `dir` (sorted by folder), with its bytes.
+fn files_in_subfolders(dir: &Path, name: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path().join(name))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+            (p, bytes)
+        })
+        .collect()
+}

@@ -599,12 +599,20 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
             }),
             "statscope.event" => {
                 let time = f.time.ok_or_else(|| without("time"))?;
+                let time = Timestamp::parse_rfc3339(&time).map_err(de::Error::custom)?;
+                // An offset can move a time out of the years RFC 3339 spells in UTC (0000 to
+                // 9999), where it could not be written again.
+                if Timestamp::parse_rfc3339(&rfc3339_nanos(time.unix_ns())).is_err() {
+                    return Err(de::Error::custom(
+                        "time out of range (in UTC, years 0000 to 9999)",
+                    ));
+                }
                 Message::Event(LifecycleEvent {
                     host: f.host.unwrap_or_default(),
                     id: f.id.unwrap_or_default(),
                     name: f.name.unwrap_or_default(),
                     action: f.action.ok_or_else(|| without("action"))?,
-                    time: Timestamp::parse_rfc3339(&time).map_err(de::Error::custom)?,
+                    time,
                     exit_code: f.exit_code,
                     signal: f.signal,
                 })
@@ -834,6 +842,15 @@ mod tests {
             (
                 r#"{"type":"statscope.hello"} x"#,
                 "statscope.hello: trailing characters",
+            ),
+            // Fuzzing (issue 19): an offset moved these out of what can be written back.
+            (
+                r#"{"type":"statscope.event","id":"a","action":"die","time":"0000-01-01T00:00:00+00:01"}"#,
+                "statscope.event: time out of range",
+            ),
+            (
+                r#"{"type":"statscope.event","id":"a","action":"die","time":"9999-12-31T23:59:59-00:01"}"#,
+                "statscope.event: time out of range",
             ),
         ] {
             let e = Message::decode(bad).expect_err(bad);

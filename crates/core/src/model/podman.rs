@@ -38,7 +38,12 @@
 //! `cpu_system` as ns since [`WALL_EPOCH_NS`] × CPUs fits a `u64` for 584 years ÷ CPUs (9 years
 //! from 2020 at 64 CPUs); past that it wraps. A wrap between two samples is a counter going down:
 //! the engine re-baselines there (one point without a rate), and never shows a false value; a wrap
-//! between `preread` and `read` drops the sample's `precpu`, with the same effect.
+//! between `preread` and `read`, or a span too long to count (2^64 ns ÷ CPUs, 584 years ÷ CPUs),
+//! drops the sample's `precpu`, with the same effect. Two limits remain, both beyond a real
+//! stream: two consecutive samples more than 2^64 ns ÷ CPUs apart may wrap more than once, and a
+//! CPU count that changes between two samples moves the counter by the difference; either way that
+//! one value is not CPU time over wall time (it is finite and never negative; the fuzz target
+//! `podman` checks CPU time over wall time everywhere else).
 //!
 //! Pure: no I/O, no clock.
 
@@ -146,7 +151,12 @@ impl PodmanStream {
         s.cpu_system = wall_system_ns(s.read, s.cpus);
         let span_ns = s.read.unix_ns() - s.preread.unix_ns();
         let precpu_system = wall_system_ns(s.preread, s.cpus);
-        if s.preread.is_zero() || span_ns < MIN_PRECPU_SPAN_NS || precpu_system > s.cpu_system {
+        // The counter's Δ is the span × CPUs only when that fits a u64 and did not wrap.
+        let exact = span_ns
+            .checked_mul(i128::from(s.cpus))
+            .is_some_and(|d| d < 1 << 64)
+            && precpu_system <= s.cpu_system;
+        if s.preread.is_zero() || span_ns < MIN_PRECPU_SPAN_NS || !exact {
             s.preread = Timestamp::ZERO;
             s.precpu_total = 0;
             s.precpu_system = 0;
