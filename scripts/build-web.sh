@@ -5,14 +5,19 @@
 #   scripts/build-web.sh          release build (cargo profile wasm-release), wasm-opt, terser
 #   scripts/build-web.sh --dev    debug build (fast, with debug info), neither
 #
+# The build is `cargo rustc --crate-type cdylib` for the root package, then wasm-bindgen (the
+# version scripts/web-tools.sh installed from crates.io at the Cargo.lock version) writes pkg/.
+# Not `wasm-pack build`, whose `cargo build` makes the cdylib and the rlib (the native tests' and
+# benches') in one rustc run, for which Cargo silently drops the profile's LTO (cargo#9672).
+#
 # The release build (what each step gives: BENCHMARKS.md, "W6: the build's levers"):
 #   - cargo profile `wasm-release` (Cargo.toml): the release profile (fat LTO, one codegen unit)
 #     with `strip = true` and the dependencies at opt-level "z"; statscope's and statscope-core's
 #     own code stays at 3 (the page's ingest is ~1.8x slower at "z").
 #   - LLVM's inlining threshold lowered from opt-level 3's 250 to opt-level "s"'s 75
 #     (INLINE_THRESHOLD below; -C llvm-args=-inline-threshold, for the wasm32 target only): fat
-#     LTO applies it to all the module's code, the standard library's included. ~11 KB smaller
-#     gzipped at the same W1/W2 speed; at 25 the ingest is 5–10 % slower.
+#     LTO applies it to all the module's code, the standard library's included. ~17 KB smaller
+#     gzipped at the same W1/W2 speed.
 #   - binaryen's wasm-opt from npm's `binaryen` package (tools/, installed by scripts/web-tools.sh):
 #     -O3 without its inliner (inlining makes the module smaller raw but larger gzipped; -Oz's
 #     passes make it 0.3 KB smaller and the ingest ~2 % slower).
@@ -23,11 +28,9 @@
 # objects in an exported externref table); the multi-value returns it can no longer detect make no
 # measurable difference after wasm-opt.
 #
-# wasm-pack runs in --mode no-install: it uses the wasm-bindgen that scripts/web-tools.sh installed
-# from crates.io at the Cargo.lock version and never downloads one. Its own wasm-opt download is off
-# (--no-opt, and wasm-opt = false in Cargo.toml). Without tools/ (npm or the registry unreachable)
-# the build still works: a NOTE says which step was left out. WASM_OPT=/path/to/wasm-opt picks
-# another binaryen; WASM_OPT_FLAGS other flags than WASM_OPT_DEFAULT's below.
+# Nothing is downloaded here. Without tools/ (npm or the registry unreachable) the build still
+# works: a NOTE says which step was left out. WASM_OPT=/path/to/wasm-opt picks another binaryen;
+# WASM_OPT_FLAGS other flags than WASM_OPT_DEFAULT's below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +38,7 @@ profile=--release
 case "${1:-}" in
   "") ;;
   --dev) profile=--dev ;;
-  -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,33p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--dev]" >&2; exit 2 ;;
 esac
 
@@ -97,7 +100,9 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 if [ "$profile" = --release ]; then
   # See the header: the size profile, and the inlining threshold for the wasm32 target only.
-  build=(--profile wasm-release)
+  cargo_profile=wasm-release
+  profile_dir=wasm-release
+  bindgen=()
   inline="-C llvm-args=-inline-threshold=$INLINE_THRESHOLD"
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }$inline"
   if [ -n "${RUSTFLAGS:-}" ]; then
@@ -105,11 +110,19 @@ if [ "$profile" = --release ]; then
     export RUSTFLAGS="$RUSTFLAGS $inline"
   fi
 else
-  build=(--dev)
+  cargo_profile=dev
+  profile_dir=debug
+  bindgen=(--debug --keep-debug)
 fi
 
-echo "==> wasm-pack build --target web ${build[*]} --out-dir pkg"
-wasm-pack build --target web "${build[@]}" --out-dir pkg --mode no-install --no-opt -- --locked
+# The cdylib alone, so that the profile's LTO applies (see the header).
+build=(cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile "$cargo_profile" --locked)
+echo "==> ${build[*]}"
+"${build[@]}"
+echo "==> wasm-bindgen --target web ${bindgen[*]}${bindgen[*]:+ }--out-dir pkg"
+rm -rf pkg/snippets # a snippet's folder is named by a hash: no stale one may stay
+wasm-bindgen --target web "${bindgen[@]}" --out-dir pkg \
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile_dir/statscope.wasm"
 
 wasm=pkg/statscope_bg.wasm
 [ -f "$wasm" ] || { echo "build-web: $wasm was not produced" >&2; exit 1; }
