@@ -4,7 +4,8 @@
 #
 #   - rustup target wasm32-unknown-unknown
 #   - wasm-bindgen-cli (wasm-bindgen, wasm-bindgen-test-runner) by `cargo install`, at exactly the
-#     `wasm-bindgen` version in Cargo.lock, so wasm-pack finds it on PATH and downloads nothing
+#     `wasm-bindgen` version in Cargo.lock: build-web.sh runs it, and wasm-pack (the browser tests)
+#     finds it on PATH and downloads nothing
 #   - wasm-pack by `cargo install` when missing
 #   - Debian's chromium and chromium-driver (/usr/bin/chromedriver) when missing
 #   - the release build's npm tools, tools/package.json (binaryen's wasm-opt, terser), by `npm ci`
