@@ -92,8 +92,9 @@ elif [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
   wasm_opt=false
   note="unknown: pkg/ was not built by this run"
 fi
-# How the package was built, as build-web.sh said it (e.g. "--profile wasm-release"), if it was here.
-profile="$(sed -n 's/^==> wasm-pack build --target web \(.*\) --out-dir.*/wasm-pack build \1/p' "$build_dir"/build-web.log | head -n 1)"
+# How the package was built, as build-web.sh said it (e.g. "cargo rustc … --profile wasm-release"),
+# if it was here.
+profile="$(sed -n 's/^==> \(cargo rustc .*\)/\1/p' "$build_dir"/build-web.log | head -n 1)"
 [ -n "$profile" ] || profile="unknown (not built by this run)"
 dirty=$(git status --porcelain -- src bridge www index.html Cargo.toml 2>/dev/null | wc -l)
 cat > "$build_dir"/build.json <<EOF

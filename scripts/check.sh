@@ -45,8 +45,9 @@ cargo clippy -p statscope -p statscope-core --all-targets --target wasm32-unknow
 step "build the page and the core for wasm32"
 cargo build -p statscope -p statscope-core --lib --target wasm32-unknown-unknown --locked
 
-step "web tools: wasm-bindgen-cli at Cargo.lock's version, wasm-pack, chromium, chromedriver, binaryen"
-# From crates.io and Debian only; wasm-pack finds this wasm-bindgen on PATH and downloads nothing.
+step "web tools: wasm-bindgen-cli at Cargo.lock's version, wasm-pack, chromium, chromedriver, tools/ (wasm-opt, terser)"
+# From crates.io, the npm registry and Debian only; wasm-pack finds this wasm-bindgen on PATH and
+# downloads nothing.
 bash scripts/web-tools.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Installs what the WebAssembly build and the browser tests need, offline-safe: only crates.io and
-# Debian's packages are used, never a prebuilt binary or a browser downloaded from elsewhere.
+# Installs what the WebAssembly build and the browser tests need, offline-safe: only crates.io, the
+# npm registry and Debian's packages are used, never a binary or a browser downloaded from elsewhere.
 #
 #   - rustup target wasm32-unknown-unknown
 #   - wasm-bindgen-cli (wasm-bindgen, wasm-bindgen-test-runner) by `cargo install`, at exactly the
-#     `wasm-bindgen` version in Cargo.lock, so wasm-pack finds it on PATH and downloads nothing
+#     `wasm-bindgen` version in Cargo.lock: build-web.sh runs it, and wasm-pack (the browser tests)
+#     finds it on PATH and downloads nothing
 #   - wasm-pack by `cargo install` when missing
-#   - Debian's chromium, chromium-driver (/usr/bin/chromedriver) and binaryen (wasm-opt) when missing
+#   - Debian's chromium and chromium-driver (/usr/bin/chromedriver) when missing
+#   - the release build's npm tools, tools/package.json (binaryen's wasm-opt, terser), by `npm ci`
+#     into tools/node_modules (gitignored) at tools/package-lock.json's versions, when missing or
+#     older than the lock file
 #
 # Idempotent and fast when everything is present. Run it (`bash scripts/web-tools.sh`) or source it;
-# either way it exits (or returns) non-zero only on a failed install. A Debian package it cannot
-# install (not root, or no apt-get) is reported and left to the step that needs it.
+# either way it exits (or returns) non-zero only on a failed install of what the tests need. A Debian
+# package it cannot install (not root, or no apt-get) and the npm tools it cannot install (no npm, or
+# no registry) are reported and left to the step that needs them (build-web.sh then builds without
+# wasm-opt and terser, and says so).
 
 web_tools_main() {
   local root
@@ -57,9 +63,9 @@ web_tools_main() {
     _web_tools_cargo_install wasm-pack "" || return 1
   fi
 
-  # --- Debian: chromium, chromedriver, wasm-opt -------------------------------------------------
+  # --- Debian: chromium, chromedriver -------------------------------------------------------------
   local need=() pkg
-  for pkg in chromium chromium-driver binaryen; do
+  for pkg in chromium chromium-driver; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -74,13 +80,37 @@ web_tools_main() {
       echo "web-tools: installed ${need[*]} in $((SECONDS - t0)) s"
     else
       echo "web-tools: missing Debian packages ${need[*]} and cannot install them (needs root and apt-get):" >&2
-      echo "web-tools:   the browser tests need chromium + chromium-driver; build-web.sh skips wasm-opt without binaryen" >&2
+      echo "web-tools:   the browser tests need chromium + chromium-driver" >&2
+    fi
+  fi
+
+  # --- npm: the release build's tools (tools/) -------------------------------------------------
+  local tools="$root/tools"
+  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$tools/node_modules/.bin/terser" ] ||
+     [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
+    if ! command -v npm >/dev/null; then
+      echo "web-tools: no npm: cannot install tools/ (wasm-opt, terser); build-web.sh builds without them" >&2
+    else
+      echo "web-tools: npm ci in tools/ (binaryen's wasm-opt, terser)"
+      local t0=$SECONDS npm_log
+      npm_log="$(mktemp)"
+      # From npm's cache when it has the locked versions; bounded when the registry is unreachable:
+      # one retry, 30 s per request.
+      if (cd "$tools" && npm ci --no-audit --no-fund --prefer-offline --fetch-retries=1 \
+            --fetch-timeout=30000 >"$npm_log" 2>&1); then
+        echo "web-tools: installed tools/ in $((SECONDS - t0)) s"
+      else
+        grep -m 3 'npm error' "$npm_log" | sed 's/^/web-tools:   /' >&2
+        echo "web-tools: npm ci in tools/ failed (no registry?); build-web.sh builds without wasm-opt and terser" >&2
+      fi
+      rm -f "$npm_log"
     fi
   fi
 
   echo "web-tools: $(wasm-bindgen --version), $(wasm-pack --version)," \
     "$(chromedriver --version 2>/dev/null | awk '{print $1, $2}' || echo 'no chromedriver')," \
-    "$(wasm-opt --version 2>/dev/null || echo 'no wasm-opt')"
+    "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null || echo 'no wasm-opt')," \
+    "$("$tools/node_modules/.bin/terser" --version 2>/dev/null || echo 'no terser')"
 }
 
 # `cargo install --locked CRATE [--version VER]`, printing a line per 25 crates compiled rather than

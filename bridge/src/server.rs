@@ -11,7 +11,7 @@
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
 //!   `docs/protocol.md` describes them all. Messages from clients are read and discarded.
-//! - `/`, `/index.html`: the page. `/www/…`, `/pkg/…`: its scripts and the wasm-pack output.
+//! - `/`, `/index.html`: the page. `/www/…`, `/pkg/…`: its scripts and the Wasm build.
 //!
 //! Security rules, each tested:
 //! - A WebSocket upgrade whose `Origin` is neither this server's own origin nor an allowed one is

@@ -1,4 +1,4 @@
-//! End to end: the real page (index.html + the wasm-pack build in pkg/) in headless Chromium,
+//! End to end: the real page (index.html + the Wasm build in pkg/) in headless Chromium,
 //! driven through chromedriver, against the real `statscope serve` binary.
 //!
 //! Needs `pkg/` (scripts/build-web.sh; the test command builds it first) and Debian's chromium and
