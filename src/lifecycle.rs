@@ -251,7 +251,9 @@ mod tests {
         assert_eq!(l.info(&id).and_then(|i| i.memory_limit_bytes), None);
         for i in 0..(MAX_EVENTS + 10) {
             l.on_event(event(&format!(
-                r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T05:00:{:02}.5Z"}}"#,
+                r#"{{"type":"statscope.event","id":"{id}","action":"oom","time":"2026-11-24T{:02}:{:02}:{:02}.5Z"}}"#,
+                i / 3600,
+                i / 60 % 60,
                 i % 60
             )));
         }
