@@ -695,6 +695,95 @@ fn draw_frame<DB: DrawingBackend>(
     Ok(())
 }
 
+/// CSS px of the exported image's header (title and time range).
+pub const EXPORT_HEADER_PX: f64 = 46.0;
+/// CSS px of one row of the exported image's legend.
+pub const EXPORT_LEGEND_ROW_PX: f64 = 18.0;
+/// CSS px of one column of the exported image's legend.
+pub const EXPORT_LEGEND_COLUMN_PX: f64 = 190.0;
+/// Rows the exported image's legend has at most (the last says how many more).
+pub const EXPORT_LEGEND_ROWS: usize = 8;
+
+/// The exported image's legend rows for `entries` on an image `width_css` wide.
+pub fn export_legend_rows(entries: usize, width_css: f64) -> usize {
+    let columns = (width_css / EXPORT_LEGEND_COLUMN_PX).floor().max(1.0) as usize;
+    entries.div_ceil(columns).min(EXPORT_LEGEND_ROWS)
+}
+
+/// The chart as Export PNG saves it: a header with `title` and the time range `range`, the chart
+/// (`view`, which should have no cursor), and a legend of `legend` (`(name, colour, dash)`) under it,
+/// as many as fit in [`EXPORT_LEGEND_ROWS`] rows and how many more. `root` must be
+/// [`EXPORT_HEADER_PX`] + the legend's rows ([`export_legend_rows`]) taller than the chart.
+pub fn draw_export<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    view: &ChartView,
+    theme: &Theme,
+    scale: f64,
+    (title, range): (&str, &str),
+    legend: &[(String, RGBColor, Dash)],
+) -> Result<PlotRect, DrawingAreaErrorKind<DB::ErrorType>> {
+    let px = |v: f64| (v * scale).round() as i32;
+    root.fill(&theme.background)?;
+    let (w, h) = root.dim_in_pixel();
+    let width_css = f64::from(w) / scale;
+    let rows = export_legend_rows(legend.len(), width_css);
+    let header = px(EXPORT_HEADER_PX);
+    let footer = px(EXPORT_LEGEND_ROW_PX * rows as f64 + if rows > 0 { 8.0 } else { 0.0 });
+    let left = TextStyle::from((FONT, 15.0 * scale).into_font().style(FontStyle::Bold))
+        .color(&theme.text)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    root.draw_text(title, &left, (px(12.0), px(8.0)))?;
+    let small = TextStyle::from((FONT, 12.0 * scale).into_font())
+        .color(&theme.text)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    root.draw_text(range, &small, (px(12.0), px(28.0)))?;
+    let chart_area = root.margin(header, footer, 0, 0);
+    let rect = draw(&chart_area, view, theme, scale)?;
+    let rect = PlotRect {
+        top: rect.top + f64::from(header),
+        bottom: rect.bottom + f64::from(header),
+        ..rect
+    };
+    let columns = (width_css / EXPORT_LEGEND_COLUMN_PX).floor().max(1.0) as usize;
+    let room = rows * columns;
+    let top = h as i32 - footer + px(4.0);
+    for (i, (name, color, dash)) in legend.iter().enumerate().take(room) {
+        let (row, column) = (i / columns, i % columns);
+        let x = px(12.0 + column as f64 * EXPORT_LEGEND_COLUMN_PX);
+        let y = top + px(row as f64 * EXPORT_LEGEND_ROW_PX + 8.0);
+        let last_slot = i + 1 == room && legend.len() > room;
+        if last_slot {
+            let more = format!("and {} more", legend.len() - room + 1);
+            root.draw_text(&more, &small.pos(Pos::new(HPos::Left, VPos::Center)), (x, y))?;
+            break;
+        }
+        let stroke = color.stroke_width(px(3.0).max(1) as u32);
+        let swatch = [(x, y), (x + px(18.0), y)];
+        match dash {
+            Dash::Solid => root.draw(&PathElement::new(swatch, stroke))?,
+            Dash::Dashed | Dash::Dotted => {
+                let on = if *dash == Dash::Dashed { 5.0 } else { 2.0 };
+                let mut a: f64 = 0.0;
+                while a < 18.0 {
+                    let b = (a + on).min(18.0);
+                    root.draw(&PathElement::new(
+                        [(x + px(a), y), (x + px(b), y)],
+                        stroke,
+                    ))?;
+                    a = b + 3.0;
+                }
+            }
+        }
+        root.draw_text(
+            &ellipsize_middle(name, 24),
+            &small.pos(Pos::new(HPos::Left, VPos::Center)),
+            (x + px(24.0), y),
+        )?;
+    }
+    root.present()?;
+    Ok(rect)
+}
+
 /// The time axis's unit: minutes from an hour-aligned origin.
 const MINUTE_MS: f64 = 60_000.0;
 
