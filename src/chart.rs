@@ -754,7 +754,11 @@ pub fn draw_export<DB: DrawingBackend>(
         let last_slot = i + 1 == room && legend.len() > room;
         if last_slot {
             let more = format!("and {} more", legend.len() - room + 1);
-            root.draw_text(&more, &small.pos(Pos::new(HPos::Left, VPos::Center)), (x, y))?;
+            root.draw_text(
+                &more,
+                &small.pos(Pos::new(HPos::Left, VPos::Center)),
+                (x, y),
+            )?;
             break;
         }
         let stroke = color.stroke_width(px(3.0).max(1) as u32);
@@ -766,10 +770,7 @@ pub fn draw_export<DB: DrawingBackend>(
                 let mut a: f64 = 0.0;
                 while a < 18.0 {
                     let b = (a + on).min(18.0);
-                    root.draw(&PathElement::new(
-                        [(x + px(a), y), (x + px(b), y)],
-                        stroke,
-                    ))?;
+                    root.draw(&PathElement::new([(x + px(a), y), (x + px(b), y)], stroke))?;
                     a = b + 3.0;
                 }
             }

@@ -1437,10 +1437,17 @@ async fn ws_check_says_why_without_leaking_the_token() {
     })
     .await;
     let foreign = "Origin: http://evil.example\r\n";
-    for path in ["/ws/check", "/ws/check?token=s3cret", "/ws/check?token=wrong"] {
+    for path in [
+        "/ws/check",
+        "/ws/check?token=s3cret",
+        "/ws/check?token=wrong",
+    ] {
         let (status, body, headers) = check(b.addr, path, foreign).await;
         assert_eq!(status, 200, "{path}");
-        assert_eq!(body, r#"{"ws":"origin"}"#, "{path}: the same answer, right token or not");
+        assert_eq!(
+            body, r#"{"ws":"origin"}"#,
+            "{path}: the same answer, right token or not"
+        );
         assert_eq!(header(&headers, "access-control-allow-origin"), Some("*"));
         assert_eq!(header(&headers, "cache-control"), Some("no-store"));
         assert_eq!(header(&headers, "access-control-allow-credentials"), None);
@@ -1458,7 +1465,13 @@ async fn ws_check_says_why_without_leaking_the_token() {
     // What it says is what /ws does.
     let host = b.addr.to_string();
     assert_eq!(
-        upgrade(b.addr, "/ws?token=s3cret", &host, &["Origin: http://evil.example".into()]).await,
+        upgrade(
+            b.addr,
+            "/ws?token=s3cret",
+            &host,
+            &["Origin: http://evil.example".into()]
+        )
+        .await,
         403
     );
     assert_eq!(upgrade(b.addr, "/ws?token=wrong", &host, &[]).await, 401);

@@ -60,6 +60,8 @@ pub struct DashboardCore {
     intake: Intake,
     viewer: Viewer,
     dirty: Dirty,
+    /// Why the bridge refuses this page, in words ([`status::refusal_text`]), until it opens.
+    refusal: Option<String>,
 }
 
 impl DashboardCore {
@@ -88,6 +90,7 @@ impl DashboardCore {
                 chart: true,
                 cursor: false,
             },
+            refusal: None,
         })
     }
 
@@ -154,6 +157,16 @@ impl DashboardCore {
 
     pub fn lifecycle(&self) -> &Lifecycle {
         self.intake.lifecycle()
+    }
+
+    /// Says (or, `None`, stops saying) why the bridge refuses this page.
+    pub fn set_refusal(&mut self, why: Option<String>) {
+        self.refusal = why;
+    }
+
+    /// Why the bridge refuses this page, if it does.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
     }
 
     // Drawing bookkeeping.
