@@ -558,7 +558,7 @@ impl DashboardCore {
         let floor = if unit == Unit::Percent { 5.0 } else { 1.0 };
         let mut y_max = nice_max(top_with_limits / div, floor);
         let log =
-            (self.viewer.log_scale && (metric == Metric::Cpu || metric.is_rate())).then(|| {
+            (self.viewer.log_scale && log_scalable(metric)).then(|| {
                 let top = (top_with_limits / div).max(f64::MIN_POSITIVE);
                 // Three decades below the top, on a power of ten.
                 10f64.powf(top.log10().floor() - 3.0)
@@ -1107,6 +1107,12 @@ fn trend(recent: &[(f64, f64)], unit: Unit) -> &'static str {
     } else {
         "steady"
     }
+}
+
+/// Does the log scale apply to `metric`? CPU and the rates: values near 0 beside busy ones.
+/// Gauges (memory, PIDs) stay linear.
+pub fn log_scalable(metric: Metric) -> bool {
+    metric == Metric::Cpu || metric.is_rate()
 }
 
 /// Lifecycle events the detail panel lists at most (newest first).

@@ -147,4 +147,6 @@ export interface DashboardMetricInfo {
   key: DashboardMetric;
   label: string;
   title: string;
+  /** The log scale applies to it (CPU and the rates). */
+  log: boolean;
 }

@@ -148,6 +148,8 @@ pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
         key: &'static str,
         label: &'static str,
         title: &'static str,
+        /// The log scale applies to it.
+        log: bool,
     }
     let all: Vec<Info> = METRICS
         .iter()
@@ -155,6 +157,7 @@ pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
             key: m.key,
             label: m.label,
             title: m.title,
+            log: crate::dashboard::log_scalable(m.metric),
         })
         .collect();
     Ok(to_js(&all)?.unchecked_into())
