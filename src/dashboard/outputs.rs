@@ -557,12 +557,11 @@ impl DashboardCore {
         let (div, suffix) = unit.scale_for(top_with_limits);
         let floor = if unit == Unit::Percent { 5.0 } else { 1.0 };
         let mut y_max = nice_max(top_with_limits / div, floor);
-        let log =
-            (self.viewer.log_scale && log_scalable(metric)).then(|| {
-                let top = (top_with_limits / div).max(f64::MIN_POSITIVE);
-                // Three decades below the top, on a power of ten.
-                10f64.powf(top.log10().floor() - 3.0)
-            });
+        let log = (self.viewer.log_scale && log_scalable(metric)).then(|| {
+            let top = (top_with_limits / div).max(f64::MIN_POSITIVE);
+            // Three decades below the top, on a power of ten.
+            10f64.powf(top.log10().floor() - 3.0)
+        });
         let k = self.viewer.smooth;
         // Dashes tell up to 12 curves apart (with their end labels); beyond that colours repeat
         // anyway, and plotters strokes every dash as its own path (many times the cost).
