@@ -5,7 +5,7 @@
 // ?smooth=10  ?log=1  ?from=…&to=… (ms)  ?detail=NAME  and ?token=… (passed to the default feed).
 // The metric choices come from the metrics table. What the viewer changes follows into the address
 // (`urlParams()`, the same schema), so a view can be shared.
-import init, { Dashboard, metrics, optionsFromUrl } from "../pkg/statscope.js";
+import init, { Dashboard, hint, metrics, optionsFromUrl } from "../pkg/statscope.js";
 
 // Errors anywhere on the page are kept here, for diagnostics and the end-to-end test.
 window.statscopeErrors = [];
@@ -47,11 +47,7 @@ try {
 
   // A phone: the toolbar starts folded, and the hint speaks of touch.
   if (matchMedia("(max-width: 600px)").matches) $("statscope-menu").open = false;
-  if (matchMedia("(pointer: coarse)").matches) {
-    $("statscope-hint").textContent =
-      "Tap a curve: its values and how they were computed · drag to pan · pinch to zoom · " +
-      "Live returns · ⓘ in the legend: every metric of a container";
-  }
+  $("statscope-hint").textContent = hint(matchMedia("(pointer: coarse)").matches);
 
   // The view's choices into the address (replaceState: no history entry per change).
   let lastUrl = "";

@@ -113,6 +113,19 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
     text
 }
 
+/// The hint under the chart: what the hands can do, for a touch screen (`touch`) or a mouse and
+/// keyboard.
+pub fn hint(touch: bool) -> &'static str {
+    if touch {
+        "Tap a curve: its values and how they were computed · drag to pan · pinch to zoom · \
+         Live returns · ⓘ in the legend: every metric of a container"
+    } else {
+        "Hover for values · click a curve: how was this computed? (Enter: details) · drag to pan · \
+         wheel to zoom · double-click for live · keys: ←/→ cursor (Shift: ×10), ↑/↓ container, \
+         +/− zoom, PageUp/PageDown pan, Space pause"
+    }
+}
+
 /// Why the bridge refuses this page, for the people who can fix it, from `/ws/check`'s verdict
 /// (`origin`, `token`; anything else says nothing) and the page's own origin.
 pub fn refusal_text(verdict: &str, page_origin: &str) -> Option<String> {
@@ -222,6 +235,17 @@ mod tests {
             d.notices().is_empty(),
             "a new connection: the bridge says again what holds"
         );
+    }
+
+    #[test]
+    fn the_touch_hint_speaks_of_touch() {
+        let touch = hint(true);
+        assert!(touch.contains("Tap") && touch.contains("pinch"), "{touch}");
+        assert!(
+            !touch.contains("wheel") && !touch.contains("keys"),
+            "{touch}"
+        );
+        assert!(hint(false).contains("wheel"));
     }
 
     #[test]

@@ -140,6 +140,12 @@ fn options_object(pairs: Vec<(&'static str, TextValue)>) -> Result<js_sys::Objec
     Ok(object)
 }
 
+/// The hint under the chart: for a touch screen (`touch`), or a mouse and keyboard.
+#[wasm_bindgen]
+pub fn hint(touch: bool) -> String {
+    crate::dashboard::status::hint(touch).to_string()
+}
+
 /// Every metric, in display order (a toolbar's choices).
 #[wasm_bindgen]
 pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
