@@ -452,6 +452,9 @@ pub fn time_title((x0, x1): (f64, f64), tz_offset_min: i32) -> String {
     }
 }
 
+/// A chart narrower than this (CSS px) names no curve at its end (see [`ChartView::labels`]).
+pub const LABELS_FROM_PX: f64 = 560.0;
+
 /// CSS px a time label takes at the chart's 12 px font (`HH:MM:SS`, tabular digits, with room
 /// to breathe on each side); [`time_ticks`] keeps labels this far apart at least.
 pub const TIME_LABEL_PX: f64 = 76.0;
@@ -559,7 +562,10 @@ pub fn draw_part<DB: DrawingBackend>(
     }
     let origin = (x0 / 3_600_000.0).floor() * 3_600_000.0;
     let to_x = move |t: f64| (t - origin) / MINUTE_MS;
-    let label_w = if view.labels { 96.0 } else { 34.0 };
+    // End labels need ~96 px: on a narrow (phone) chart the plot keeps them, and the legend names
+    // the curves.
+    let labels = view.labels && f64::from(root.dim_in_pixel().0) / scale >= LABELS_FROM_PX;
+    let label_w = if labels { 96.0 } else { 34.0 };
     let y_label_w = if view.y_unit.len() > 2 { 72.0 } else { 52.0 };
     let titled = !(view.y_title.is_empty() && view.x_title.is_empty());
     let mut chart = ChartBuilder::on(root)
@@ -588,7 +594,9 @@ pub fn draw_part<DB: DrawingBackend>(
             let series = view.series.get(start..end).unwrap_or_default();
             draw_curves(&mut chart, series, to_x, smoothing, width, scale)?;
         }
-        Part::Overlay => draw_overlay(root, &mut chart, view, theme, to_x, scale, rect, width)?,
+        Part::Overlay => draw_overlay(
+            root, &mut chart, view, labels, theme, to_x, scale, rect, width,
+        )?,
         Part::Cursor => draw_cursor(&mut chart, view, theme, to_x, scale)?,
     }
     root.present()?;
@@ -844,6 +852,7 @@ fn draw_overlay<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &mut Chart<'_, DB>,
     view: &ChartView,
+    labels: bool,
     theme: &Theme,
     to_x: impl Fn(f64) -> f64 + Copy,
     scale: f64,
@@ -874,7 +883,9 @@ fn draw_overlay<DB: DrawingBackend>(
         }
     }
 
-    // Limits: a thin line of the curve's colour across the plot, named at its left end.
+    // Limits: a thin line of the curve's colour across the plot, named at its left end (one label
+    // for the containers that share a limit).
+    let mut limits: Vec<(f64, RGBColor, Vec<&str>)> = Vec::new();
     for s in &view.series {
         let Some(limit) = s.limit.filter(|l| *l > 0.0 && *l <= view.y_max) else {
             continue;
@@ -886,12 +897,22 @@ fn draw_overlay<DB: DrawingBackend>(
             px(3.0).max(2) as u32,
             style,
         ))?;
+        match limits
+            .iter_mut()
+            .find(|l| (l.0 - limit).abs() <= view.y_max * 0.01)
+        {
+            Some(l) => l.2.push(&s.name),
+            None => limits.push((limit, s.color, vec![&s.name])),
+        }
+    }
+    for (limit, color, names) in limits {
         let (lx, ly) = chart.backend_coord(&(to_x(x0), limit));
         let text = TextStyle::from((FONT, 10.0 * scale).into_font())
-            .color(&s.color)
+            .color(&color)
             .pos(Pos::new(HPos::Left, VPos::Bottom));
+        let names: Vec<String> = names.iter().map(|n| ellipsize_middle(n, 16)).collect();
         root.draw_text(
-            &format!("limit {}", ellipsize_middle(&s.name, 16)),
+            &format!("limit {}", names.join(", ")),
             &text,
             (lx + px(4.0), ly - px(2.0)),
         )?;
@@ -938,7 +959,7 @@ fn draw_overlay<DB: DrawingBackend>(
         }
     }
 
-    if view.labels {
+    if labels {
         let font = (FONT, 12.0 * scale).into_font();
         let height = 13.0 * scale;
         let mut labels: Vec<(f64, RGBColor, &str)> = view

@@ -12,22 +12,47 @@ use std::time::Duration;
 use common::{browser_or_skip, repo_root, wait_for, Bridge, Browser};
 use serde_json::Value;
 
-/// Sets the viewport (not the window) to `w`×`h` CSS px.
-async fn viewport(b: &Browser, w: u32, h: u32) {
-    b.client.set_window_size(w, h).await.expect("resize");
-    let inner = b
-        .js("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];")
-        .await;
-    let (dw, dh) = (
-        inner[0].as_u64().unwrap_or(0) as u32,
-        inner[1].as_u64().unwrap_or(0) as u32,
-    );
-    if dw > 0 || dh > 0 {
-        b.client
-            .set_window_size(w + dw, h + dh)
-            .await
-            .expect("resize");
+/// A Chrome DevTools command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or("")
+        ))
     }
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": self.1 });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Sets the viewport to `w`×`h` CSS px (a window cannot be narrower than 500 px: Chrome's device
+/// emulation, as its DevTools' device mode does), and a touch screen when `touch`.
+async fn viewport(b: &Browser, w: u32, h: u32, touch: bool) {
+    b.client
+        .issue_cmd(Cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": w, "height": h, "deviceScaleFactor": 1, "mobile": touch }),
+        ))
+        .await
+        .expect("device metrics");
+    b.client
+        .issue_cmd(Cdp(
+            "Emulation.setTouchEmulationEnabled",
+            serde_json::json!({ "enabled": touch, "maxTouchPoints": if touch { 5 } else { 1 } }),
+        ))
+        .await
+        .expect("touch emulation");
+}
+
+async fn assert_viewport(b: &Browser, w: u32, h: u32) {
     let got = b
         .js("return [window.innerWidth, window.innerHeight];")
         .await;
@@ -110,13 +135,22 @@ async fn a_phone_and_a_wide_screen_show_the_chart_first_and_readable() {
     };
     let bridge = Bridge::start(&["--demo", "--listen", "127.0.0.1:0"]).await;
 
-    // A phone, 420×800.
-    viewport(&b, 420, 800).await;
+    // A phone, 420×800, a touch screen.
+    viewport(&b, 420, 800, true).await;
     b.client
         .goto(&format!("{}?theme=light", bridge.url))
         .await
         .expect("page loads");
+    assert_viewport(&b, 420, 800).await;
     wait_for_demo(&b).await;
+    let hint = b
+        .js("return document.getElementById('statscope-hint').textContent;")
+        .await;
+    let hint = hint.as_str().expect("hint");
+    assert!(
+        hint.contains("Tap") && hint.contains("pinch") && !hint.contains("wheel"),
+        "the hint speaks of touch: {hint}"
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let g = b.js(GEOMETRY).await;
     assert_eq!(
@@ -145,9 +179,11 @@ async fn a_phone_and_a_wide_screen_show_the_chart_first_and_readable() {
         g["ticks"].as_array().expect("ticks").len() <= 5,
         "few labels on a phone: {g}"
     );
-    // A tap: the tooltip fits inside the chart.
+    b.screenshot("phone.png").await;
+    // A tap near the newest samples: the tooltip fits inside the chart.
     b.js("const c = document.getElementById('statscope-canvas'); const r = c.getBoundingClientRect();
-          c.dispatchEvent(new MouseEvent('click', { clientX: r.left + r.width * 0.8, clientY: r.top + r.height * 0.4, bubbles: true }));")
+          const plot = window.statscope.layout().plot;
+          c.dispatchEvent(new MouseEvent('click', { clientX: r.left + plot[2] - 6, clientY: r.top + r.height * 0.4, bubbles: true }));")
         .await;
     let tip = wait_for(
         &b,
@@ -161,14 +197,20 @@ async fn a_phone_and_a_wide_screen_show_the_chart_first_and_readable() {
     )
     .await;
     assert_eq!(tip["inside"], true, "the tooltip fits the chart: {tip}");
-    b.screenshot("phone.png").await;
+    let chart_height = f(&g, &["canvas", "height"]);
+    assert!(
+        f(&tip, &["height"]) <= chart_height * 0.6 + 1.0,
+        "a tap's tooltip leaves the chart in view: {tip} of {chart_height}"
+    );
+    b.screenshot("phone-tap.png").await;
 
     // A wide screen, 1,920×1,080: the chart uses the height it has.
-    viewport(&b, 1920, 1080).await;
+    viewport(&b, 1920, 1080, false).await;
     b.client
         .goto(&format!("{}?theme=light", bridge.url))
         .await
         .expect("page loads");
+    assert_viewport(&b, 1920, 1080).await;
     wait_for_demo(&b).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let g = b.js(GEOMETRY).await;
@@ -195,7 +237,7 @@ async fn the_detail_panel_opens_from_the_address_and_the_view_follows_into_it() 
         return;
     };
     let bridge = Bridge::start(&["--demo", "--listen", "127.0.0.1:0"]).await;
-    viewport(&b, 1280, 1000).await;
+    viewport(&b, 1280, 1000, false).await;
     b.client
         .goto(&format!(
             "{}?theme=light&detail=demo-web&sort=project",

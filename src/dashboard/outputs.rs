@@ -499,12 +499,20 @@ impl DashboardCore {
             .shown(&self.viewer.selection)
             .map(|(id, c, _)| (id, c))
             .collect();
-        self.chart_of(&rows, self.viewer.metric, tz_offset_min, columns, true)
+        self.chart_of(
+            &rows,
+            self.viewer.metric,
+            tz_offset_min,
+            columns,
+            true,
+            false,
+        )
     }
 
     /// The chart of the containers `rows` for `metric` over the window: their curves (smoothed
     /// too, when smoothing is on), marks and limits, on a linear or log axis; `with_cursor`: the
-    /// viewer's cursor over it.
+    /// viewer's cursor over it. A limit is drawn where the scale allows (up to twice the highest
+    /// value), or always with `every_limit` (one container's detail: its limit is the point).
     fn chart_of(
         &self,
         rows: &[(&str, &Container)],
@@ -512,6 +520,7 @@ impl DashboardCore {
         tz_offset_min: i32,
         columns: usize,
         with_cursor: bool,
+        every_limit: bool,
     ) -> ChartView {
         let (x0, x1) = self.window_ms();
         struct Raw<'a> {
@@ -547,7 +556,7 @@ impl DashboardCore {
         let mut top_with_limits = top;
         for r in &mut raws {
             match r.limit {
-                Some(l) if l <= 2.0 * top.max(f64::MIN_POSITIVE) => {
+                Some(l) if every_limit || l <= 2.0 * top.max(f64::MIN_POSITIVE) => {
                     top_with_limits = top_with_limits.max(l);
                 }
                 _ => r.limit = None,
@@ -675,7 +684,14 @@ impl DashboardCore {
             .shown(&self.viewer.selection)
             .map(|(id, c, _)| (id, c))
             .collect();
-        let view = self.chart_of(&rows, self.viewer.metric, tz_offset_min, columns, false);
+        let view = self.chart_of(
+            &rows,
+            self.viewer.metric,
+            tz_offset_min,
+            columns,
+            false,
+            false,
+        );
         let mut legend = self.legend_of(&listing);
         legend.entries.retain(|e| e.shown);
         (view, legend)
@@ -741,9 +757,11 @@ impl DashboardCore {
         let info = self.lifecycle().info(key);
         let charts = Metric::all()
             .map(|m| {
-                let mut view = self.chart_of(&[(key, c)], m, tz_offset_min, columns, true);
+                let mut view = self.chart_of(&[(key, c)], m, tz_offset_min, columns, true, true);
+                // The panel's captions say what each chart is.
                 view.labels = false;
                 view.x_title = String::new();
+                view.y_title = String::new();
                 (m, view)
             })
             .collect();

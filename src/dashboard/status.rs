@@ -118,7 +118,7 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
 pub fn hint(touch: bool) -> &'static str {
     if touch {
         "Tap a curve: its values and how they were computed · drag to pan · pinch to zoom · \
-         Live returns · ⓘ in the legend: every metric of a container"
+         Live returns · details in the legend: every metric of a container"
     } else {
         "Hover for values · click a curve: how was this computed? (Enter: details) · drag to pan · \
          wheel to zoom · double-click for live · keys: ←/→ cursor (Shift: ×10), ↑/↓ container, \

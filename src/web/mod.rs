@@ -488,6 +488,8 @@ impl Dashboard {
         #[derive(Serialize)]
         struct Layout {
             plot: [f64; 4],
+            /// The time range drawn, ms since the epoch.
+            range: [f64; 2],
             ticks: Vec<Tick>,
             font: &'static str,
         }
@@ -502,6 +504,7 @@ impl Dashboard {
         });
         Ok(to_js(&Layout {
             plot: [r.left / dpr, r.top / dpr, r.right / dpr, r.bottom / dpr],
+            range: [i.placed.x_range.0, i.placed.x_range.1],
             ticks,
             font: "12px sans-serif",
         })?)

@@ -41,8 +41,12 @@ const TABLE_MAX_ROWS: usize = 50;
 /// From this many containers on, the legend has a search box and a "show top 10" button.
 pub(crate) const LEGEND_SEARCH_FROM: usize = 12;
 
-/// A canvas narrower than this (CSS px) gets the compact tooltip (the metric shown only).
+/// A canvas narrower than this (CSS px) gets the compact tooltip: the metric shown only, at most
+/// [`COMPACT_TOOLTIP_ROWS`] rows and two marks, at most 60 % of the chart's height.
 const COMPACT_TOOLTIP_BELOW_PX: f64 = 560.0;
+
+/// Rows the compact tooltip lists (the focused one always among them).
+const COMPACT_TOOLTIP_ROWS: usize = 5;
 
 /// Visually hidden, still read by screen readers.
 const SR_ONLY: &str = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;\
@@ -504,7 +508,7 @@ impl Ui {
                 button.append_child(&name)?;
                 button.append_child(&value)?;
                 li.append_child(&button)?;
-                let details = text_el(&doc, "button", "ⓘ")?;
+                let details = text_el(&doc, "button", "details")?;
                 details.set_attribute("type", "button")?;
                 details.set_class_name("details");
                 details.set_attribute("data-detail", &e.id)?;
@@ -870,7 +874,8 @@ impl Ui {
                  font:12px/1.35 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.18);\
                  font-variant-numeric:tabular-nums",
                 (rect.width() - 8.0).max(40.0),
-                (rect.height() - 8.0).max(40.0),
+                // On a narrow (phone) chart the tooltip leaves most of the chart in view.
+                (rect.height() * if compact { 0.6 } else { 1.0 } - 8.0).max(40.0),
                 hex(theme.background),
                 hex(theme.text),
                 hex(theme.axis)
@@ -1096,7 +1101,17 @@ fn fill_tooltip(
             header.append_child(&th)?;
         }
         table.append_child(&header)?;
-        for r in &tip.rows {
+        let rows = if compact {
+            COMPACT_TOOLTIP_ROWS
+        } else {
+            tip.rows.len()
+        };
+        let mut listed: Vec<&crate::dashboard::TooltipRow> = tip.rows.iter().take(rows).collect();
+        if let Some(focused) = tip.rows.iter().skip(rows).find(|r| r.focused) {
+            listed.pop();
+            listed.push(focused);
+        }
+        for r in listed {
             let tr = doc.create_element("tr")?;
             tr.set_attribute("data-id", &r.id)?;
             let name = doc.create_element("td")?;
@@ -1151,11 +1166,17 @@ fn fill_tooltip(
         }
         el.append_child(&table)?;
     }
-    if tip.more > 0 {
-        let child = text_el(doc, "div", &format!("+{} more", tip.more))?;
+    let more = tip.more
+        + tip.rows.len().saturating_sub(if compact {
+            COMPACT_TOOLTIP_ROWS
+        } else {
+            tip.rows.len()
+        });
+    if more > 0 {
+        let child = text_el(doc, "div", &format!("+{more} more"))?;
         el.append_child(&child)?;
     }
-    for m in &tip.marks {
+    for m in tip.marks.iter().take(if compact { 2 } else { usize::MAX }) {
         let line = text_el(
             doc,
             "div",
