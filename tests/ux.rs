@@ -12,13 +12,18 @@ const T0: i64 = 1_795_486_980_000_000_000;
 /// A Docker stats object: `cpu_ns` of CPU so far at `t_s` seconds, 4 CPUs, `mem` bytes; `id`
 /// 64 hex.
 fn stats(id: &str, name: &str, t_s: i64, cpu_ns: u64, mem: u64) -> String {
-    let read = statscope::Timestamp::from_unix_ns(i128::from(T0 + t_s * 1_000_000_000));
-    let pre = statscope::Timestamp::from_unix_ns(i128::from(T0 + (t_s - 1) * 1_000_000_000));
+    stats_ms(id, name, t_s * 1000, cpu_ns, mem)
+}
+
+/// [`stats`] at `t_ms` milliseconds (the previous sample a second before).
+fn stats_ms(id: &str, name: &str, t_ms: i64, cpu_ns: u64, mem: u64) -> String {
+    let read = statscope::Timestamp::from_unix_ns(i128::from(T0 + t_ms * 1_000_000));
+    let pre = statscope::Timestamp::from_unix_ns(i128::from(T0 + (t_ms - 1000) * 1_000_000));
     format!(
         r#"{{"id":"{id}","name":"/{name}","read":"{read}","preread":"{pre}","cpu_stats":{{"cpu_usage":{{"total_usage":{cpu_ns}}},"system_cpu_usage":{sys},"online_cpus":4}},"precpu_stats":{{"cpu_usage":{{"total_usage":0}},"system_cpu_usage":0,"online_cpus":4}},"memory_stats":{{"usage":{mem},"limit":8589934592}}}}"#,
         read = read.to_rfc3339(),
         pre = pre.to_rfc3339(),
-        sys = (t_s as u64) * 4_000_000_000,
+        sys = (t_ms as u64) * 4_000_000,
     )
 }
 
@@ -189,6 +194,16 @@ fn top_n_ranks_running_containers_by_the_stated_rule() {
             (0.49 * 1e9 * t as f64) as u64,
             1,
         ));
+        // "gone" burns until shortly before it stops: recent values, but not running.
+        if t < 56 {
+            d.ingest(&stats(
+                &id('g'),
+                "gone",
+                t,
+                (0.99 * 1e9 * t as f64) as u64,
+                1,
+            ));
+        }
         d.flush();
     }
     // "gone" sends empty stats: stopped.
@@ -219,6 +234,14 @@ fn arrow_keys_step_by_time_and_shift_by_ten() {
     // Two containers sampled 300 ms apart: stepping goes by the 1 s interval, not by sample.
     for t in 1..60 {
         d.ingest(&stats(&id('a'), "a", t, (0.1 * 1e9 * t as f64) as u64, 1));
+        let b = t * 1000 + 300;
+        d.ingest(&stats_ms(
+            &id('b'),
+            "b",
+            b,
+            (0.1 * 1e6 * b as f64) as u64,
+            1,
+        ));
         d.flush();
     }
     assert!((d.sample_interval_ms() - 1000.0).abs() < 1.0);
