@@ -257,8 +257,10 @@ fn arrow_keys_step_by_time_and_shift_by_ten() {
 
 #[test]
 fn paused_the_window_holds_while_old_points_leave() {
+    // History shorter than the window: the live window starts at the oldest point kept, which
+    // moves as the 40-point ring drops old points.
     let mut d = core(Options {
-        window_seconds: 30.0,
+        window_seconds: 300.0,
         history_points: Some(40),
         ..Options::default()
     });
