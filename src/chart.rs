@@ -468,7 +468,7 @@ pub fn time_ticks((x0, x1): (f64, f64), width_css: f64, tz_offset_min: i32) -> V
         10_800.0, 21_600.0, 43_200.0, 86_400.0, 172_800.0,
     ];
     let span = x1 - x0;
-    if !(span > 0.0) || !(width_css > 0.0) {
+    if span.is_nan() || span <= 0.0 || width_css.is_nan() || width_css <= 0.0 {
         return Vec::new();
     }
     let fits = (width_css / TIME_LABEL_PX).floor().max(1.0);

@@ -416,7 +416,7 @@ fn a_replay_says_the_limit_is_unknown_not_absent() {
     });
     feed(&mut d, &[('a', "a", 40.0)], 1, 5);
     d.set_cursor(Some(d.window_ms().1));
-    d.set_focus(Some(&format!("{}", id('a'))));
+    d.set_focus(Some(&id('a')));
     let tip = d.tooltip(0).expect("tooltip");
     let explain = tip.rows[0].explain.as_deref().expect("explained");
     assert!(explain.contains("CPU limit unknown"), "{explain}");

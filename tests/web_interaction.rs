@@ -686,7 +686,7 @@ async fn a_crowded_legend_has_search_count_top_ten_and_details() {
         panel.query_selector_all("canvas").unwrap().length() as usize,
         statscope::metrics::METRICS.len()
     );
-    assert!(!JsValue::from(d.detail().unwrap()).is_null());
+    assert!(!d.detail().unwrap().is_null());
     let close = panel
         .query_selector("[data-action=close-detail]")
         .unwrap()

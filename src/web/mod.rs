@@ -824,7 +824,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), WebError> {
         listeners.push(Listener::new(
             target,
             "input",
-            on_input(Input::SearchInput),
+            on_input(Input::SearchTyped),
         )?);
     }
     if let Some(list) = legend {

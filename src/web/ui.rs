@@ -71,7 +71,7 @@ pub(crate) enum Input {
     /// panel's close button), delegated from the canvas's container.
     ActionClick,
     /// Text typed into the legend's search box.
-    SearchInput,
+    SearchTyped,
 }
 
 impl Input {
@@ -289,7 +289,7 @@ impl Ui {
             }
             Input::LegendClick => legend_click(e, core),
             Input::ActionClick => action_click(e, core),
-            Input::SearchInput => {
+            Input::SearchTyped => {
                 let Some(input) = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
