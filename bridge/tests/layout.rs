@@ -272,6 +272,10 @@ async fn the_detail_panel_opens_from_the_address_and_the_view_follows_into_it() 
         .js("return [...document.querySelectorAll('#statscope-legend li.group')].map((g) => g.textContent);")
         .await;
     assert_eq!(groups, serde_json::json!(["jobs", "shop", "no project"]));
+    const LOOKS: &str = "return Object.fromEntries([...document.querySelectorAll('#statscope-legend li[data-id]')].map((li) =>
+        [li.querySelector('.name').textContent, li.querySelector('.swatch').style.backgroundColor + ' ' + li.querySelector('.swatch').dataset.dash]));";
+    let looks = b.js(LOOKS).await;
+    assert_eq!(looks.as_object().map(|o| o.len()), Some(7), "{looks}");
     b.js("document.querySelector('.statscope-detail').scrollIntoView();")
         .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -290,7 +294,7 @@ async fn the_detail_panel_opens_from_the_address_and_the_view_follows_into_it() 
         search.as_str().expect("search").contains("detail=demo-web"),
         "{search}"
     );
-    // The same address, loaded anew, shows the same view.
+    // The same address, loaded anew, shows the same view, each container in the same colour.
     let url = b.js("return location.href;").await;
     b.client
         .goto(url.as_str().expect("href"))
@@ -305,6 +309,16 @@ async fn the_detail_panel_opens_from_the_address_and_the_view_follows_into_it() 
     .await;
     assert_eq!(settings["metric"], "memory");
     assert_eq!(settings["topN"], 3.0);
+    b.js("window.statscope.setTopN(0);").await;
+    let again = wait_for(&b, 10, LOOKS, |v| {
+        v.as_object()
+            .is_some_and(|o| o.len() == looks.as_object().map_or(0, |l| l.len()))
+    })
+    .await;
+    assert_eq!(
+        again, looks,
+        "colours from identity, the same on every load"
+    );
 }
 
 /// Serves `www/` and `pkg/` of the repository (a dashboard that hosts its own copy of the element),
