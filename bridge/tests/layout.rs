@@ -261,7 +261,7 @@ async fn the_detail_panel_opens_from_the_address_and_the_view_follows_into_it() 
     for needle in [
         "image nginx:1.27-alpine",
         "project shop",
-        "CPU limit 1 cores",
+        "CPU limit 1 core ",
         "memory limit 512 MiB",
     ] {
         assert!(facts.contains(needle), "{needle} in {facts}");

@@ -762,7 +762,7 @@ impl Ui {
         }
         facts.push(format!("ID {}", detail.id.get(..12).unwrap_or(&detail.id)));
         facts.push(match (detail.cpu_limit, detail.limits_known) {
-            (Some(l), _) => format!("CPU limit {l} cores"),
+            (Some(l), _) => format!("CPU limit {l} core{}", if l == 1.0 { "" } else { "s" }),
             (None, true) => "no CPU limit".into(),
             (None, false) => "limits unknown".into(),
         });
