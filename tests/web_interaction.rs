@@ -547,6 +547,23 @@ async fn a_pinch_zooms_and_a_tap_shows_values() {
     frame().await;
     frame().await;
     assert!(tooltip_visible(&canvas), "a tap shows the values");
+    // The tapped curve's detail panel is one tap away, above the legend.
+    let root = canvas.parent_element().unwrap();
+    let button = root
+        .query_selector(".statscope-legend-tools button[data-action=detail]")
+        .unwrap()
+        .expect("the focused curve's details button");
+    assert!(
+        !button.has_attribute("hidden"),
+        "shown while a curve is focused"
+    );
+    assert!(button.text_content().unwrap().starts_with("details of ss-"));
+    js(&button, "el.click();");
+    d.redraw().unwrap();
+    assert!(
+        root.query_selector(".statscope-detail").unwrap().is_some(),
+        "the detail panel, from a curve"
+    );
 }
 
 #[wasm_bindgen_test]

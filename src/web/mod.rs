@@ -1047,8 +1047,13 @@ fn export_png(i: &mut Inner) -> Result<String, WebError> {
     Ok(canvas.to_data_url_with_type("image/png")?)
 }
 
-/// The tooltip over the chart on the page.
+/// The tooltip over the chart on the page, and the legend's button to the focused curve's details.
 fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
+    let focus = i.core.viewer().focus().and_then(|key| {
+        let c = i.core.engine().get(key)?;
+        Some((key.to_string(), i.core.label(key, c)))
+    });
+    i.ui.show_focused(focus.as_ref().map(|(k, l)| (k.as_str(), l.as_str())))?;
     let tip = match i.painter.shown() {
         Some(shown) => i.core.tooltip_on(&shown.view),
         None => i.core.tooltip(tz_offset()),

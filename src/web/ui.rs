@@ -17,7 +17,8 @@
 //!
 //! The legend scales: past [`LEGEND_SEARCH_FROM`] containers a search box (the filter) and a
 //! "show top 10" button appear above it with the count shown, and entries are grouped under
-//! headings when the order groups them (by project, by host); each entry has a details button.
+//! headings when the order groups them (by project, by host); each entry has a details button, and
+//! a focused curve (clicked, tapped, or picked with ↑/↓) one above the legend.
 
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -120,6 +121,9 @@ struct LegendTools {
     count: Element,
     search: web_sys::HtmlInputElement,
     top: Element,
+    /// "details of <the focused curve>", while a curve is focused.
+    focused: Element,
+    focused_key: Option<String>,
     /// What they show: the count, whether the search and the button are shown, the button's text.
     last: (String, bool, String),
 }
@@ -626,15 +630,23 @@ impl Ui {
             let top = text_el(doc, "button", "show top 10")?;
             top.set_attribute("type", "button")?;
             top.set_attribute("data-action", "top10")?;
+            // The curve a click or a tap focused: its detail panel, one tap away.
+            let focused = doc.create_element("button")?;
+            focused.set_attribute("type", "button")?;
+            focused.set_attribute("data-action", "detail")?;
+            focused.set_attribute("hidden", "")?;
             root.append_child(&count)?;
             root.append_child(&search)?;
             root.append_child(&top)?;
+            root.append_child(&focused)?;
             parent.insert_before(&root, Some(list))?;
             self.legend_tools = Some(LegendTools {
                 root,
                 count,
                 search,
                 top,
+                focused,
+                focused_key: None,
                 last: (String::new(), false, String::new()),
             });
         }
@@ -666,6 +678,28 @@ impl Ui {
             tools.top.set_attribute("data-action", action)?;
             tools.last = look;
         }
+        Ok(())
+    }
+
+    /// The legend tools' "details of …" button for the focused curve (`(key, label)`), or hidden.
+    pub(crate) fn show_focused(&mut self, focus: Option<(&str, &str)>) -> Result<(), WebError> {
+        let Some(tools) = self.legend_tools.as_mut() else {
+            return Ok(());
+        };
+        if tools.focused_key.as_deref() == focus.map(|f| f.0) {
+            return Ok(());
+        }
+        match focus {
+            Some((key, label)) => {
+                tools
+                    .focused
+                    .set_text_content(Some(&format!("details of {label}")));
+                tools.focused.set_attribute("data-detail", key)?;
+                tools.focused.remove_attribute("hidden")?;
+            }
+            None => tools.focused.set_attribute("hidden", "")?,
+        }
+        tools.focused_key = focus.map(|f| f.0.to_string());
         Ok(())
     }
 
@@ -1049,6 +1083,10 @@ fn action_click(e: &Event, core: &mut DashboardCore) -> Reaction {
     };
     match el.get_attribute("data-action").as_deref() {
         Some("close-detail") => core.set_detail(""),
+        Some("detail") => match el.get_attribute("data-detail") {
+            Some(key) => core.set_detail(&key),
+            None => return Reaction::Nothing,
+        },
         Some("top10") => core.set_top_n(Some(10)),
         Some("all") => core.set_top_n(None),
         _ => return Reaction::Nothing,
