@@ -141,6 +141,29 @@ pub enum SortBy {
     Value,
     /// Grouped by host, then by name.
     Host,
+    /// Grouped by Compose project (the `com.docker.compose.project` label; none last), then by name.
+    Project,
+}
+
+impl SortBy {
+    /// Every order, with its key (`name`, `value`, `host`, `project`).
+    pub const ALL: [(SortBy, &'static str); 4] = [
+        (SortBy::Name, "name"),
+        (SortBy::Value, "value"),
+        (SortBy::Host, "host"),
+        (SortBy::Project, "project"),
+    ];
+
+    pub fn key(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("name", |(_, k)| k)
+    }
+
+    pub fn from_key(key: &str) -> Option<SortBy> {
+        Self::ALL.iter().find(|(_, k)| *k == key).map(|(s, _)| *s)
+    }
 }
 
 /// A smoothed value at `t`, with the spread of what it summarizes.
@@ -227,7 +250,14 @@ pub fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// "How was this computed?" for one CPU value, as text a person can check by hand.
-pub fn explain_cpu(p: &Point, scale: CpuScale, limit_cores: Option<f64>) -> Option<String> {
+/// `limit_known`: the source said what the container's limits are (a replay does not), so that
+/// "no CPU limit" is said only where there is none.
+pub fn explain_cpu(
+    p: &Point,
+    scale: CpuScale,
+    limit_cores: Option<f64>,
+    limit_known: bool,
+) -> Option<String> {
     let cpu = p.cpu_percent()?;
     let e = &p.explain;
     let basis = match e.basis {
@@ -256,10 +286,10 @@ pub fn explain_cpu(p: &Point, scale: CpuScale, limit_cores: Option<f64>) -> Opti
         }
         (_, _) => {
             if let Some(d) = CpuScale::Host.divisor(p, None) {
-                let why = if scale == CpuScale::Limit {
-                    "no CPU limit, so "
-                } else {
-                    ""
+                let why = match (scale, limit_known) {
+                    (CpuScale::Limit, true) => "no CPU limit, so ",
+                    (CpuScale::Limit, false) => "CPU limit unknown (the source did not say), so ",
+                    _ => "",
                 };
                 text.push_str(&format!(
                     "; {why}÷ {} online CPUs = {} of the host",

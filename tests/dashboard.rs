@@ -189,27 +189,61 @@ fn pause_freezes_the_window_and_resume_jumps_to_live_with_every_point() {
 }
 
 #[test]
-fn a_stopped_container_leaves_after_its_ttl_in_sample_time() {
+fn a_stopped_container_stays_while_in_the_window_then_leaves_after_its_ttl() {
+    // The recording is ~28 s long; ss-short stops partway through.
+    let names = |d: &DashboardCore| -> Vec<String> {
+        d.snapshot()
+            .containers
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    // Evidence: with a 5 s TTL, its points stay while they are in the 300 s window, marked ended.
     let mut d = dashboard(Options {
         ttl_seconds: 5.0,
         ..Options::default()
     });
     feed_recording(&mut d);
-    let names: Vec<String> = d
-        .snapshot()
-        .containers
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    assert!(!names.contains(&"ss-short".to_string()), "{names:?}");
-    assert_eq!(names.len(), 4);
-    let mut keep = dashboard(Options::default());
-    feed_recording(&mut keep);
-    assert_eq!(
-        keep.snapshot().containers.len(),
-        5,
-        "with the default 60 s it is still shown"
+    assert!(
+        names(&d).contains(&"ss-short".to_string()),
+        "{:?}",
+        names(&d)
     );
+    let legend = d.legend();
+    let short = legend
+        .entries
+        .iter()
+        .find(|e| e.name == "ss-short")
+        .expect("listed");
+    assert!(short.stopped && short.value == "stopped", "{short:?}");
+    let view = d.view(0);
+    let series = view
+        .series
+        .iter()
+        .find(|s| s.name == "ss-short")
+        .expect("its curve is drawn");
+    assert!(!series.segments.is_empty());
+    assert!(
+        series
+            .marks
+            .iter()
+            .any(|m| m.kind == statscope::chart::MarkKind::Die),
+        "marked as ended: {:?}",
+        series.marks
+    );
+    // Once it scrolled out of a shorter window, the TTL applies.
+    let mut short_window = dashboard(Options {
+        ttl_seconds: 5.0,
+        window_seconds: 5.0,
+        ..Options::default()
+    });
+    feed_recording(&mut short_window);
+    assert!(
+        !names(&short_window).contains(&"ss-short".to_string()),
+        "{:?}",
+        names(&short_window)
+    );
+    assert_eq!(names(&short_window).len(), 4);
 }
 
 #[test]

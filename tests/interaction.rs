@@ -531,7 +531,7 @@ fn the_chart_variants_draw_dashes_marks_bands_labels_and_the_cursor() {
     assert!(light.matches("<polyline").count() > segments * 2);
     assert!(light.contains("#D7261E"), "the OOM mark's red");
     assert!(
-        light.contains("<polygon") && light.contains("opacity=\"0.16"),
+        light.contains("<polygon") && light.contains("opacity=\"0.1\""),
         "smoothing bands"
     );
     for name in ["ss-burn", "ss-idle", "ss-io"] {

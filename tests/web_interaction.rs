@@ -314,10 +314,12 @@ async fn exports_are_a_png_of_the_canvas_and_the_windows_csv() {
         &[b'I' as u32, b'H' as u32, b'D' as u32, b'R' as u32]
     );
     let be = |b: &[u32]| b.iter().fold(0u32, |acc, x| acc << 8 | x);
-    assert_eq!(
-        (be(&bytes[16..20]), be(&bytes[20..24])),
-        (canvas.width(), canvas.height()),
-        "the canvas's size in device pixels"
+    let (w, h) = (be(&bytes[16..20]), be(&bytes[20..24]));
+    assert_eq!(w, canvas.width(), "the canvas's width in device pixels");
+    assert!(
+        h > canvas.height() + 40,
+        "taller than the chart by its title and legend: {h} vs {}",
+        canvas.height()
     );
 
     let csv = d.export_csv();
@@ -491,4 +493,248 @@ async fn moving_the_cursor_redraws_only_the_cursor() {
         "what stays under the cursor is the chart a whole redraw draws"
     );
     d.destroy();
+}
+
+/// Stats objects of `n` more containers (`extra-00`…), a few samples each, for a crowded legend.
+fn crowd(d: &Dashboard, n: usize) {
+    for k in 0..n {
+        for t in 0..4u64 {
+            let line = format!(
+                r#"{{"id":"{:064x}","name":"/extra-{k:02}","read":"2026-11-24T02:23:{:02}.5Z","preread":"2026-11-24T02:23:{:02}.5Z","cpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"precpu_stats":{{"cpu_usage":{{"total_usage":0}},"system_cpu_usage":0,"online_cpus":2}}}}"#,
+                k + 1,
+                20 + t,
+                19 + t,
+                (t + 1) * (k as u64 + 1) * 1_000_000,
+                (t + 1) * 2_000_000_000
+            );
+            d.ingest(&JsValue::from(line));
+        }
+    }
+    d.redraw().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_pinch_zooms_and_a_tap_shows_values() {
+    let (d, canvas, _) = fixture("");
+    let status = |d: &Dashboard| -> JsValue { d.status().unwrap().into() };
+    assert_eq!(get(&status(&d), "zoomed").as_bool(), Some(false));
+    let touch = |kind: &str, id: u32, fx: f64| {
+        at(
+            &canvas,
+            "PointerEvent",
+            kind,
+            fx,
+            0.5,
+            &format!(
+                ", pointerType: 'touch', pointerId: {id}, isPrimary: {}",
+                id == 1
+            ),
+        )
+    };
+    touch("pointerdown", 1, 0.4);
+    touch("pointerdown", 2, 0.6);
+    touch("pointermove", 2, 0.9);
+    assert_eq!(
+        get(&status(&d), "zoomed").as_bool(),
+        Some(true),
+        "two fingers apart zoom in"
+    );
+    touch("pointerup", 2, 0.9);
+    touch("pointerup", 1, 0.4);
+    d.resume();
+    // A tap is a click: the values at that time, in the tooltip.
+    at(&canvas, "MouseEvent", "click", 0.5, 0.5, "");
+    frame().await;
+    frame().await;
+    assert!(tooltip_visible(&canvas), "a tap shows the values");
+    // The tapped curve's detail panel is one tap away, above the legend.
+    let root = canvas.parent_element().unwrap();
+    let button = root
+        .query_selector(".statscope-legend-tools button[data-action=detail]")
+        .unwrap()
+        .expect("the focused curve's details button");
+    assert!(
+        !button.has_attribute("hidden"),
+        "shown while a curve is focused"
+    );
+    assert!(button.text_content().unwrap().starts_with("details of ss-"));
+    js(&button, "el.click();");
+    d.redraw().unwrap();
+    assert!(
+        root.query_selector(".statscope-detail").unwrap().is_some(),
+        "the detail panel, from a curve"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_tooltip_stays_inside_the_canvas_and_is_compact_when_narrow() {
+    let (_d, canvas, _) = fixture("");
+    // Near the plot's corners (the tooltip is bigger than the room there).
+    for (fx, fy) in [(0.84, 0.9), (0.82, 0.06), (0.16, 0.9)] {
+        at(
+            &canvas,
+            "PointerEvent",
+            "pointermove",
+            fx,
+            fy,
+            ", pointerType: 'mouse'",
+        );
+        frame().await;
+        frame().await;
+        let tip = tooltip_el(&canvas).expect("a tooltip");
+        let (t, c) = (
+            tip.get_bounding_client_rect(),
+            canvas.get_bounding_client_rect(),
+        );
+        assert!(
+            t.left() >= c.left() - 0.5
+                && t.right() <= c.right() + 0.5
+                && t.top() >= c.top() - 0.5
+                && t.bottom() <= c.bottom() + 0.5,
+            "at ({fx}, {fy}): tooltip {:?} outside the canvas {:?}",
+            (t.left(), t.top(), t.right(), t.bottom()),
+            (c.left(), c.top(), c.right(), c.bottom())
+        );
+    }
+    let wide_columns = tooltip_el(&canvas)
+        .unwrap()
+        .query_selector_all("tr:first-child th")
+        .unwrap()
+        .length();
+    canvas
+        .set_attribute("style", "display:block;width:360px;height:240px")
+        .unwrap();
+    sleep(50).await;
+    at(
+        &canvas,
+        "PointerEvent",
+        "pointermove",
+        0.5,
+        0.5,
+        ", pointerType: 'mouse'",
+    );
+    frame().await;
+    frame().await;
+    let narrow_columns = tooltip_el(&canvas)
+        .unwrap()
+        .query_selector_all("tr:first-child th")
+        .unwrap()
+        .length();
+    assert!(wide_columns > 4, "every metric: {wide_columns}");
+    assert_eq!(narrow_columns, 2, "name and the metric shown");
+}
+
+#[wasm_bindgen_test]
+async fn a_crowded_legend_has_search_count_top_ten_and_details() {
+    let (d, canvas, legend) = fixture("");
+    crowd(&d, 15);
+    let root = canvas.parent_element().unwrap();
+    let tools = root
+        .query_selector(".statscope-legend-tools")
+        .unwrap()
+        .expect("the legend's tools");
+    let count = tools.query_selector(".count").unwrap().unwrap();
+    assert!(
+        count.text_content().unwrap().starts_with("20 of 20 shown"),
+        "{:?}",
+        count.text_content()
+    );
+    let search: web_sys::HtmlInputElement = tools
+        .query_selector("input")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(!search.has_attribute("hidden"), "searchable past 12");
+    search.set_value("extra-0");
+    js(
+        &search,
+        "el.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+    d.redraw().unwrap();
+    assert_eq!(
+        get(&settings(&d), "filter").as_string().as_deref(),
+        Some("extra-0")
+    );
+    assert_eq!(
+        legend.query_selector_all("li[data-id]").unwrap().length(),
+        10,
+        "extra-00 … extra-09"
+    );
+    search.set_value("");
+    js(
+        &search,
+        "el.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+    let top = tools
+        .query_selector("[data-action]")
+        .unwrap()
+        .expect("show top 10");
+    let top = tools
+        .query_selector("button[data-action]")
+        .unwrap()
+        .unwrap_or(top);
+    js(&top, "el.click();");
+    d.redraw().unwrap();
+    assert_eq!(get(&settings(&d), "topN").as_f64(), Some(10.0));
+    assert_eq!(
+        legend.query_selector_all("li[data-id]").unwrap().length(),
+        10
+    );
+    assert!(
+        count
+            .text_content()
+            .unwrap()
+            .contains("mean over the last 30 s"),
+        "the rule is stated: {:?}",
+        count.text_content()
+    );
+    // A details button opens the panel: a chart per metric; its close button closes it.
+    let details = legend
+        .query_selector("li[data-id] button.details")
+        .unwrap()
+        .expect("a details button");
+    js(&details, "el.click();");
+    d.redraw().unwrap();
+    let panel = root
+        .query_selector(".statscope-detail")
+        .unwrap()
+        .expect("the detail panel");
+    assert_eq!(
+        panel.query_selector_all("canvas").unwrap().length() as usize,
+        statscope::metrics::METRICS.len()
+    );
+    assert!(!d.detail().unwrap().is_null());
+    let close = panel
+        .query_selector("[data-action=close-detail]")
+        .unwrap()
+        .unwrap();
+    js(&close, "el.click();");
+    d.redraw().unwrap();
+    assert!(root.query_selector(".statscope-detail").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn new_options_apply_in_place_and_keep_the_data() {
+    let (d, _canvas, _) = fixture("");
+    let before = js_sys::JSON::stringify(&d.snapshot().unwrap().into()).unwrap();
+    let options = js_sys::JSON::parse(
+        r#"{"connect": false, "theme": "light", "metric": "memory", "topN": 2, "logScale": true}"#,
+    )
+    .unwrap();
+    assert!(d.apply_options(&options).unwrap(), "applied in place");
+    let after = js_sys::JSON::stringify(&d.snapshot().unwrap().into()).unwrap();
+    assert_eq!(before, after, "no point lost");
+    let s = settings(&d);
+    assert_eq!(get(&s, "metric").as_string().as_deref(), Some("memory"));
+    assert_eq!(get(&s, "logScale").as_bool(), Some(true));
+    let params = js_sys::JSON::stringify(&d.url_params().unwrap()).unwrap();
+    assert!(
+        String::from(params).contains(r#"["metric","memory"]"#),
+        "the URL follows"
+    );
+    let restart = js_sys::JSON::parse(r#"{"connect": false, "windowSeconds": 60}"#).unwrap();
+    assert!(
+        !d.apply_options(&restart).unwrap(),
+        "a new window needs a new dashboard"
+    );
 }

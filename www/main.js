@@ -1,9 +1,11 @@
 // statscope's page: starts one Dashboard (Rust → Wasm) on the canvas, wires the toolbar to it and
 // exposes it as window.statscope. URL parameters are the options schema's (`optionSchema()` lists
 // them; the README too): ?feed=ws://host:port/ws  ?window=300  ?ttl=60  ?theme=light|dark|auto
-// ?metric=cpu|memory|…  ?scale=core|host|limit  ?sort=name|value  ?top=10  ?filter=web  ?smooth=10
-// and ?token=… (passed to the default feed). The metric choices come from the metrics table.
-import init, { Dashboard, metrics, optionsFromUrl } from "../pkg/statscope.js";
+// ?metric=cpu|memory|…  ?scale=core|host|limit  ?sort=name|value|host|project  ?top=10  ?filter=web
+// ?smooth=10  ?log=1  ?from=…&to=… (ms)  ?detail=NAME  and ?token=… (passed to the default feed).
+// The metric choices come from the metrics table. What the viewer changes follows into the address
+// (`urlParams()`, the same schema), so a view can be shared.
+import init, { Dashboard, hint, metrics, optionsFromUrl } from "../pkg/statscope.js";
 
 // Errors anywhere on the page are kept here, for diagnostics and the end-to-end test.
 window.statscopeErrors = [];
@@ -34,6 +36,7 @@ $("statscope-controls").addEventListener("submit", (e) => e.preventDefault());
 try {
   await init();
   for (const m of metrics()) $("ctl-metric").append(new Option(m.label, m.key));
+  const logScalable = new Set(metrics().filter((m) => m.log).map((m) => m.key));
   const options = {
     ...optionsFromUrl(location.search),
     status: $("statscope-status"),
@@ -41,6 +44,22 @@ try {
   };
   const d = new Dashboard($("statscope-canvas"), options);
   window.statscope = d;
+
+  // A phone: the toolbar starts folded, and the hint speaks of touch.
+  if (matchMedia("(max-width: 600px)").matches) $("statscope-menu").open = false;
+  $("statscope-hint").textContent = hint(matchMedia("(pointer: coarse)").matches);
+
+  // The view's choices into the address (replaceState: no history entry per change).
+  let lastUrl = "";
+  const followUrl = () => {
+    const url = new URL(location.href);
+    for (const [name, value] of d.urlParams()) {
+      if (value) url.searchParams.set(name, value);
+      else url.searchParams.delete(name);
+    }
+    if (url.href !== lastUrl && url.href !== location.href) history.replaceState(null, "", url);
+    lastUrl = url.href;
+  };
 
   // The toolbar shows the dashboard's settings and changes them.
   const sync = () => {
@@ -63,6 +82,10 @@ try {
     $("ctl-pause").textContent = s.paused ? "Resume" : "Pause";
     $("ctl-pause").setAttribute("aria-pressed", String(s.paused));
     $("ctl-live").disabled = !s.paused && !s.zoomed;
+    $("ctl-log").checked = s.logScale;
+    $("ctl-log").disabled = !logScalable.has(s.metric);
+    if (document.activeElement !== $("ctl-filter")) $("ctl-filter").value = s.filter;
+    followUrl();
   };
   $("ctl-theme").value = options.theme ?? "auto";
   $("ctl-metric").onchange = (e) => { d.setMetric(e.target.value); sync(); };
@@ -74,8 +97,10 @@ try {
   $("ctl-theme").onchange = (e) => {
     d.setTheme(e.target.value);
     document.documentElement.dataset.theme = e.target.value;
+    sync();
   };
-  $("ctl-filter").oninput = (e) => d.setFilter(e.target.value);
+  $("ctl-filter").oninput = (e) => { d.setFilter(e.target.value); followUrl(); };
+  $("ctl-log").onchange = (e) => { d.setLogScale(e.target.checked); sync(); };
   $("ctl-pause").onclick = () => { d.settings().paused ? d.resume() : d.pause(); sync(); };
   $("ctl-live").onclick = () => { d.resume(); sync(); };
   $("ctl-csv").onclick = () => {
@@ -89,6 +114,9 @@ try {
   $("statscope-canvas").addEventListener("keyup", sync);
   $("statscope-canvas").addEventListener("dblclick", sync);
   $("statscope-canvas").addEventListener("wheel", sync, { passive: true });
+  $("statscope-canvas").addEventListener("pointerup", sync);
+  // The legend's tools and the detail panel act on the dashboard directly.
+  document.querySelector("main").addEventListener("click", () => setTimeout(sync));
   setInterval(sync, 1000);
   sync();
 } catch (error) {

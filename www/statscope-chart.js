@@ -4,7 +4,8 @@
 //   <script type="module" src="http://host:8080/www/statscope-chart.js"></script>
 // Its attributes are the options schema's (`optionSchema()` lists every option with its attribute).
 // The element's `dashboard` property is the running Dashboard handle (snapshot(), ingest(),
-// pause(), resume(), status()). It is destroyed when the element leaves the page.
+// pause(), resume(), status()). It is destroyed when the element leaves the page. Changing an
+// attribute the viewer could change keeps the chart's data (`applyOptions`).
 import init, { Dashboard, optionSchema, optionsFromAttributes } from "../pkg/statscope.js";
 
 await init(new URL("../pkg/statscope_bg.wasm", import.meta.url));
@@ -22,6 +23,24 @@ const STYLE = `
   li[data-hidden] { opacity: 0.35; text-decoration: line-through; }
   li[data-stopped] { opacity: 0.55; }
   li.more { opacity: 0.7; font-style: italic; }
+  li.group { flex-basis: 100%; font-weight: 600; font-size: 12px; opacity: 0.7; }
+  button.details { opacity: 0.6; }
+  ul { max-height: var(--statscope-legend-height, 8em); overflow-y: auto; }
+  .statscope-legend-tools { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center;
+                            margin: 6px 0 0; font-size: 12px; opacity: 0.85; }
+  .statscope-legend-tools input, .statscope-legend-tools button, .statscope-detail button {
+    font: inherit; color: inherit; background: none; border: 1px solid rgba(127, 127, 127, 0.5);
+    border-radius: 3px; padding: 1px 5px; }
+  .statscope-detail { margin: 8px 0 0; padding: 6px 8px; border: 1px solid rgba(127, 127, 127, 0.4);
+                      border-radius: 6px; }
+  .statscope-detail h2 { font-size: 14px; margin: 0; display: inline; }
+  .statscope-detail .detail-head { display: flex; justify-content: space-between; }
+  .statscope-detail .detail-facts { margin: 2px 0 6px; font-size: 12px; opacity: 0.8; }
+  .statscope-detail .detail-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 6px; }
+  .statscope-detail figure { margin: 0; }
+  .statscope-detail figcaption { font-size: 11px; opacity: 0.8; }
+  .statscope-detail canvas { height: 140px; }
+  .statscope-detail ul { display: block; max-height: none; font-size: 12px; }
   .swatch { width: 14px; height: 3px; border-radius: 1px; }
   .swatch[data-dash="dashed"] { mask: repeating-linear-gradient(90deg, #000 0 5px, transparent 5px 8px); }
   .swatch[data-dash="dotted"] { mask: repeating-linear-gradient(90deg, #000 0 2px, transparent 2px 5px); }
@@ -42,11 +61,19 @@ class StatscopeChart extends HTMLElement {
     this.dashboard = undefined;
   }
 
+  // What the viewer can change (metric, scale, top-n, filter, host, log-scale, from/to, detail…)
+  // changes in place and the chart keeps its data; only a new feed, window, TTL or colours start
+  // the dashboard anew.
   attributeChangedCallback() {
-    if (this.isConnected && this.dashboard) {
-      this.dashboard.destroy();
-      this.#start();
+    if (!this.isConnected || !this.dashboard) return;
+    try {
+      if (this.dashboard.applyOptions(optionsFromAttributes(this))) return;
+    } catch (error) {
+      this.shadowRoot.querySelector(".status").textContent = `statscope: ${error}`;
+      return;
     }
+    this.dashboard.destroy();
+    this.#start();
   }
 
   #start() {

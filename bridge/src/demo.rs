@@ -16,6 +16,9 @@
 //! | `demo-idle` | none | ~0.1 % |
 //! | `demo-cache` | `--memory 256m`, restart policy | its memory grows until the OOM killer ends it, 10 s after the demo starts and then every 90 s: four empty samples, then it starts again from zero |
 //!
+//! `demo-web`, `-worker`, `-db` and `-cache` belong to the Compose project `shop`, `demo-cron` and
+//! `demo-batch` to `jobs` (as their `com.docker.compose.project` label would say); `demo-idle` to none.
+//!
 //! statscope's messages ([`statscope_core::protocol`]) come with them as the Docker source would send them: a
 //! `statscope.container` for each container in the first round and whenever one starts, and a
 //! `statscope.event` for each lifecycle step (`kill`/`die`/`stop`/`start`/`restart` for the cron's
@@ -177,6 +180,15 @@ impl Role {
         }
     }
 
+    /// Its Compose project (the `com.docker.compose.project` label; see the module docs).
+    fn project(self) -> &'static str {
+        match self {
+            Role::Web | Role::Worker | Role::Db | Role::Cache => "shop",
+            Role::Cron | Role::Batch => "jobs",
+            Role::Idle => "",
+        }
+    }
+
     /// The limits it was run with (see the table in the module docs).
     fn host_config(self) -> HostConfig {
         let (nano_cpus, cpu_quota, cpu_period, cpuset_cpus, memory) = match self {
@@ -285,12 +297,15 @@ impl Sim {
     }
 
     fn info(&self) -> ContainerInfo {
-        container_info(
-            &self.id,
-            &self.name,
-            self.role.image(),
-            &self.role.host_config(),
-        )
+        ContainerInfo {
+            project: self.role.project().to_string(),
+            ..container_info(
+                &self.id,
+                &self.name,
+                self.role.image(),
+                &self.role.host_config(),
+            )
+        }
     }
 
     /// `memory_stats.limit`: the container's limit, else the host's RAM.
@@ -763,6 +778,28 @@ mod tests {
                 ("demo-idle", Value::Null, Value::Null, Value::Null),
                 ("demo-cache", Value::Null, Value::Null, json!(256 << 20)),
             ]
+        );
+        let projects: Vec<(&str, &str)> = first_round
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().expect("name"),
+                    v["project"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            projects,
+            [
+                ("demo-web", "shop"),
+                ("demo-worker", "shop"),
+                ("demo-db", "shop"),
+                ("demo-cron", "jobs"),
+                ("demo-batch", "jobs"),
+                ("demo-idle", ""),
+                ("demo-cache", "shop"),
+            ],
+            "Compose projects, as their labels would say"
         );
         // Each announcement comes before the container's first sample, and its ID matches.
         let all = simulate_all(1);

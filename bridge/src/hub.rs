@@ -908,6 +908,7 @@ mod tests {
             cpu_limit: Some(cpus),
             cpu_limit_from: Some(CpuLimitFrom::NanoCpus),
             memory_limit_bytes: None,
+            project: String::new(),
         })
     }
 

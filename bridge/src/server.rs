@@ -11,6 +11,10 @@
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
 //!   `docs/protocol.md` describes them all. Messages from clients are read and discarded.
+//! - `/ws/check`: why `/ws` would refuse this request, for a page to say (a browser hides a
+//!   refused upgrade's status from scripts): `{"ws":"ok"}`, `{"ws":"origin"}` or `{"ws":"token"}`
+//!   ([`ws_check`]; the same rules as `/ws`, the origin first, so a foreign page learns nothing of
+//!   the token).
 //! - `/`, `/index.html`: the page. `/www/…`, `/pkg/…`: its scripts and the Wasm build.
 //!
 //! Security rules, each tested:
@@ -336,6 +340,7 @@ async fn say_suppressed_logs(shutdown: CancellationToken) {
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/ws", get(ws_upgrade))
+        .route("/ws/check", get(ws_check))
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/www/{*path}", get(www))
@@ -397,6 +402,50 @@ async fn ws_upgrade(
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .on_upgrade(move |socket| client(socket, state, binary, resume))
+}
+
+#[derive(Deserialize)]
+struct CheckQuery {
+    token: Option<String>,
+}
+
+/// Why `/ws` would refuse a request with these headers and this `?token=`: `"origin"` (checked
+/// first: a page of a foreign origin learns only that), `"token"`, or `"ok"`, as
+/// `{"ws":"…"}`. Readable by any page (`Access-Control-Allow-Origin: *`, no credentials), so that
+/// a dashboard whose origin is not allowed can say so; what that tells a foreign page is that a
+/// statscope bridge answers here and does not allow it (SECURITY.md). Never cached.
+async fn ws_check(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<CheckQuery>,
+) -> Response {
+    let verdict = if check_origin(&headers, &state.config.allowed_origins).is_err() {
+        "origin"
+    } else if state
+        .config
+        .token
+        .as_deref()
+        .is_some_and(|expected| !token_matches(expected, &headers, query.token.as_deref()))
+    {
+        "token"
+    } else {
+        "ok"
+    };
+    let mut response = format!("{{\"ws\":\"{verdict}\"}}").into_response();
+    let h = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    response
 }
 
 /// `Ok` for no `Origin`, the server's own origin (same host and port as `Host`), or an allowed one.

@@ -1408,3 +1408,75 @@ async fn the_bearer_scheme_is_case_insensitive() {
         assert_eq!(upgrade(b.addr, "/ws", &host, &[auth]).await, 401, "{wrong}");
     }
 }
+
+/// The body of `GET /ws/check` (what a page asks when its WebSocket was refused).
+async fn check(addr: SocketAddr, path: &str, extra: &str) -> (u16, String, Vec<(String, String)>) {
+    let answer = exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await;
+    let (status, headers) = headers_of(addr, path, extra).await;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body, headers)
+}
+
+/// A refused upgrade's status is hidden from scripts; `/ws/check` tells a page why, by the same
+/// rules: the origin first (a foreign page learns nothing of the token), then the token. It
+/// carries no data, and is readable by any page (SECURITY.md says what that tells one).
+#[tokio::test]
+async fn ws_check_says_why_without_leaking_the_token() {
+    let b = demo_bridge(ServerConfig {
+        token: Some("s3cret".into()),
+        allowed_origins: vec!["http://dash.example:3000".into()],
+        ..ServerConfig::default()
+    })
+    .await;
+    let foreign = "Origin: http://evil.example\r\n";
+    for path in [
+        "/ws/check",
+        "/ws/check?token=s3cret",
+        "/ws/check?token=wrong",
+    ] {
+        let (status, body, headers) = check(b.addr, path, foreign).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            body, r#"{"ws":"origin"}"#,
+            "{path}: the same answer, right token or not"
+        );
+        assert_eq!(header(&headers, "access-control-allow-origin"), Some("*"));
+        assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+        assert_eq!(header(&headers, "access-control-allow-credentials"), None);
+    }
+    let allowed = "Origin: http://dash.example:3000\r\n";
+    assert_eq!(
+        check(b.addr, "/ws/check?token=wrong", allowed).await.1,
+        r#"{"ws":"token"}"#
+    );
+    assert_eq!(check(b.addr, "/ws/check", "").await.1, r#"{"ws":"token"}"#);
+    assert_eq!(
+        check(b.addr, "/ws/check?token=s3cret", allowed).await.1,
+        r#"{"ws":"ok"}"#
+    );
+    // What it says is what /ws does.
+    let host = b.addr.to_string();
+    assert_eq!(
+        upgrade(
+            b.addr,
+            "/ws?token=s3cret",
+            &host,
+            &["Origin: http://evil.example".into()]
+        )
+        .await,
+        403
+    );
+    assert_eq!(upgrade(b.addr, "/ws?token=wrong", &host, &[]).await, 401);
+    assert_eq!(upgrade(b.addr, "/ws?token=s3cret", &host, &[]).await, 101);
+    // Without a token configured, an allowed page is told "ok".
+    let open = demo_bridge(ServerConfig::default()).await;
+    assert_eq!(check(open.addr, "/ws/check", "").await.1, r#"{"ws":"ok"}"#);
+}

@@ -69,6 +69,15 @@ pub struct Intake {
     resume: Option<(String, u64)>,
     /// What the bridge says it cut, refused or did not follow, one per cause, while it holds.
     notices: Vec<Notice>,
+    /// Names held by more than one container of a host (`name@host`, sorted): their labels add
+    /// a short ID. Recomputed when containers come or go.
+    clashing: Vec<String>,
+}
+
+/// A container's identity for its colour: its name and host (a re-created container, with a new
+/// ID, keeps its colour; two hosts' containers of the same name differ).
+pub fn identity(key: &str, name: &str) -> String {
+    format!("{name}@{}", Sample::split_key(key).1)
 }
 
 /// Hosts kept at most (a bridge follows a few dozen; a hostile one cannot grow this).
@@ -88,6 +97,7 @@ impl Intake {
             hosts: Vec::new(),
             resume: None,
             notices: Vec::new(),
+            clashing: Vec::new(),
         }
     }
 
@@ -300,10 +310,28 @@ impl Intake {
             self.colors.retain(|id| engine.get(id).is_some());
             self.lifecycle.retain_late(|id| engine.get(id).is_some());
         }
-        if self.engine.len() != self.colors.len() {
-            for (id, _) in self.engine.containers() {
-                self.colors.assign(id);
-            }
+        if left || self.engine.len() != self.colors.len() {
+            // Containers that arrive together get the same looks whatever order they came in.
+            let colors = &self.colors;
+            let new: Vec<(String, String)> = self
+                .engine
+                .containers()
+                .filter(|(key, _)| !colors.has(key))
+                .map(|(key, c)| (key.clone(), identity(key, c.name())))
+                .collect();
+            self.colors.assign_all(new);
+            let mut names: Vec<String> = self
+                .engine
+                .containers()
+                .map(|(key, c)| identity(key, c.name()))
+                .collect();
+            crate::sorting::sort_by(&mut names, |a, b| a.cmp(b));
+            self.clashing = names
+                .windows(2)
+                .filter(|w| w[0] == w[1])
+                .map(|w| w[0].clone())
+                .collect();
+            self.clashing.dedup();
         }
         // Reuse the allocation for the next batch.
         self.pending = batch;
@@ -329,5 +357,10 @@ impl Intake {
     /// Each container's colour and dash (given when it arrived).
     pub fn colors(&self) -> &ColorSlots {
         &self.colors
+    }
+
+    /// Does another container of the same host hold the name of container `key`?
+    pub fn name_clashes(&self, key: &str, name: &str) -> bool {
+        !self.clashing.is_empty() && self.clashing.binary_search(&identity(key, name)).is_ok()
     }
 }

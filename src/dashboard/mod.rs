@@ -25,8 +25,8 @@ pub mod viewer;
 pub use feed::{FeedCounts, Flushed, Intake, MAX_FRAME_BYTES};
 pub use options::{Options, OptionsError};
 pub use outputs::{
-    Legend, LegendEntry, Listing, Redraw, Snapshot, SnapshotContainer, TableRow, Tooltip,
-    TooltipMark, TooltipRow, TOOLTIP_ROWS,
+    log_scalable, Detail, DetailValue, Legend, LegendEntry, Listing, Redraw, Snapshot,
+    SnapshotContainer, TableRow, Tooltip, TooltipMark, TooltipRow, TOOLTIP_ROWS,
 };
 pub use viewer::{Settings, Viewer};
 
@@ -60,6 +60,8 @@ pub struct DashboardCore {
     intake: Intake,
     viewer: Viewer,
     dirty: Dirty,
+    /// Why the bridge refuses this page, in words ([`status::refusal_text`]), until it opens.
+    refusal: Option<String>,
 }
 
 impl DashboardCore {
@@ -70,10 +72,13 @@ impl DashboardCore {
             .history_points
             .unwrap_or(((options.window_seconds * 1.2) as usize).max(600));
         let ttl_ns = (options.ttl_seconds * 1e9) as i64;
+        let window_ns = (options.window_seconds * 1e9) as i64;
+        // A stopped container's points are evidence: they stay while they are in the window
+        // (bounded by it), and the TTL applies once they scroll out.
         let config = EngineConfig {
             history_points,
-            stopped_ttl_ns: ttl_ns,
-            silent_ttl_ns: ttl_ns.max((options.window_seconds * 1e9) as i64),
+            stopped_ttl_ns: ttl_ns.max(window_ns),
+            silent_ttl_ns: ttl_ns.max(window_ns),
             ..EngineConfig::default()
         };
         let palette: Vec<RGBColor> = options.colors.iter().filter_map(|c| parse_hex(c)).collect();
@@ -85,6 +90,7 @@ impl DashboardCore {
                 chart: true,
                 cursor: false,
             },
+            refusal: None,
         })
     }
 
@@ -153,6 +159,16 @@ impl DashboardCore {
         self.intake.lifecycle()
     }
 
+    /// Says (or, `None`, stops saying) why the bridge refuses this page.
+    pub fn set_refusal(&mut self, why: Option<String>) {
+        self.refusal = why;
+    }
+
+    /// Why the bridge refuses this page, if it does.
+    pub fn refusal(&self) -> Option<&str> {
+        self.refusal.as_deref()
+    }
+
     // Drawing bookkeeping.
 
     /// Marks the chart as drawn (the cursor with it).
@@ -203,6 +219,9 @@ impl DashboardCore {
         if let Some(zoom) = self.viewer.zoom_ms {
             return zoom;
         }
+        if let (Some(frozen), true) = (self.viewer.frozen_ms, self.is_paused()) {
+            return frozen;
+        }
         let end = self
             .viewer
             .paused_at_ms
@@ -220,7 +239,9 @@ impl DashboardCore {
     /// Freezes the view's time window; data keeps being ingested.
     pub fn pause(&mut self) {
         if self.viewer.paused_at_ms.is_none() {
+            let window = self.window_ms();
             self.viewer.paused_at_ms = Some(self.live_end_ms());
+            self.viewer.frozen_ms = (window.1 > window.0).then_some(window);
             self.changed();
         }
     }
@@ -228,6 +249,7 @@ impl DashboardCore {
     /// Back to the live window (also out of a zoom), with every point ingested meanwhile.
     pub fn resume(&mut self) {
         let paused = self.viewer.paused_at_ms.take().is_some();
+        self.viewer.frozen_ms = None;
         let zoomed = self.viewer.zoom_ms.take().is_some();
         if paused || zoomed {
             self.changed();
@@ -297,29 +319,55 @@ impl DashboardCore {
         self.viewer.cursor()
     }
 
-    /// Moves the cursor to the next (`+1`) or previous (`-1`) sample time of the shown curves,
-    /// starting from the newest when there is no cursor.
-    pub fn step_cursor(&mut self, dir: i32) {
-        let (x0, x1) = self.window_ms();
+    /// The time between two samples of the shown curves, ms: the median interval of the newest
+    /// points of the first few shown containers (Docker samples once a second: ~1,000).
+    pub fn sample_interval_ms(&self) -> f64 {
         let listing = self.listing();
-        let mut times: Vec<f64> = listing
-            .shown(&self.viewer.selection)
-            .flat_map(|(_, c, _)| c.points().iter().map(|p| p.t_ms()))
-            .filter(|t| (x0..=x1).contains(t))
-            .collect();
-        sort_by(&mut times, f64::total_cmp);
-        times.dedup_by(|a, b| (*a - *b).abs() < 1.0);
-        let next = match (self.viewer.cursor_ms, dir.signum()) {
-            (None, _) => times.last().copied(),
-            (Some(c), 1) => times.iter().copied().find(|&t| t > c + 0.5).or(Some(c)),
-            (Some(c), _) => times
-                .iter()
-                .rev()
-                .copied()
-                .find(|&t| t < c - 0.5)
-                .or(Some(c)),
+        let mut gaps: Vec<f64> = Vec::new();
+        for (_, c, _) in listing.shown(&self.viewer.selection).take(8) {
+            let points = c.points();
+            let from = points.len().saturating_sub(12);
+            let times: Vec<f64> = points.iter().skip(from).map(|p| p.t_ms()).collect();
+            gaps.extend(times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0));
+        }
+        if gaps.is_empty() {
+            return 1000.0;
+        }
+        sort_by(&mut gaps, f64::total_cmp);
+        gaps[gaps.len() / 2]
+    }
+
+    /// Moves the cursor by `steps` sample intervals ([`Self::sample_interval_ms`]; negative:
+    /// earlier), within the window; without a cursor, it appears at the newest sample shown.
+    /// The arrow keys step by one, with Shift by ten: time moves the same whatever the number
+    /// of containers.
+    pub fn step_cursor(&mut self, steps: i32) {
+        let (x0, x1) = self.window_ms();
+        if x1 <= x0 {
+            return;
+        }
+        let next = match self.viewer.cursor_ms {
+            None => {
+                let listing = self.listing();
+                let newest = listing
+                    .shown(&self.viewer.selection)
+                    .filter_map(|(_, c, _)| {
+                        c.points()
+                            .iter()
+                            .rev()
+                            .map(|p| p.t_ms())
+                            .find(|t| (x0..=x1).contains(t))
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                if newest.is_finite() {
+                    newest
+                } else {
+                    x1
+                }
+            }
+            Some(c) => (c + f64::from(steps) * self.sample_interval_ms()).clamp(x0, x1),
         };
-        self.set_cursor(next);
+        self.set_cursor(Some(next));
     }
 
     /// Moves the keyboard focus among the tooltip's rows (for "explain this number").
@@ -346,7 +394,7 @@ impl DashboardCore {
     /// explanation expands in the tooltip); a click on the focused curve again clears the focus.
     /// The cursor moves there.
     pub fn focus_at(&mut self, t_ms: f64, y_frac: f64, drawn: &Placed) {
-        let best = self.nearest_curve(t_ms, y_frac * drawn.y_max * drawn.y_scale);
+        let best = self.nearest_curve(t_ms, drawn.value_at(y_frac));
         self.viewer.focus = if best.is_some() && best == self.viewer.focus {
             None
         } else {
@@ -442,6 +490,103 @@ impl DashboardCore {
     pub fn toggle(&mut self, id: &str) {
         self.viewer.selection.toggle(id);
         self.changed();
+    }
+
+    /// A logarithmic y axis for CPU and the rates.
+    pub fn set_log_scale(&mut self, on: bool) {
+        self.viewer.log_scale = on;
+        self.changed();
+    }
+
+    /// Opens the detail panel of a container (its key, name or ID prefix); `""` closes it.
+    pub fn set_detail(&mut self, which: &str) {
+        self.viewer.detail = which.trim().to_string();
+        self.changed();
+    }
+
+    /// Shows the time range `[from, to]` (ms since the epoch), as a zoom does.
+    pub fn set_range(&mut self, from: f64, to: f64) {
+        if from.is_finite() && to.is_finite() && from < to {
+            self.viewer.zoom_ms = Some((from, to));
+            self.changed();
+        }
+    }
+
+    /// Takes `options` as the viewer's choices now (a `<statscope-chart>`'s attributes changed):
+    /// what the viewer can change (metric, scale, order, top-N, host, filter, smoothing, theme,
+    /// log scale, range, detail) changes in place, keeping every point. Returns `false` when an
+    /// option that only a new dashboard can take differs (feed, window, TTL, colours…): then
+    /// nothing was changed.
+    pub fn apply(&mut self, options: &Options) -> Result<bool, OptionsError> {
+        options.validate()?;
+        let o = &self.options;
+        let same_start = o.feed == options.feed
+            && o.connect == options.connect
+            && o.window_seconds == options.window_seconds
+            && o.ttl_seconds == options.ttl_seconds
+            && o.colors == options.colors
+            && o.history_points == options.history_points
+            && o.line_width == options.line_width
+            && o.labels == options.labels
+            && o.tooltip == options.tooltip;
+        if !same_start {
+            return Ok(false);
+        }
+        let v = &mut self.viewer;
+        v.metric = options.metric;
+        v.cpu_scale = options.cpu_scale;
+        v.sort = options.sort;
+        v.top_n = options.top_n;
+        v.host = options.host.trim().to_string();
+        v.filter = options.filter.trim().to_string();
+        v.smooth = options.smooth;
+        v.theme = options.theme.clone();
+        v.log_scale = options.log_scale;
+        v.detail = options.detail.trim().to_string();
+        if let (Some(a), Some(b)) = (options.from, options.to) {
+            v.zoom_ms = Some((a, b));
+        } else if self.options.from.is_some() {
+            v.zoom_ms = None;
+        }
+        self.options = options.clone();
+        self.changed();
+        Ok(true)
+    }
+
+    /// The viewer's choices as the bundled page's URL parameters (each option's `param` in
+    /// [`options::OPTIONS`]), so that a view can be shared: `(param, value)` for every choice the
+    /// viewer can change, `""` where it is the default (the page removes that parameter).
+    pub fn url_params(&self) -> Vec<(&'static str, String)> {
+        let v = &self.viewer;
+        let d = Options::default();
+        let text = |on: bool, value: &str| if on { value.to_string() } else { String::new() };
+        let (from, to) = v.zoom_ms.map_or((String::new(), String::new()), |(a, b)| {
+            (format!("{a:.0}"), format!("{b:.0}"))
+        });
+        let values: [(&str, String); 12] = [
+            ("metric", text(v.metric != d.metric, v.metric.key())),
+            (
+                "cpuScale",
+                text(v.cpu_scale != d.cpu_scale, v.cpu_scale.key()),
+            ),
+            ("sort", text(v.sort != d.sort, v.sort.key())),
+            ("topN", v.top_n.map_or_else(String::new, |n| n.to_string())),
+            ("host", v.host.clone()),
+            ("filter", v.filter.clone()),
+            ("smooth", text(v.smooth != 0, &v.smooth.to_string())),
+            ("theme", text(v.theme != d.theme, &v.theme)),
+            ("logScale", text(v.log_scale, "1")),
+            ("from", from),
+            ("to", to),
+            ("detail", v.detail.clone()),
+        ];
+        values
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let spec = options::OPTIONS.iter().find(|o| o.key == key)?;
+                Some((spec.param?, value))
+            })
+            .collect()
     }
 
     /// Shows every container again.

@@ -110,7 +110,7 @@ pub struct OptionSpec {
 }
 
 /// Every option (see the module docs). Order: the `.d.ts`'s.
-pub const OPTIONS: [OptionSpec; 20] = [
+pub const OPTIONS: [OptionSpec; 24] = [
     OptionSpec {
         key: "feed",
         ts: "string",
@@ -140,7 +140,8 @@ pub const OPTIONS: [OptionSpec; 20] = [
     OptionSpec {
         key: "ttlSeconds",
         ts: "number",
-        doc: "Seconds a stopped container's curve stays after its last sample. Default 60.",
+        doc: "Seconds a stopped container's curve stays after its last sample, and at least while \
+              its points are in the window (marked as ended). Default 60.",
         param: Some("ttl"),
         attribute: Some("ttl"),
         text: TextKind::Number,
@@ -217,9 +218,9 @@ pub const OPTIONS: [OptionSpec; 20] = [
     },
     OptionSpec {
         key: "sort",
-        ts: "\"name\" | \"value\" | \"host\"",
-        doc: "Legend order: \"name\", \"value\" (current value of the metric, highest first) or \
-              \"host\" (grouped by host, then by name).",
+        ts: "\"name\" | \"value\" | \"host\" | \"project\"",
+        doc: "Legend order: \"name\", \"value\" (current value of the metric, highest first), \
+              \"host\" (grouped by host, then by name) or \"project\" (grouped by Compose project).",
         param: Some("sort"),
         attribute: Some("sort"),
         text: TextKind::Text,
@@ -227,7 +228,8 @@ pub const OPTIONS: [OptionSpec; 20] = [
     OptionSpec {
         key: "topN",
         ts: "number",
-        doc: "Show only the N busiest containers (mean of their last 10 points). Default: all.",
+        doc: "Show only the N busiest running containers: ranked by their mean over the last 30 s \
+              of the window (stopped and silent ones are not ranked). Default: all.",
         param: Some("top"),
         attribute: Some("top-n"),
         text: TextKind::Number,
@@ -256,6 +258,40 @@ pub const OPTIONS: [OptionSpec; 20] = [
         param: Some("smooth"),
         attribute: Some("smooth"),
         text: TextKind::Number,
+    },
+    OptionSpec {
+        key: "logScale",
+        ts: "boolean",
+        doc: "A logarithmic y axis for CPU and the rates (containers near 0 are not squashed \
+              flat); memory and PIDs stay linear. Default false.",
+        param: Some("log"),
+        attribute: Some("log-scale"),
+        text: TextKind::Boolean,
+    },
+    OptionSpec {
+        key: "from",
+        ts: "number",
+        doc: "With `to`: show this time range (ms since the epoch) instead of the live window, as a \
+              zoom does (double-click returns to live).",
+        param: Some("from"),
+        attribute: Some("from"),
+        text: TextKind::Number,
+    },
+    OptionSpec {
+        key: "to",
+        ts: "number",
+        doc: "The end of the range `from` starts (ms since the epoch).",
+        param: Some("to"),
+        attribute: Some("to"),
+        text: TextKind::Number,
+    },
+    OptionSpec {
+        key: "detail",
+        ts: "string",
+        doc: "Open the detail panel of this container: its key (`ID@host`), name, or ID prefix.",
+        param: Some("detail"),
+        attribute: Some("detail"),
+        text: TextKind::Text,
     },
     OptionSpec {
         key: "lineWidth",
@@ -364,6 +400,13 @@ pub struct Options {
     pub filter: String,
     /// Smoothed rate over the last `k` samples, with its spread as a band; 0 = off. Default 0.
     pub smooth: usize,
+    /// A logarithmic y axis for CPU and the rates. Default false.
+    pub log_scale: bool,
+    /// With `to`: a time range shown instead of the live window (ms since the epoch).
+    pub from: Option<f64>,
+    pub to: Option<f64>,
+    /// The container whose detail panel is open (key, name or ID prefix); empty: none.
+    pub detail: String,
     /// Curve width in CSS px. Default 1.5 for up to 12 curves, else one device pixel.
     pub line_width: Option<f64>,
     /// Name the curves at their right end when at most 12 are shown. Default true.
@@ -389,6 +432,10 @@ impl Default for Options {
             host: String::new(),
             filter: String::new(),
             smooth: 0,
+            log_scale: false,
+            from: None,
+            to: None,
+            detail: String::new(),
             line_width: None,
             labels: true,
             tooltip: true,
@@ -415,6 +462,8 @@ pub enum OptionsError {
     LineWidth,
     #[error("topN must be a positive number of containers")]
     TopN,
+    #[error("from and to must be given together, as ms since the epoch with from < to")]
+    Range,
     #[error("unknown field `{0}`, expected one of {list}", list = keys_listed())]
     UnknownKey(String),
 }
@@ -445,6 +494,11 @@ impl Options {
         }
         if self.top_n == Some(0) {
             return Err(OptionsError::TopN);
+        }
+        match (self.from, self.to) {
+            (None, None) => {}
+            (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a < b => {}
+            _ => return Err(OptionsError::Range),
         }
         Ok(())
     }

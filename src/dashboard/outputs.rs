@@ -11,14 +11,15 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::DashboardCore;
-use crate::chart::{clock_label, hex, nice_max, ChartView, Cursor, Dash, Mark, Series};
+use crate::chart::{clock_label, hex, nice_max, time_title, ChartView, Cursor, Dash, Mark, Series};
 use crate::lifecycle;
 use crate::metrics::METRICS;
 use crate::model::{Sample, Timestamp};
+use crate::rank;
 use crate::rates::{Container, Flag, Point, Status};
 use crate::report::{csv_header, csv_point_row};
 use crate::sorting::sort_by;
-use crate::view::{self, Metric, Selection, SortBy, Unit};
+use crate::view::{self, CpuScale, Metric, Selection, SortBy, Unit};
 
 /// One legend entry.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,6 +40,13 @@ pub struct LegendEntry {
     pub stopped: bool,
     /// The container's CPU limit in cores, when the bridge said it has one.
     pub cpu_limit: Option<f64>,
+    /// Its limit for the metric shown, printed (`limit 0.5 CPU`, `limit 512 MiB`), if it has one.
+    pub limit: Option<String>,
+    /// Its Compose project (`""`: none).
+    pub project: String,
+    /// The group it is listed under (its project, when the legend is grouped by project; its
+    /// host's name, when grouped by host); `None`: not grouped.
+    pub group: Option<String>,
     /// Its clock is off from the others' (ms; positive: ahead): its newest samples lie outside
     /// the window, and it does not move the window's end.
     pub skew_ms: Option<f64>,
@@ -53,6 +61,8 @@ pub struct Legend {
     pub total: usize,
     /// Containers matching the filter (the legend holds at most `topN` of them).
     pub matching: usize,
+    /// How the legend was cut to the top N, in words ([`rank::RULE`]), when it was.
+    pub rule: Option<String>,
 }
 
 /// `snapshot()`: the current window, per container in legend order.
@@ -90,6 +100,9 @@ pub struct Tooltip {
     pub more: usize,
     /// Lifecycle marks near the cursor.
     pub marks: Vec<TooltipMark>,
+    /// The curves are smoothed over this many samples (0: not smoothed); the values listed
+    /// are the samples' own.
+    pub smoothed: usize,
 }
 
 /// Rows a tooltip lists at most.
@@ -213,28 +226,42 @@ impl DashboardCore {
     /// The value of point `p` for the metric and scale in use; `limit` is its container's CPU
     /// limit ([`Self::limit`], looked up once per container, not per point).
     fn value_of(&self, limit: Option<f64>, p: &Point) -> Option<f64> {
+        self.value_in(self.viewer.metric, limit, p)
+    }
+
+    /// The value of point `p` for `metric` (CPU on the scale in use).
+    fn value_in(&self, metric: Metric, limit: Option<f64>, p: &Point) -> Option<f64> {
         if p.flag == Flag::Stopped {
             return None;
         }
-        view::value(self.viewer.metric, self.viewer.cpu_scale, limit, p)
+        view::value(metric, self.viewer.cpu_scale, limit, p)
     }
 
-    /// The newest value, and the mean of the last 10 values (the top-N rank), of `id`.
-    fn current(&self, id: &str, c: &Container) -> (Option<f64>, f64) {
-        let mut newest = None;
-        let (mut sum, mut n) = (0.0, 0);
+    /// The newest value of `id`, and its top-N score ([`rank::score`] up to `end_ms`, the
+    /// window's end; none for a stopped container).
+    fn current(&self, id: &str, c: &Container, end_ms: f64) -> (Option<f64>, Option<f64>) {
         let limit = self.limit(id);
-        for p in c.points().iter().rev() {
-            if let Some(v) = self.value_of(limit, p) {
-                newest.get_or_insert(v);
-                sum += v;
-                n += 1;
-                if n == 10 {
-                    break;
-                }
-            }
+        let newest = c
+            .points()
+            .iter()
+            .rev()
+            .find_map(|p| self.value_of(limit, p));
+        if c.status() == Status::Stopped {
+            return (newest, None);
         }
-        (newest, if n > 0 { sum / n as f64 } else { -1.0 })
+        let from = end_ms - rank::RANK_WINDOW_MS;
+        let recent = c
+            .points()
+            .iter()
+            .rev()
+            .take_while(|p| p.t_ms() > from)
+            .filter_map(|p| Some((p.t_ms(), self.value_of(limit, p)?)));
+        (newest, rank::score(recent, end_ms))
+    }
+
+    /// The Compose project of `id` (`""`: none or not said).
+    pub fn project(&self, id: &str) -> &str {
+        self.lifecycle().info(id).map_or("", |i| i.project.as_str())
     }
 
     /// The legend's containers (see [`Listing`]).
@@ -248,7 +275,8 @@ impl DashboardCore {
                 .any(|w| w.eq_ignore_ascii_case(filter))
         };
         let host_shown = self.viewer.host.as_str();
-        let mut all: Vec<(&str, &Container, Option<f64>, f64)> = self
+        let end_ms = self.window_ms().1;
+        let mut all: Vec<(&str, &Container, Option<f64>, Option<f64>)> = self
             .engine()
             .containers()
             .filter(|(key, _)| host_shown.is_empty() || Sample::split_key(key).1 == host_shown)
@@ -263,14 +291,16 @@ impl DashboardCore {
                     || (!host.is_empty() && (contains(host) || contains(self.host_name(host))))
             })
             .map(|(key, c)| {
-                let (now, rank) = self.current(key, c);
-                (key.as_str(), c, now, rank)
+                let (now, score) = self.current(key, c, end_ms);
+                (key.as_str(), c, now, score)
             })
             .collect();
         let matching = all.len();
         if let Some(n) = self.viewer.top_n {
-            sort_by(&mut all, |a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
-            all.truncate(n);
+            let scored: Vec<(&str, Option<f64>)> = all.iter().map(|r| (r.0, r.3)).collect();
+            let mut keep = rank::top(&scored, n);
+            sort_by(&mut keep, |a, b| a.cmp(b));
+            all.retain(|r| keep.binary_search(&r.0).is_ok());
         }
         match self.viewer.sort {
             SortBy::Name => sort_by(&mut all, |a, b| {
@@ -284,6 +314,14 @@ impl DashboardCore {
                 Sample::split_key(a.0)
                     .1
                     .cmp(Sample::split_key(b.0).1)
+                    .then(a.1.name().cmp(b.1.name()))
+                    .then(a.0.cmp(b.0))
+            }),
+            SortBy::Project => sort_by(&mut all, |a, b| {
+                let (pa, pb) = (self.project(a.0), self.project(b.0));
+                // Containers of no project last.
+                (pa.is_empty(), pa)
+                    .cmp(&(pb.is_empty(), pb))
                     .then(a.1.name().cmp(b.1.name()))
                     .then(a.0.cmp(b.0))
             }),
@@ -306,15 +344,22 @@ impl DashboardCore {
             .map_or(key, |i| hosts[i].name.as_str())
     }
 
-    /// What a container is called on the page: its name, and `· host` when the page shows more
-    /// than one host (two hosts may run containers of the same name, even of the same ID).
+    /// What a container is called on the page: its name; `#` and its short ID when another
+    /// container of its host has the same name (a re-created container: same name, new ID); and
+    /// `· host` when the page shows more than one host (two hosts may run containers of the same
+    /// name, even of the same ID).
     pub fn label(&self, key: &str, c: &Container) -> String {
-        let (_, host) = Sample::split_key(key);
-        if host.is_empty() || self.hosts().len() < 2 {
-            c.name().to_string()
-        } else {
-            format!("{} · {}", c.name(), self.host_name(host))
+        let (id, host) = Sample::split_key(key);
+        let mut label = c.name().to_string();
+        if self.intake.name_clashes(key, c.name()) {
+            label.push_str(" #");
+            label.push_str(id.get(..7).unwrap_or(id));
         }
+        if !host.is_empty() && self.hosts().len() >= 2 {
+            label.push_str(" · ");
+            label.push_str(self.host_name(host));
+        }
+        label
     }
 
     /// The IDs drawn on the chart, in legend order.
@@ -332,7 +377,9 @@ impl DashboardCore {
 
     fn legend_of(&self, listing: &Listing<'_>) -> Legend {
         let unit = self.viewer.metric.unit();
+        let metric = self.viewer.metric;
         let skewed = self.engine().skewed();
+        let sort = self.viewer.sort;
         let entries = listing
             .rows
             .iter()
@@ -353,6 +400,16 @@ impl DashboardCore {
                     shown: self.viewer.selection.shows(id),
                     stopped,
                     cpu_limit: self.limit(id),
+                    limit: self.limit_text(id, metric),
+                    project: self.project(id).to_string(),
+                    group: match sort {
+                        SortBy::Project => Some(match self.project(id) {
+                            "" => "no project".to_string(),
+                            p => p.to_string(),
+                        }),
+                        SortBy::Host => Some(self.host_name(Sample::split_key(id).1).to_string()),
+                        _ => None,
+                    },
                     skew_ms: skewed
                         .binary_search_by(|(k, _)| k.as_str().cmp(id))
                         .ok()
@@ -364,7 +421,56 @@ impl DashboardCore {
             entries,
             total: listing.total,
             matching: listing.matching,
+            rule: self
+                .viewer
+                .top_n
+                .map(|n| format!("top {n}: {}", rank::RULE)),
         }
+    }
+
+    /// The limit of `id` for `metric`, printed, if the bridge said it has one.
+    fn limit_text(&self, id: &str, metric: Metric) -> Option<String> {
+        let info = self.lifecycle().info(id)?;
+        match metric {
+            Metric::Cpu => info.cpu_limit.map(|l| format!("limit {l} CPU")),
+            Metric::Memory => info
+                .memory_limit_bytes
+                .map(|m| format!("limit {}", Unit::Bytes.format(m as f64))),
+            _ => None,
+        }
+    }
+
+    /// The limit of `c` (`id`) for `metric` as a value of the metric on the scale in use
+    /// (unscaled), if it has one: CPU in cores × 100 %, ÷ what 100 % means; memory in bytes.
+    fn limit_value(&self, id: &str, c: &Container, metric: Metric) -> Option<f64> {
+        let info = self.lifecycle().info(id)?;
+        match metric {
+            Metric::Cpu => {
+                let cores = info.cpu_limit?;
+                let p = c.points().back()?;
+                let per = match self.viewer.cpu_scale {
+                    CpuScale::Core => 1.0,
+                    scale => scale.divisor(p, Some(cores))?,
+                };
+                Some(cores * 100.0 / per)
+            }
+            Metric::Memory => info.memory_limit_bytes.map(|m| m as f64),
+            _ => None,
+        }
+    }
+
+    /// The y axis's title: the metric, and what 100 % means for CPU.
+    fn y_title(&self, metric: Metric, log: bool) -> String {
+        let mut title = match (metric, self.viewer.cpu_scale) {
+            (Metric::Cpu, CpuScale::Core) => "CPU % (100 % = one core)".to_string(),
+            (Metric::Cpu, CpuScale::Host) => "CPU % (100 % = all host CPUs)".to_string(),
+            (Metric::Cpu, CpuScale::Limit) => "CPU % (100 % = its CPU limit)".to_string(),
+            (m, _) => m.title().to_string(),
+        };
+        if log {
+            title.push_str(" · log scale");
+        }
+        title
     }
 
     /// What to draw now, every point.
@@ -389,18 +495,46 @@ impl DashboardCore {
     }
 
     fn view_of(&self, listing: &Listing<'_>, tz_offset_min: i32, columns: usize) -> ChartView {
+        let rows: Vec<(&str, &Container)> = listing
+            .shown(&self.viewer.selection)
+            .map(|(id, c, _)| (id, c))
+            .collect();
+        self.chart_of(
+            &rows,
+            self.viewer.metric,
+            tz_offset_min,
+            columns,
+            true,
+            false,
+        )
+    }
+
+    /// The chart of the containers `rows` for `metric` over the window: their curves (smoothed
+    /// too, when smoothing is on), marks and limits, on a linear or log axis; `with_cursor`: the
+    /// viewer's cursor over it. A limit is drawn where the scale allows (up to twice the highest
+    /// value), or always with `every_limit` (one container's detail: its limit is the point).
+    fn chart_of(
+        &self,
+        rows: &[(&str, &Container)],
+        metric: Metric,
+        tz_offset_min: i32,
+        columns: usize,
+        with_cursor: bool,
+        every_limit: bool,
+    ) -> ChartView {
         let (x0, x1) = self.window_ms();
-        let metric = self.viewer.metric;
         struct Raw<'a> {
             id: &'a str,
             name: String,
             runs: Vec<Run>,
             marks: Vec<Mark>,
+            limit: Option<f64>,
         }
-        let mut raws: Vec<Raw<'_>> = Vec::with_capacity(listing.rows.len());
+        let few = rows.len() <= 12;
+        let mut raws: Vec<Raw<'_>> = Vec::with_capacity(rows.len());
         let mut top = 0.0f64;
-        for (id, c, _) in listing.shown(&self.viewer.selection) {
-            let runs = self.runs(id, c, x0, x1);
+        for &(id, c) in rows {
+            let runs = self.runs(id, c, metric, x0, x1);
             for run in &runs {
                 for &(_, v) in &run.points {
                     top = top.max(v);
@@ -414,16 +548,37 @@ impl DashboardCore {
                 name: self.label(id, c),
                 runs,
                 marks,
+                limit: few.then(|| self.limit_value(id, c, metric)).flatten(),
             });
         }
+        // A limit is drawn where the scale allows: up to twice the highest value (the axis
+        // grows to show it); one far above the curves would flatten them.
+        let mut top_with_limits = top;
+        for r in &mut raws {
+            match r.limit {
+                Some(l) if every_limit || l <= 2.0 * top.max(f64::MIN_POSITIVE) => {
+                    top_with_limits = top_with_limits.max(l);
+                }
+                _ => r.limit = None,
+            }
+        }
         let unit = metric.unit();
-        let (div, suffix) = unit.scale_for(top);
+        let (div, suffix) = unit.scale_for(top_with_limits);
         let floor = if unit == Unit::Percent { 5.0 } else { 1.0 };
-        let y_max = nice_max(top / div, floor);
+        let mut y_max = nice_max(top_with_limits / div, floor);
+        let log = (self.viewer.log_scale && log_scalable(metric)).then(|| {
+            let top = (top_with_limits / div).max(f64::MIN_POSITIVE);
+            // Three decades below the top, on a power of ten.
+            10f64.powf(top.log10().floor() - 3.0)
+        });
         let k = self.viewer.smooth;
         // Dashes tell up to 12 curves apart (with their end labels); beyond that colours repeat
         // anyway, and plotters strokes every dash as its own path (many times the cost).
-        let dashed = raws.len() <= 12;
+        let dashed = few;
+        let to_axis = |v: f64| match log {
+            Some(lo) => (v.max(lo) / lo).log10(),
+            None => v,
+        };
         let series: Vec<Series> = raws
             .into_iter()
             .map(|r| {
@@ -436,7 +591,11 @@ impl DashboardCore {
                             view::smooth(&run.points, run.first_dt, k, metric.is_rate())
                                 .into_iter()
                                 .filter(|s| s.t >= x0)
-                                .map(|s| (s.t, s.value / div, s.spread / div))
+                                .map(|s| match log {
+                                    // No band on a log axis: a spread is not symmetric there.
+                                    Some(_) => (s.t, to_axis(s.value / div), 0.0),
+                                    None => (s.t, s.value / div, s.spread / div),
+                                })
                                 .collect()
                         })
                         .collect()
@@ -451,9 +610,9 @@ impl DashboardCore {
                         let mut points = run.points;
                         let lead = points.partition_point(|p| p.0 < x0);
                         points.drain(..lead);
-                        if div != 1.0 {
+                        if div != 1.0 || log.is_some() {
                             for p in &mut points {
-                                p.1 /= div;
+                                p.1 = to_axis(p.1 / div);
                             }
                         }
                         points
@@ -470,13 +629,23 @@ impl DashboardCore {
                     marks: r
                         .marks
                         .into_iter()
-                        .map(|m| Mark { y: m.y / div, ..m })
+                        .map(|m| Mark {
+                            y: to_axis(m.y / div),
+                            ..m
+                        })
                         .collect(),
+                    limit: r.limit.map(|l| to_axis(l / div)),
                 }
             })
             .collect();
-        let few = series.len() <= 12;
-        let cursor = self.cursor_on(&series, (x0, x1));
+        if let Some(lo) = log {
+            y_max = (top_with_limits / div * 1.05 / lo).log10().ceil().max(1.0);
+        }
+        let cursor = if with_cursor {
+            self.cursor_on(&series, (x0, x1))
+        } else {
+            None
+        };
         let series = if columns > 0 {
             series
                 .into_iter()
@@ -501,7 +670,145 @@ impl DashboardCore {
             line_width: self.options.line_width.or(few.then_some(1.5)),
             labels: self.options.labels && few,
             cursor,
+            y_title: self.y_title(metric, log.is_some()),
+            x_title: time_title((x0, x1), tz_offset_min),
+            y_log: log,
         }
+    }
+
+    /// What Export PNG draws: the chart as shown, without the cursor, and the legend's entries
+    /// (name, colour, dash) of the curves on it.
+    pub fn export_view(&self, tz_offset_min: i32, columns: usize) -> (ChartView, Legend) {
+        let listing = self.listing();
+        let rows: Vec<(&str, &Container)> = listing
+            .shown(&self.viewer.selection)
+            .map(|(id, c, _)| (id, c))
+            .collect();
+        let view = self.chart_of(
+            &rows,
+            self.viewer.metric,
+            tz_offset_min,
+            columns,
+            false,
+            false,
+        );
+        let mut legend = self.legend_of(&listing);
+        legend.entries.retain(|e| e.shown);
+        (view, legend)
+    }
+
+    /// The export's title: what is shown, over which time.
+    pub fn export_title(&self, tz_offset_min: i32) -> (String, String) {
+        let (x0, x1) = self.window_ms();
+        let metric = self.viewer.metric;
+        let mut title = format!(
+            "statscope · {}",
+            self.y_title(metric, self.viewer.log_scale)
+        );
+        if let Some(source) = &self.counts().describe {
+            title.push_str(" · ");
+            title.push_str(source);
+        }
+        let range = format!(
+            "{} {} – {} {} ({})",
+            crate::chart::date_label(x0, tz_offset_min),
+            clock_label(x0, tz_offset_min),
+            crate::chart::date_label(x1, tz_offset_min),
+            clock_label(x1, tz_offset_min),
+            crate::chart::zone_label(tz_offset_min)
+        );
+        (title, range)
+    }
+
+    /// The container the detail panel asks for ([`super::viewer::Viewer::detail`]): a key, else
+    /// a name (a running one first), else an ID prefix of at least 3 characters.
+    pub fn detail_key(&self) -> Option<&str> {
+        let which = self.viewer.detail.as_str();
+        if which.is_empty() {
+            return None;
+        }
+        let engine = self.engine();
+        if let Some((key, _)) = engine.containers().find(|(k, _)| k.as_str() == which) {
+            return Some(key.as_str());
+        }
+        let by_name = engine
+            .containers()
+            .filter(|(_, c)| c.name() == which)
+            .min_by_key(|(_, c)| c.status() == Status::Stopped);
+        if let Some((key, _)) = by_name {
+            return Some(key.as_str());
+        }
+        if which.len() >= 3 {
+            return engine
+                .containers()
+                .find(|(k, _)| k.starts_with(which))
+                .map(|(k, _)| k.as_str());
+        }
+        None
+    }
+
+    /// The detail panel of the container asked for, if it is here: every metric side by side
+    /// (one small chart each, its limit drawn where it has one), its image, project, limits,
+    /// restarts and lifecycle events.
+    pub fn detail(&self, tz_offset_min: i32, columns: usize) -> Option<Detail> {
+        let key = self.detail_key()?;
+        let c = self.engine().get(key)?;
+        let (id, host) = Sample::split_key(key);
+        let info = self.lifecycle().info(key);
+        let charts = Metric::all()
+            .map(|m| {
+                let mut view = self.chart_of(&[(key, c)], m, tz_offset_min, columns, true, true);
+                // The panel's captions say what each chart is.
+                view.labels = false;
+                view.x_title = String::new();
+                view.y_title = String::new();
+                (m, view)
+            })
+            .collect();
+        let limit = self.limit(key);
+        let values = Metric::all()
+            .map(|m| DetailValue {
+                key: m.key(),
+                title: m.title(),
+                value: c
+                    .points()
+                    .iter()
+                    .rev()
+                    .find_map(|p| self.value_in(m, limit, p))
+                    .map_or_else(|| "–".into(), |v| m.unit().format(v)),
+            })
+            .collect();
+        let mut events: Vec<TooltipMark> = self
+            .lifecycle()
+            .events_of(key)
+            .map(|e| TooltipMark {
+                name: self.label(key, c),
+                kind: lifecycle::mark_kind(e).map_or("event", |k| k.key()),
+                t_ms: lifecycle::t_ms(e),
+                text: lifecycle::describe(e),
+            })
+            .collect();
+        events.reverse();
+        events.truncate(DETAIL_EVENTS);
+        Some(Detail {
+            key: key.to_string(),
+            id: id.to_string(),
+            host: self.host_name(host).to_string(),
+            name: c.name().to_string(),
+            label: self.label(key, c),
+            image: info.map(|i| i.image.clone()).unwrap_or_default(),
+            project: self.project(key).to_string(),
+            cpu_limit: info.and_then(|i| i.cpu_limit),
+            memory_limit: info
+                .and_then(|i| i.memory_limit_bytes)
+                .map(|m| Unit::Bytes.format(m as f64)),
+            limits_known: info.is_some(),
+            stopped: c.status() == Status::Stopped,
+            restarts: c.points().iter().filter(|p| p.flag == Flag::Reset).count(),
+            events,
+            values,
+            charts,
+        })
     }
 
     /// The cursor over curves `series` drawn for the window `x_range`: its time and the point of
@@ -541,7 +848,7 @@ impl DashboardCore {
 
     /// Container `c`'s unbroken runs of values for the metric in use, from slightly before `x0`
     /// (so smoothing has history) to `x1`, unscaled.
-    fn runs(&self, id: &str, c: &Container, x0: f64, x1: f64) -> Vec<Run> {
+    fn runs(&self, id: &str, c: &Container, metric: Metric, x0: f64, x1: f64) -> Vec<Run> {
         let lead = x0 - self.viewer.smooth as f64 * 2_000.0;
         let mut out: Vec<Run> = Vec::new();
         let mut current: Option<Run> = None;
@@ -553,7 +860,7 @@ impl DashboardCore {
                 out.extend(current.take());
             }
             if t >= lead && t <= x1 {
-                match self.value_of(limit, p) {
+                match self.value_in(metric, limit, p) {
                     Some(v) => {
                         let run = current.get_or_insert_with(|| Run {
                             points: Vec::new(),
@@ -623,7 +930,12 @@ impl DashboardCore {
                     value: value.map_or_else(|| "–".into(), |v| metric.unit().format(v)),
                     values: Metric::all().map(print).collect(),
                     flag: p.flag.as_str(),
-                    explain: view::explain_cpu(p, scale, limit),
+                    explain: view::explain_cpu(
+                        p,
+                        scale,
+                        limit,
+                        self.lifecycle().info(id).is_some(),
+                    ),
                     focused: self.viewer.focus.as_deref() == Some(id),
                     raw: value.unwrap_or(f64::NEG_INFINITY),
                 });
@@ -682,6 +994,7 @@ impl DashboardCore {
             rows,
             more,
             marks,
+            smoothed: self.viewer.smooth,
         })
     }
 
@@ -813,4 +1126,52 @@ fn trend(recent: &[(f64, f64)], unit: Unit) -> &'static str {
     } else {
         "steady"
     }
+}
+
+/// Does the log scale apply to `metric`? CPU and the rates: values near 0 beside busy ones.
+/// Gauges (memory, PIDs) stay linear.
+pub fn log_scalable(metric: Metric) -> bool {
+    metric == Metric::Cpu || metric.is_rate()
+}
+
+/// Lifecycle events the detail panel lists at most (newest first).
+pub const DETAIL_EVENTS: usize = 20;
+
+/// One metric's newest value in the detail panel.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DetailValue {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub value: String,
+}
+
+/// The detail panel of one container ([`DashboardCore::detail`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail {
+    /// Its key (`ID@host`), the page's name for it.
+    pub key: String,
+    pub id: String,
+    /// Its host's name (`""`: a feed without hosts).
+    pub host: String,
+    pub name: String,
+    /// What the legend calls it.
+    pub label: String,
+    pub image: String,
+    pub project: String,
+    pub cpu_limit: Option<f64>,
+    /// Its memory limit, printed.
+    pub memory_limit: Option<String>,
+    /// The source said what its limits are (a replay does not).
+    pub limits_known: bool,
+    pub stopped: bool,
+    /// Restarts seen in its samples (counters starting again from zero).
+    pub restarts: usize,
+    /// Its lifecycle events, newest first, at most [`DETAIL_EVENTS`].
+    pub events: Vec<TooltipMark>,
+    /// Every metric's newest value, in [`METRICS`] order.
+    pub values: Vec<DetailValue>,
+    /// One chart per metric, in [`METRICS`] order.
+    #[serde(skip)]
+    pub charts: Vec<(Metric, ChartView)>,
 }

@@ -34,6 +34,10 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         }
         FeedState::Stopped => String::from("stopped"),
     };
+    if let (Some(why), false) = (core.refusal(), state == FeedState::Live) {
+        text.push_str(" · ");
+        text.push_str(why);
+    }
     if core.is_paused() {
         text.push_str(" · paused (Space resumes)");
     }
@@ -114,6 +118,35 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         ));
     }
     text
+}
+
+/// The hint under the chart: what the hands can do, for a touch screen (`touch`) or a mouse and
+/// keyboard.
+pub fn hint(touch: bool) -> &'static str {
+    if touch {
+        "Tap a curve: its values and how they were computed · drag to pan · pinch to zoom · \
+         Live returns · details in the legend: every metric of a container"
+    } else {
+        "Hover for values · click a curve: how was this computed? (Enter: details) · drag to pan · \
+         wheel to zoom · double-click for live · keys: ←/→ cursor (Shift: ×10), ↑/↓ container, \
+         +/− zoom, PageUp/PageDown pan, Space pause"
+    }
+}
+
+/// Why the bridge refuses this page, for the people who can fix it, from `/ws/check`'s verdict
+/// (`origin`, `token`; anything else says nothing) and the page's own origin.
+pub fn refusal_text(verdict: &str, page_origin: &str) -> Option<String> {
+    match verdict {
+        "origin" => Some(format!(
+            "this dashboard's origin ({page_origin}) is not allowed: start statscope with \
+             --allow-origin {page_origin}"
+        )),
+        "token" => Some(
+            "the bridge wants a token: add ?token=… to this page's address (or to the feed URL)"
+                .to_string(),
+        ),
+        _ => None,
+    }
 }
 
 /// How far a container's clock is off, for people: `59 min ahead`, `2 h behind`.
@@ -209,6 +242,36 @@ mod tests {
             d.notices().is_empty(),
             "a new connection: the bridge says again what holds"
         );
+    }
+
+    #[test]
+    fn the_touch_hint_speaks_of_touch() {
+        let touch = hint(true);
+        assert!(touch.contains("Tap") && touch.contains("pinch"), "{touch}");
+        assert!(
+            !touch.contains("wheel") && !touch.contains("keys"),
+            "{touch}"
+        );
+        assert!(hint(false).contains("wheel"));
+    }
+
+    #[test]
+    fn a_refusal_is_said_until_the_feed_is_live() {
+        let mut d = DashboardCore::new(Options::default()).expect("options");
+        let why = refusal_text("origin", "http://dash.example:3000").expect("said");
+        assert!(
+            why.contains("--allow-origin http://dash.example:3000"),
+            "{why}"
+        );
+        assert!(refusal_text("ok", "x").is_none());
+        d.set_refusal(Some(why.clone()));
+        let state = FeedState::Reconnecting {
+            attempt: 5,
+            at_ms: 0.0,
+        };
+        assert!(status_line(&d, state, true, 0.0).contains(&why));
+        assert!(!status_line(&d, FeedState::Live, true, 0.0).contains(&why));
+        assert!(refusal_text("token", "x").expect("said").contains("token"));
     }
 
     #[test]

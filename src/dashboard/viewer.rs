@@ -23,6 +23,12 @@ pub struct Settings {
     pub paused: bool,
     /// Zoomed or panned away from the live window (double-click or `live()` returns).
     pub zoomed: bool,
+    /// `"light"`, `"dark"` or `"auto"`.
+    pub theme: String,
+    /// A logarithmic y axis (for CPU and the rates).
+    pub log_scale: bool,
+    /// The container whose detail panel is open, as asked (key, name or ID prefix); empty: none.
+    pub detail: String,
 }
 
 /// The viewer's state.
@@ -44,6 +50,12 @@ pub struct Viewer {
     pub(super) cursor_ms: Option<f64>,
     /// The container whose explanation the tooltip expands.
     pub(super) focus: Option<String>,
+    pub(super) log_scale: bool,
+    /// The detail panel's container, as asked (resolved against the containers when shown).
+    pub(super) detail: String,
+    /// The window shown when the view was paused: it stays while paused, whatever arrives or
+    /// leaves (so the cursor, the tooltip and the curves keep their places).
+    pub(super) frozen_ms: Option<(f64, f64)>,
 }
 
 impl Viewer {
@@ -60,9 +72,12 @@ impl Viewer {
             theme: options.theme.clone(),
             selection: Selection::default(),
             paused_at_ms: None,
-            zoom_ms: None,
+            zoom_ms: options.from.zip(options.to),
             cursor_ms: None,
             focus: None,
+            log_scale: options.log_scale,
+            detail: options.detail.trim().to_string(),
+            frozen_ms: None,
         }
     }
 
@@ -77,7 +92,24 @@ impl Viewer {
             smooth: self.smooth,
             paused: self.paused_at_ms.is_some(),
             zoomed: self.zoom_ms.is_some(),
+            theme: self.theme.clone(),
+            log_scale: self.log_scale,
+            detail: self.detail.clone(),
         }
+    }
+
+    /// The zoomed or panned time range, if any (ms since the epoch).
+    pub fn zoom(&self) -> Option<(f64, f64)> {
+        self.zoom_ms
+    }
+
+    pub fn log_scale(&self) -> bool {
+        self.log_scale
+    }
+
+    /// The detail panel's container as asked; empty: closed.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 
     pub fn metric(&self) -> Metric {

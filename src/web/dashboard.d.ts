@@ -6,7 +6,7 @@ export interface DashboardOptions {
   connect?: boolean;
   /** Seconds of history shown (a sliding window ending at the newest sample). Default 300. */
   windowSeconds?: number;
-  /** Seconds a stopped container's curve stays after its last sample. Default 60. */
+  /** Seconds a stopped container's curve stays after its last sample, and at least while its points are in the window (marked as ended). Default 60. */
   ttlSeconds?: number;
   /** "light", "dark", or "auto" to follow `prefers-color-scheme`. Default "auto". */
   theme?: "light" | "dark" | "auto";
@@ -24,9 +24,9 @@ export interface DashboardOptions {
   metric?: DashboardMetric;
   /** What 100 % CPU means: "core" (the docker CLI's), "host" (all online CPUs) or "limit" (the container's CPU limit, from the bridge; without a limit, the host). Default "core". */
   cpuScale?: "core" | "host" | "limit";
-  /** Legend order: "name", "value" (current value of the metric, highest first) or "host" (grouped by host, then by name). */
-  sort?: "name" | "value" | "host";
-  /** Show only the N busiest containers (mean of their last 10 points). Default: all. */
+  /** Legend order: "name", "value" (current value of the metric, highest first), "host" (grouped by host, then by name) or "project" (grouped by Compose project). */
+  sort?: "name" | "value" | "host" | "project";
+  /** Show only the N busiest running containers: ranked by their mean over the last 30 s of the window (stopped and silent ones are not ranked). Default: all. */
   topN?: number;
   /** Show only the containers of this host (its key, as `hello` and `statscope.host` say it); "" or absent: every host. */
   host?: string;
@@ -34,6 +34,14 @@ export interface DashboardOptions {
   filter?: string;
   /** A least-squares rate over the last k samples with a ±1 SD band; 0 = off. Default 0. */
   smooth?: number;
+  /** A logarithmic y axis for CPU and the rates (containers near 0 are not squashed flat); memory and PIDs stay linear. Default false. */
+  logScale?: boolean;
+  /** With `to`: show this time range (ms since the epoch) instead of the live window, as a zoom does (double-click returns to live). */
+  from?: number;
+  /** The end of the range `from` starts (ms since the epoch). */
+  to?: number;
+  /** Open the detail panel of this container: its key (`ID@host`), name, or ID prefix. */
+  detail?: string;
   /** Curve width, CSS px (0.5–8). Default 1.5 up to 12 curves, else one device pixel. */
   lineWidth?: number;
   /** Name curves at their right end (at most 12 curves). Default true. */
@@ -50,13 +58,17 @@ export type DashboardMetric =
 export interface DashboardSettings {
   metric: DashboardMetric;
   cpuScale: "core" | "host" | "limit";
-  sort: "name" | "value" | "host";
+  sort: "name" | "value" | "host" | "project";
   topN: number | null;
   host: string;
   filter: string;
   smooth: number;
   paused: boolean;
   zoomed: boolean;
+  theme: "light" | "dark" | "auto";
+  logScale: boolean;
+  /** The detail panel's container as asked ("" = closed). */
+  detail: string;
 }
 
 /** What `tooltip()` returns (null without a cursor): values printed as the tooltip shows them,
@@ -69,6 +81,8 @@ export interface DashboardTooltip {
            explain?: string; focused: boolean } & { [K in DashboardMetric]: string })[];
   more: number;
   marks: { name: string; kind: string; tMs: number; text: string }[];
+  /** The curves are smoothed over this many samples (0: not); the values are the samples'. */
+  smoothed: number;
 }
 
 /** What `snapshot()` returns: the current window, per container in legend order. */
@@ -140,4 +154,6 @@ export interface DashboardMetricInfo {
   key: DashboardMetric;
   label: string;
   title: string;
+  /** The log scale applies to it (CPU and the rates). */
+  log: boolean;
 }

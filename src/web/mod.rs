@@ -140,6 +140,12 @@ fn options_object(pairs: Vec<(&'static str, TextValue)>) -> Result<js_sys::Objec
     Ok(object)
 }
 
+/// The hint under the chart: for a touch screen (`touch`), or a mouse and keyboard.
+#[wasm_bindgen]
+pub fn hint(touch: bool) -> String {
+    crate::dashboard::status::hint(touch).to_string()
+}
+
 /// Every metric, in display order (a toolbar's choices).
 #[wasm_bindgen]
 pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
@@ -148,6 +154,8 @@ pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
         key: &'static str,
         label: &'static str,
         title: &'static str,
+        /// The log scale applies to it.
+        log: bool,
     }
     let all: Vec<Info> = METRICS
         .iter()
@@ -155,6 +163,7 @@ pub fn metrics() -> Result<DashboardMetricInfos, JsValue> {
             key: m.key,
             label: m.label,
             title: m.title,
+            log: crate::dashboard::log_scalable(m.metric),
         })
         .collect();
     Ok(to_js(&all)?.unchecked_into())
@@ -188,9 +197,22 @@ struct Feed {
     url: Option<String>,
     policy: Reconnect,
     socket: Option<Socket>,
+    /// The current socket opened (a socket closed before opening was refused, or found nothing).
+    opened: bool,
+    /// A `/ws/check` is on its way (one at a time).
+    checking: bool,
+    /// The last check's callbacks, kept alive until it answers (replaced by the next).
+    check: Option<CheckCallbacks>,
     /// Sockets closed from their own handlers, dropped on the next tick (not while running).
     retired: Vec<Socket>,
 }
+
+/// A `/ws/check`'s callbacks: the response, its JSON, a failure.
+type CheckCallbacks = (
+    Closure<dyn FnMut(JsValue) -> js_sys::Promise>,
+    Closure<dyn FnMut(JsValue)>,
+    Closure<dyn FnMut(JsValue)>,
+);
 
 /// The callbacks the page calls and what they are waiting for.
 #[derive(Default)]
@@ -352,19 +374,14 @@ impl Dashboard {
         Ok(())
     }
 
-    /// Legend order: "name", "value" or "host".
+    /// Legend order: "name", "value", "host" or "project".
     #[wasm_bindgen(js_name = setSort)]
     pub fn set_sort(&self, sort: &str) -> Result<(), JsValue> {
-        let s = match sort {
-            "name" => SortBy::Name,
-            "value" => SortBy::Value,
-            "host" => SortBy::Host,
-            _ => {
-                return Err(WebError::Choice(format!(
-                    "unknown sort {sort:?}, expected name, value or host"
-                ))
-                .into())
-            }
+        let Some(s) = SortBy::from_key(sort) else {
+            return Err(WebError::Choice(format!(
+                "unknown sort {sort:?}, expected name, value, host or project"
+            ))
+            .into());
         };
         self.interact(|core| core.set_sort(s));
         Ok(())
@@ -414,6 +431,85 @@ impl Dashboard {
         self.interact(|core| core.toggle(id));
     }
 
+    /// A logarithmic y axis for CPU and the rates (true), or linear.
+    #[wasm_bindgen(js_name = setLogScale)]
+    pub fn set_log_scale(&self, on: bool) {
+        self.interact(|core| core.set_log_scale(on));
+    }
+
+    /// Opens the detail panel of a container: its key (`ID@host`), name or ID prefix; "" closes it.
+    #[wasm_bindgen(js_name = setDetail)]
+    pub fn set_detail(&self, which: &str) {
+        self.interact(|core| core.set_detail(which));
+    }
+
+    /// The detail panel's data (every metric's newest value, image, project, limits, restarts,
+    /// events), or `null` when it is closed or its container is not here.
+    pub fn detail(&self) -> Result<JsValue, JsValue> {
+        let mut i = self.inner.borrow_mut();
+        i.core.flush_at(Some(now_ms()));
+        Ok(to_js(&i.core.detail(tz_offset(), 0))?)
+    }
+
+    /// Shows the time range `[from, to]` (ms since the epoch), as a zoom does.
+    #[wasm_bindgen(js_name = setRange)]
+    pub fn set_range(&self, from: f64, to: f64) {
+        self.interact(|core| core.set_range(from, to));
+    }
+
+    /// The viewer's choices as the page's URL parameters, `[[name, value], …]` (value "" = the
+    /// default: remove the parameter), so that the address shares the view.
+    #[wasm_bindgen(js_name = urlParams)]
+    pub fn url_params(&self) -> Result<JsValue, JsValue> {
+        let i = self.inner.borrow();
+        Ok(to_js(&i.core.url_params())?)
+    }
+
+    /// Takes new options (an element's attributes changed): what the viewer can change changes in
+    /// place and the data stays. Returns false, changing nothing, when an option only a new
+    /// dashboard can take differs (feed, window, TTL, colours…).
+    #[wasm_bindgen(js_name = applyOptions)]
+    pub fn apply_options(&self, options: &JsValue) -> Result<bool, JsValue> {
+        let parsed = parse_options(options)?;
+        let mut result = Ok(false);
+        self.interact(|core| result = core.apply(&parsed));
+        Ok(result.map_err(|e| WebError::Options(e.to_string()))?)
+    }
+
+    /// Where the chart on the page was drawn, CSS px from the canvas's top-left: the plot area,
+    /// and each time label's centre and text (`{ plot, ticks: [{ x, label }], font }`), for
+    /// checks of the layout (labels that must not overlap) and for overlays.
+    pub fn layout(&self) -> Result<JsValue, JsValue> {
+        #[derive(Serialize)]
+        struct Tick {
+            x: f64,
+            label: String,
+        }
+        #[derive(Serialize)]
+        struct Layout {
+            plot: [f64; 4],
+            /// The time range drawn, ms since the epoch.
+            range: [f64; 2],
+            ticks: Vec<Tick>,
+            font: &'static str,
+        }
+        let i = self.inner.borrow();
+        let dpr = i.placed.dpr.max(0.1);
+        let r = i.placed.rect;
+        let ticks = i.painter.shown().map_or_else(Vec::new, |shown| {
+            crate::chart::tick_layout(&shown.view, r, dpr)
+                .into_iter()
+                .map(|(x, label)| Tick { x: x / dpr, label })
+                .collect()
+        });
+        Ok(to_js(&Layout {
+            plot: [r.left / dpr, r.top / dpr, r.right / dpr, r.bottom / dpr],
+            range: [i.placed.x_range.0, i.placed.x_range.1],
+            ticks,
+            font: "12px sans-serif",
+        })?)
+    }
+
     /// Shows every container again.
     #[wasm_bindgen(js_name = showAll)]
     pub fn show_all(&self) {
@@ -459,13 +555,13 @@ impl Dashboard {
         i.core.export_csv()
     }
 
-    /// The chart as a PNG `data:` URL, at the canvas's size in device pixels.
+    /// The chart as a PNG `data:` URL: a title (the metric, the source), the time range and zone,
+    /// the chart at the canvas's size in device pixels without the cursor, and the legend.
     #[wasm_bindgen(js_name = exportPng)]
     pub fn export_png(&self) -> Result<String, JsValue> {
         let mut i = self.inner.borrow_mut();
         i.core.flush_at(Some(now_ms()));
-        render(&mut i)?;
-        i.canvas.to_data_url_with_type("image/png")
+        Ok(export_png(&mut i)?)
     }
 
     /// Applies the frames queued since the last animation frame as one micro-batch, without drawing.
@@ -544,6 +640,9 @@ impl Dashboard {
                 url,
                 policy: Reconnect::new(ReconnectConfig::default(), seed),
                 socket: None,
+                opened: false,
+                checking: false,
+                check: None,
                 retired: Vec::new(),
             },
             timers: Timers::default(),
@@ -715,6 +814,21 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), WebError> {
     for (input, kind) in Input::CANVAS {
         listeners.push(Listener::new(canvas.clone().into(), kind, on_input(input))?);
     }
+    // The page's own controls (the legend's tools, the detail panel), delegated from the canvas's
+    // container: they come and go with what they show.
+    if let Some(container) = canvas.parent_node() {
+        let target: EventTarget = container.into();
+        listeners.push(Listener::new(
+            target.clone(),
+            "click",
+            on_input(Input::ActionClick),
+        )?);
+        listeners.push(Listener::new(
+            target,
+            "input",
+            on_input(Input::SearchTyped),
+        )?);
+    }
     if let Some(list) = legend {
         let target: EventTarget = list.into();
         listeners.push(Listener::new(
@@ -861,10 +975,13 @@ fn on_progress(i: &mut Inner, progress: Progress) -> Result<(), WebError> {
 /// part of a live redraw (in the frame that showed the chart, or in one of its own).
 fn show_ui(i: &mut Inner, legend: &Legend, counted: Option<bool>) -> Result<(), WebError> {
     let t0 = now_ms();
+    let top_n = i.core.settings().top_n;
     if let Some(list) = &i.legend_el {
-        i.ui.show_legend(list, legend)?;
+        i.ui.show_legend(list, legend, top_n)?;
+        i.ui.sync_search(&i.core.settings().filter);
     }
     show_tooltip(i)?;
+    show_detail(i)?;
     let settings = i.core.settings();
     i.ui.label_canvas(
         &i.canvas,
@@ -876,8 +993,69 @@ fn show_ui(i: &mut Inner, legend: &Legend, counted: Option<bool>) -> Result<(), 
     Ok(())
 }
 
-/// The tooltip over the chart on the page.
+/// The detail panel, when one is open: after the legend (or the canvas).
+fn show_detail(i: &mut Inner) -> Result<(), WebError> {
+    let dpr = i.placed.dpr.max(1.0);
+    let detail = i.core.detail(tz_offset(), 0);
+    let theme = theme(&i.core);
+    let anchor: web_sys::Element = match &i.legend_el {
+        Some(list) => list.clone().into(),
+        None => i.canvas.clone().into(),
+    };
+    i.ui.show_detail(detail.as_ref(), &anchor, &theme, dpr)
+}
+
+/// Export PNG: [`crate::chart::draw_export`] onto a canvas outside the document, as wide as the
+/// page's and taller by the header and the legend, as a `data:` URL.
+fn export_png(i: &mut Inner) -> Result<String, WebError> {
+    let Some((dpr, size)) = paint::target_size(&i.canvas)? else {
+        return Err(WebError::Detached);
+    };
+    let (view, legend) = i.core.export_view(tz_offset(), size.0 as usize);
+    let (title, range) = i.core.export_title(tz_offset());
+    let entries: Vec<(String, plotters::style::RGBColor, crate::chart::Dash)> = legend
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let color = crate::chart::parse_hex(&e.color)?;
+            let dash = match e.dash {
+                "dashed" => crate::chart::Dash::Dashed,
+                "dotted" => crate::chart::Dash::Dotted,
+                _ => crate::chart::Dash::Solid,
+            };
+            Some((e.name.clone(), color, dash))
+        })
+        .collect();
+    let width_css = f64::from(size.0) / dpr;
+    let rows = crate::chart::export_legend_rows(entries.len(), width_css) as f64;
+    let extra_css = crate::chart::EXPORT_HEADER_PX
+        + rows * crate::chart::EXPORT_LEGEND_ROW_PX
+        + if rows > 0.0 { 8.0 } else { 0.0 };
+    let canvas: HtmlCanvasElement = document()?.create_element("canvas")?.unchecked_into();
+    canvas.set_width(size.0);
+    canvas.set_height(size.1 + (extra_css * dpr).round() as u32);
+    let backend =
+        plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone()).ok_or(WebError::No2d)?;
+    let root = plotters::prelude::IntoDrawingArea::into_drawing_area(backend);
+    crate::chart::draw_export(
+        &root,
+        &view,
+        &theme(&i.core),
+        dpr,
+        (&title, &range),
+        &entries,
+    )
+    .map_err(|e| WebError::Drawing(e.to_string()))?;
+    Ok(canvas.to_data_url_with_type("image/png")?)
+}
+
+/// The tooltip over the chart on the page, and the legend's button to the focused curve's details.
 fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
+    let focus = i.core.viewer().focus().and_then(|key| {
+        let c = i.core.engine().get(key)?;
+        Some((key.to_string(), i.core.label(key, c)))
+    });
+    i.ui.show_focused(focus.as_ref().map(|(k, l)| (k.as_str(), l.as_str())))?;
     let tip = match i.painter.shown() {
         Some(shown) => i.core.tooltip_on(&shown.view),
         None => i.core.tooltip(tz_offset()),
@@ -945,6 +1123,7 @@ fn act(i: &mut Inner, action: Action) {
                     url = resumed;
                 }
             }
+            i.feed.opened = false;
             match Socket::open(&url, socket_handlers(&i.self_ref)) {
                 Ok(socket) => i.feed.socket = Some(socket),
                 Err(e) => {
@@ -988,6 +1167,8 @@ fn socket_handlers(weak: &Weak<RefCell<Inner>>) -> Handlers {
     };
     Handlers {
         on_open: with(|i| {
+            i.feed.opened = true;
+            i.core.set_refusal(None);
             let action = i.feed.policy.on_event(FeedEvent::Opened, now_ms());
             act(i, action);
         }),
@@ -997,10 +1178,91 @@ fn socket_handlers(weak: &Weak<RefCell<Inner>>) -> Handlers {
             if let Some(old) = i.feed.socket.take() {
                 i.feed.retired.push(old);
             }
+            if !i.feed.opened {
+                check_refusal(i);
+            }
             let action = i.feed.policy.on_event(FeedEvent::Closed, now_ms());
             act(i, action);
         }),
     }
+}
+
+/// `/ws/check` beside the feed's `/ws` (http: or https:, with its `token` only).
+fn check_url(feed: &str) -> Result<String, WebError> {
+    let url = web_sys::Url::new(feed)?;
+    let scheme = if url.protocol() == "wss:" {
+        "https:"
+    } else {
+        "http:"
+    };
+    url.set_protocol(scheme);
+    let path = url.pathname();
+    url.set_pathname(&format!("{}/check", path.trim_end_matches('/')));
+    let token = url.search_params().get("token");
+    url.set_search("");
+    if let Some(token) = token {
+        url.search_params().set("token", &token);
+    }
+    Ok(url.href())
+}
+
+/// The socket closed before it opened: ask the bridge's `/ws/check` why (a browser hides a
+/// refused upgrade's status from scripts) and say it in the status line until the feed opens.
+/// Nothing is said when the bridge does not answer (it is down: "reconnecting" says that).
+fn check_refusal(i: &mut Inner) {
+    if i.feed.checking {
+        return;
+    }
+    let (Some(feed), Ok(w)) = (i.feed.url.clone(), window()) else {
+        return;
+    };
+    let Ok(url) = check_url(&feed) else {
+        return;
+    };
+    let origin = w.location().origin().unwrap_or_default();
+    i.feed.checking = true;
+    let weak = i.self_ref.clone();
+    let done = weak.clone();
+    let on_json = Closure::<dyn FnMut(JsValue)>::once(move |json: JsValue| {
+        let verdict = js_sys::Reflect::get(&json, &JsValue::from_str("ws"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        let Some(rc) = weak.upgrade() else { return };
+        let mut i = rc.borrow_mut();
+        i.feed.checking = false;
+        if !i.feed.opened {
+            i.core
+                .set_refusal(crate::dashboard::status::refusal_text(&verdict, &origin));
+            update_status(&mut i);
+        }
+    });
+    let on_fail = Closure::<dyn FnMut(JsValue)>::once(move |_e: JsValue| {
+        if let Some(rc) = done.upgrade() {
+            rc.borrow_mut().feed.checking = false;
+        }
+    });
+    let on_response =
+        Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::once(move |response: JsValue| {
+            response
+                .dyn_into::<web_sys::Response>()
+                .and_then(|r| r.json())
+                .unwrap_or_else(|e| js_sys::Promise::reject(&e))
+        });
+    // `then` through its JS method: the response's callback returns a promise (its JSON).
+    let then = |p: &JsValue, f: &JsValue| -> Result<JsValue, JsValue> {
+        js_sys::Reflect::get(p, &JsValue::from_str("then"))?
+            .dyn_into::<js_sys::Function>()?
+            .call1(p, f)
+    };
+    let json = then(&w.fetch_with_str(&url).into(), on_response.as_ref());
+    if let Ok(json) = json {
+        let _ = json
+            .unchecked_into::<js_sys::Promise>()
+            .then2(&on_json, &on_fail);
+    }
+    // Kept until the next check (or the handle's end): one check at a time.
+    i.feed.check = Some((on_response, on_json, on_fail));
 }
 
 fn schedule_frame(i: &mut Inner) {

@@ -5,22 +5,31 @@
 //! never parsed as HTML.
 //!
 //! On the canvas (focusable, `tabindex=0`):
-//! - hover: the cursor and the tooltip; click: expands "how was this computed" for the nearest
-//!   curve (click again: collapses); drag: pans; wheel: zooms around the pointer; double-click: live.
-//! - keys: ←/→ move the cursor sample by sample (with Shift: pan), ↑/↓ pick the container whose
-//!   number is explained, +/− zoom, Space pauses/resumes, Home or L returns to live, Esc hides the
-//!   cursor.
+//! - hover: the cursor and the tooltip; click (a tap): expands "how was this computed" for the
+//!   nearest curve (click again: collapses); drag: pans; wheel or a two-finger pinch: zooms;
+//!   double-click: live.
+//! - keys: ←/→ move the cursor by one sample interval (with Shift: ten), PageUp/PageDown pan,
+//!   ↑/↓ pick the container whose number is explained, Enter opens its detail panel, +/− zoom,
+//!   Space pauses/resumes, Home or L returns to live, Esc hides the cursor.
+//!
+//! The tooltip stays inside the canvas (and so inside an embedding element), next to the cursor's
+//! line; on a narrow canvas it lists only the metric shown.
+//!
+//! The legend scales: past [`LEGEND_SEARCH_FROM`] containers a search box (the filter) and a
+//! "show top 10" button appear above it with the count shown, and entries are grouped under
+//! headings when the order groups them (by project, by host); each entry has a details button, and
+//! a focused curve (clicked, tapped, or picked with ↑/↓) one above the legend.
 
 use wasm_bindgen::JsCast;
 use web_sys::{
     Document, Element, Event, HtmlCanvasElement, HtmlElement, KeyboardEvent, MouseEvent,
 };
 
-use super::dom::{document, text_el, tz_offset, window};
+use super::dom::{document, text_el, tz_offset};
 use super::error::WebError;
 use crate::chart::{clock_label, hex, Placed, Theme};
 use crate::dashboard::status::skew_text;
-use crate::dashboard::{DashboardCore, Legend, TableRow, Tooltip};
+use crate::dashboard::{DashboardCore, Detail, Legend, TableRow, Tooltip};
 use crate::metrics::METRICS;
 use crate::view::Metric;
 
@@ -29,6 +38,16 @@ const TABLE_EVERY_TICKS: u32 = 10;
 
 /// The screen-reader table lists at most this many containers.
 const TABLE_MAX_ROWS: usize = 50;
+
+/// From this many containers on, the legend has a search box and a "show top 10" button.
+pub(crate) const LEGEND_SEARCH_FROM: usize = 12;
+
+/// A canvas narrower than this (CSS px) gets the compact tooltip: the metric shown only, at most
+/// [`COMPACT_TOOLTIP_ROWS`] rows and two marks, at most 60 % of the chart's height.
+const COMPACT_TOOLTIP_BELOW_PX: f64 = 560.0;
+
+/// Rows the compact tooltip lists (the focused one always among them).
+const COMPACT_TOOLTIP_ROWS: usize = 5;
 
 /// Visually hidden, still read by screen readers.
 const SR_ONLY: &str = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;\
@@ -46,13 +65,19 @@ pub(crate) enum Input {
     Wheel,
     Key,
     Blur,
+    PointerCancel,
     /// A click in the legend list.
     LegendClick,
+    /// A click on one of the page's own controls (`data-action`: the legend's tools, the detail
+    /// panel's close button), delegated from the canvas's container.
+    ActionClick,
+    /// Text typed into the legend's search box.
+    SearchTyped,
 }
 
 impl Input {
     /// The canvas's inputs, with the DOM event each listens to.
-    pub(crate) const CANVAS: [(Input, &'static str); 9] = [
+    pub(crate) const CANVAS: [(Input, &'static str); 10] = [
         (Input::PointerMove, "pointermove"),
         (Input::PointerLeave, "pointerleave"),
         (Input::PointerDown, "pointerdown"),
@@ -62,6 +87,7 @@ impl Input {
         (Input::Wheel, "wheel"),
         (Input::Key, "keydown"),
         (Input::Blur, "blur"),
+        (Input::PointerCancel, "pointercancel"),
     ];
 }
 
@@ -78,6 +104,8 @@ pub(crate) enum Reaction {
 /// One legend entry's elements, to update in place.
 struct LegendItem {
     id: String,
+    /// The heading it is listed under, if grouped.
+    group: Option<String>,
     li: Element,
     button: Element,
     swatch: HtmlElement,
@@ -85,6 +113,29 @@ struct LegendItem {
     /// What the entry shows besides its value: colour, dash, shown, stopped, name.
     look: (String, &'static str, bool, bool, String),
     value_text: String,
+}
+
+/// The legend's tools (see [`Ui::show_legend`]).
+struct LegendTools {
+    root: HtmlElement,
+    count: Element,
+    search: web_sys::HtmlInputElement,
+    top: Element,
+    /// "details of <the focused curve>", while a curve is focused.
+    focused: Element,
+    focused_key: Option<String>,
+    /// What they show: the count, whether the search and the button are shown, the button's text.
+    last: (String, bool, String),
+}
+
+/// The open detail panel's elements.
+struct DetailPanel {
+    key: String,
+    root: HtmlElement,
+    facts: Element,
+    /// Per metric: its caption and canvas.
+    charts: Vec<(Element, HtmlCanvasElement)>,
+    events: Element,
 }
 
 /// The interaction state that lives in the browser.
@@ -103,6 +154,12 @@ pub(crate) struct Ui {
     dragged: bool,
     /// The pointer, in client (viewport) coordinates, while it is over the canvas.
     pointer: Option<(f64, f64)>,
+    /// Touches on the canvas (pointer ID, client x), for a two-finger pinch.
+    touches: Vec<(i32, f64)>,
+    /// The legend's tools (count, search box, "show top 10"), created with the first legend.
+    legend_tools: Option<LegendTools>,
+    /// The detail panel, while open.
+    detail: Option<DetailPanel>,
     ticks: u32,
     last_table: Vec<(String, String, &'static str)>,
 }
@@ -143,6 +200,9 @@ impl Ui {
             drag: None,
             dragged: false,
             pointer: None,
+            touches: Vec::new(),
+            legend_tools: None,
+            detail: None,
             ticks: TABLE_EVERY_TICKS - 1,
             last_table: Vec::new(),
         })
@@ -152,6 +212,12 @@ impl Ui {
     pub(crate) fn destroy(&mut self) {
         if let Some(t) = self.tooltip.take() {
             t.remove();
+        }
+        if let Some(t) = self.legend_tools.take() {
+            t.root.remove();
+        }
+        if let Some(d) = self.detail.take() {
+            d.root.remove();
         }
         if self.own_table {
             self.table.remove();
@@ -183,12 +249,25 @@ impl Ui {
                 if e.button() != 0 {
                     return Reaction::Nothing;
                 }
+                if e.pointer_type() == "touch" {
+                    self.touches.retain(|t| t.0 != e.pointer_id());
+                    self.touches.push((e.pointer_id(), f64::from(e.client_x())));
+                    if self.touches.len() >= 2 {
+                        // A pinch, not a drag.
+                        self.drag = None;
+                        let _ = canvas.set_pointer_capture(e.pointer_id());
+                        return Reaction::Nothing;
+                    }
+                }
                 self.drag = Some((f64::from(e.client_x()), false));
                 self.dragged = false;
                 let _ = canvas.set_pointer_capture(e.pointer_id());
                 Reaction::Nothing
             }
-            Input::PointerUp => {
+            Input::PointerUp | Input::PointerCancel => {
+                if let Some(p) = e.dyn_ref::<web_sys::PointerEvent>() {
+                    self.touches.retain(|t| t.0 != p.pointer_id());
+                }
                 if let Some((_, moved)) = self.drag.take() {
                     self.dragged = moved;
                 }
@@ -213,6 +292,20 @@ impl Ui {
                 Reaction::Cursor
             }
             Input::LegendClick => legend_click(e, core),
+            Input::ActionClick => action_click(e, core),
+            Input::SearchTyped => {
+                let Some(input) = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                else {
+                    return Reaction::Nothing;
+                };
+                if input.get_attribute("data-action").as_deref() != Some("legend-search") {
+                    return Reaction::Nothing;
+                }
+                core.set_filter(&input.value());
+                Reaction::Redraw
+            }
         }
     }
 
@@ -227,6 +320,11 @@ impl Ui {
             return Reaction::Nothing;
         };
         let x = device_x(canvas, e);
+        if let Some(p) = e.dyn_ref::<web_sys::PointerEvent>() {
+            if let Some(reaction) = self.pinch(p, core, canvas, placed) {
+                return reaction;
+            }
+        }
         self.pointer = Some((f64::from(e.client_x()), f64::from(e.client_y())));
         if let Some((last, moved)) = self.drag {
             let dx = f64::from(e.client_x()) - last;
@@ -245,6 +343,34 @@ impl Ui {
         } else {
             Reaction::Cursor
         }
+    }
+
+    /// A second finger's move: zoom by how much the two fingers' distance changed, around their
+    /// middle. `None` when this is not a pinch.
+    fn pinch(
+        &mut self,
+        e: &web_sys::PointerEvent,
+        core: &mut DashboardCore,
+        canvas: &HtmlCanvasElement,
+        placed: &Placed,
+    ) -> Option<Reaction> {
+        if e.pointer_type() != "touch" || self.touches.len() < 2 {
+            return None;
+        }
+        let at = self.touches.iter().position(|t| t.0 == e.pointer_id())?;
+        let x = f64::from(e.client_x());
+        let other = self.touches[1 - at.min(1)].1;
+        let before = (self.touches[at].1 - other).abs();
+        let after = (x - other).abs();
+        self.touches[at].1 = x;
+        if before < 8.0 || after < 8.0 {
+            return Some(Reaction::Nothing);
+        }
+        let rect = canvas.get_bounding_client_rect();
+        let middle_css = (x + other) / 2.0 - rect.left();
+        let middle = middle_css * f64::from(canvas.width()) / rect.width().max(1.0);
+        core.zoom(before / after, placed.time_at(middle));
+        Some(Reaction::Redraw)
     }
 
     /// A click on the chart expands (or collapses) the explanation of the nearest curve's number.
@@ -283,21 +409,29 @@ impl Ui {
                 core.toggle_pause();
                 Reaction::Redraw
             }
-            "ArrowLeft" if k.shift_key() => {
+            "PageUp" => {
                 core.pan(-(x1 - x0) * 0.1);
                 Reaction::Redraw
             }
-            "ArrowRight" if k.shift_key() => {
+            "PageDown" => {
                 core.pan((x1 - x0) * 0.1);
                 Reaction::Redraw
             }
-            "ArrowLeft" => {
-                core.step_cursor(-1);
+            "ArrowLeft" | "ArrowRight" => {
+                let steps = if k.shift_key() { 10 } else { 1 };
+                core.step_cursor(if k.key() == "ArrowLeft" {
+                    -steps
+                } else {
+                    steps
+                });
                 Reaction::Cursor
             }
-            "ArrowRight" => {
-                core.step_cursor(1);
-                Reaction::Cursor
+            "Enter" => {
+                let Some(focus) = core.viewer().focus().map(str::to_string) else {
+                    return Reaction::Nothing;
+                };
+                core.set_detail(&focus);
+                Reaction::Redraw
             }
             "ArrowUp" | "ArrowDown" => {
                 if core.cursor().is_none() {
@@ -337,19 +471,29 @@ impl Ui {
         &mut self,
         list: &HtmlElement,
         legend: &Legend,
+        top_n: Option<usize>,
     ) -> Result<(), WebError> {
         let entries = &legend.entries;
         let same_list = entries.len() == self.legend.len()
             && entries
                 .iter()
                 .zip(&self.legend)
-                .all(|(e, it)| e.id == it.id);
+                .all(|(e, it)| e.id == it.id && e.group == it.group);
         let doc = document()?;
+        self.show_legend_tools(&doc, list, legend, top_n)?;
         if !same_list {
             list.set_text_content(None);
             self.legend.clear();
             self.legend_more = None;
+            let mut group: Option<&str> = None;
             for e in entries {
+                if let Some(g) = e.group.as_deref().filter(|g| Some(*g) != group) {
+                    let heading = text_el(&doc, "li", g)?;
+                    heading.set_class_name("group");
+                    heading.set_attribute("role", "presentation")?;
+                    list.append_child(&heading)?;
+                    group = Some(g);
+                }
                 let li = doc.create_element("li")?;
                 li.set_attribute("data-id", &e.id)?;
                 let button = doc.create_element("button")?;
@@ -368,9 +512,20 @@ impl Ui {
                 button.append_child(&name)?;
                 button.append_child(&value)?;
                 li.append_child(&button)?;
+                let details = text_el(&doc, "button", "details")?;
+                details.set_attribute("type", "button")?;
+                details.set_class_name("details");
+                details.set_attribute("data-detail", &e.id)?;
+                details.set_attribute("aria-label", &format!("details of {}", e.name))?;
+                details.set_attribute(
+                    "title",
+                    "every metric of this container, its limits and events",
+                )?;
+                li.append_child(&details)?;
                 list.append_child(&li)?;
                 self.legend.push(LegendItem {
                     id: e.id.clone(),
+                    group: e.group.clone(),
                     li,
                     button,
                     swatch,
@@ -402,8 +557,9 @@ impl Ui {
                 item.look = look;
             }
             let mut value = e.value.clone();
-            if let Some(limit) = e.cpu_limit {
-                value.push_str(&format!(" · limit {limit} CPU"));
+            if let Some(limit) = &e.limit {
+                value.push_str(" · ");
+                value.push_str(limit);
             }
             if let Some(skew) = e.skew_ms {
                 value.push_str(&format!(" · clock {}", skew_text((skew * 1e6) as i128)));
@@ -449,6 +605,256 @@ impl Ui {
         Ok(())
     }
 
+    /// The legend's tools above the list: how many are shown (and by which rule), and past
+    /// [`LEGEND_SEARCH_FROM`] containers a search box (the filter) and "show top 10" / "show all".
+    fn show_legend_tools(
+        &mut self,
+        doc: &Document,
+        list: &HtmlElement,
+        legend: &Legend,
+        top_n: Option<usize>,
+    ) -> Result<(), WebError> {
+        if self.legend_tools.is_none() {
+            let Some(parent) = list.parent_node() else {
+                return Ok(());
+            };
+            let root: HtmlElement = doc.create_element("div")?.unchecked_into();
+            root.set_class_name("statscope-legend-tools");
+            let count = text_el(doc, "span", "")?;
+            count.set_class_name("count");
+            let search: web_sys::HtmlInputElement = doc.create_element("input")?.unchecked_into();
+            search.set_type("search");
+            search.set_placeholder("search containers");
+            search.set_attribute("aria-label", "search containers (name, ID, host)")?;
+            search.set_attribute("data-action", "legend-search")?;
+            let top = text_el(doc, "button", "show top 10")?;
+            top.set_attribute("type", "button")?;
+            top.set_attribute("data-action", "top10")?;
+            // The curve a click or a tap focused: its detail panel, one tap away.
+            let focused = doc.create_element("button")?;
+            focused.set_attribute("type", "button")?;
+            focused.set_attribute("data-action", "detail")?;
+            focused.set_attribute("hidden", "")?;
+            root.append_child(&count)?;
+            root.append_child(&search)?;
+            root.append_child(&top)?;
+            root.append_child(&focused)?;
+            parent.insert_before(&root, Some(list))?;
+            self.legend_tools = Some(LegendTools {
+                root,
+                count,
+                search,
+                top,
+                focused,
+                focused_key: None,
+                last: (String::new(), false, String::new()),
+            });
+        }
+        let Some(tools) = self.legend_tools.as_mut() else {
+            return Ok(());
+        };
+        let shown = legend.entries.iter().filter(|e| e.shown).count();
+        let mut count = format!("{shown} of {} shown", legend.total);
+        if let Some(rule) = &legend.rule {
+            count.push_str(" · ");
+            count.push_str(rule);
+        }
+        let many = legend.total >= LEGEND_SEARCH_FROM || legend.matching < legend.total;
+        let (label, action) = match top_n {
+            Some(_) => ("show all", "all"),
+            None => ("show top 10", "top10"),
+        };
+        let look = (count, many, label.to_string());
+        if tools.last != look {
+            tools.count.set_text_content(Some(&look.0));
+            for el in [tools.search.unchecked_ref::<Element>(), &tools.top] {
+                if many {
+                    el.remove_attribute("hidden")?;
+                } else {
+                    el.set_attribute("hidden", "")?;
+                }
+            }
+            tools.top.set_text_content(Some(label));
+            tools.top.set_attribute("data-action", action)?;
+            tools.last = look;
+        }
+        Ok(())
+    }
+
+    /// The legend tools' "details of …" button for the focused curve (`(key, label)`), or hidden.
+    pub(crate) fn show_focused(&mut self, focus: Option<(&str, &str)>) -> Result<(), WebError> {
+        let Some(tools) = self.legend_tools.as_mut() else {
+            return Ok(());
+        };
+        if tools.focused_key.as_deref() == focus.map(|f| f.0) {
+            return Ok(());
+        }
+        match focus {
+            Some((key, label)) => {
+                tools
+                    .focused
+                    .set_text_content(Some(&format!("details of {label}")));
+                tools.focused.set_attribute("data-detail", key)?;
+                tools.focused.remove_attribute("hidden")?;
+            }
+            None => tools.focused.set_attribute("hidden", "")?,
+        }
+        tools.focused_key = focus.map(|f| f.0.to_string());
+        Ok(())
+    }
+
+    /// Keeps the search box showing the filter (set elsewhere: the toolbar, the URL).
+    pub(crate) fn sync_search(&self, filter: &str) {
+        if let Some(tools) = &self.legend_tools {
+            if tools.search.value() != filter {
+                tools.search.set_value(filter);
+            }
+        }
+    }
+
+    /// The detail panel of `detail` (`None`: closed), after `anchor` (the legend, or the canvas):
+    /// a header (name, image, project, host, limits, restarts), every metric's chart side by side
+    /// with its newest value, and its lifecycle events. Names are text.
+    pub(crate) fn show_detail(
+        &mut self,
+        detail: Option<&Detail>,
+        anchor: &Element,
+        theme: &Theme,
+        dpr: f64,
+    ) -> Result<(), WebError> {
+        let Some(detail) = detail else {
+            if let Some(d) = self.detail.take() {
+                d.root.remove();
+            }
+            return Ok(());
+        };
+        let doc = document()?;
+        if self.detail.as_ref().is_some_and(|d| d.key != detail.key) {
+            if let Some(d) = self.detail.take() {
+                d.root.remove();
+            }
+        }
+        if self.detail.is_none() {
+            let root: HtmlElement = doc.create_element("section")?.unchecked_into();
+            root.set_class_name("statscope-detail");
+            root.set_attribute("aria-label", &format!("details of {}", detail.label))?;
+            let head = doc.create_element("div")?;
+            head.set_class_name("detail-head");
+            let title = text_el(&doc, "h2", &detail.label)?;
+            let close = text_el(&doc, "button", "close ✕")?;
+            close.set_attribute("type", "button")?;
+            close.set_attribute("data-action", "close-detail")?;
+            head.append_child(&title)?;
+            head.append_child(&close)?;
+            let facts = doc.create_element("p")?;
+            facts.set_class_name("detail-facts");
+            let grid = doc.create_element("div")?;
+            grid.set_class_name("detail-grid");
+            let mut charts = Vec::new();
+            for (m, _) in &detail.charts {
+                let cell = doc.create_element("figure")?;
+                let caption = text_el(&doc, "figcaption", m.title())?;
+                let canvas: HtmlCanvasElement = doc.create_element("canvas")?.unchecked_into();
+                canvas.set_attribute("data-metric", m.key())?;
+                canvas.set_attribute("role", "img")?;
+                canvas
+                    .set_attribute("aria-label", &format!("{} of {}", m.title(), detail.label))?;
+                cell.append_child(&caption)?;
+                cell.append_child(&canvas)?;
+                grid.append_child(&cell)?;
+                charts.push((caption, canvas));
+            }
+            let events = doc.create_element("ul")?;
+            events.set_class_name("detail-events");
+            root.append_child(&head)?;
+            root.append_child(&facts)?;
+            root.append_child(&grid)?;
+            root.append_child(&events)?;
+            if let Some(parent) = anchor.parent_node() {
+                parent.insert_before(&root, anchor.next_sibling().as_ref())?;
+            }
+            self.detail = Some(DetailPanel {
+                key: detail.key.clone(),
+                root,
+                facts,
+                charts,
+                events,
+            });
+        }
+        let Some(panel) = self.detail.as_ref() else {
+            return Ok(());
+        };
+        let mut facts = vec![if detail.stopped { "stopped" } else { "running" }.to_string()];
+        if !detail.image.is_empty() {
+            facts.push(format!("image {}", detail.image));
+        }
+        if !detail.project.is_empty() {
+            facts.push(format!("project {}", detail.project));
+        }
+        if !detail.host.is_empty() {
+            facts.push(format!("host {}", detail.host));
+        }
+        facts.push(format!("ID {}", detail.id.get(..12).unwrap_or(&detail.id)));
+        facts.push(match (detail.cpu_limit, detail.limits_known) {
+            (Some(l), _) => format!("CPU limit {l} core{}", if l == 1.0 { "" } else { "s" }),
+            (None, true) => "no CPU limit".into(),
+            (None, false) => "limits unknown".into(),
+        });
+        match (&detail.memory_limit, detail.limits_known) {
+            (Some(m), _) => facts.push(format!("memory limit {m}")),
+            (None, true) => facts.push("no memory limit".into()),
+            (None, false) => {}
+        }
+        facts.push(format!("{} restart(s) seen", detail.restarts));
+        let facts = facts.join(" · ");
+        if panel.facts.text_content().as_deref() != Some(facts.as_str()) {
+            panel.facts.set_text_content(Some(&facts));
+        }
+        for (((_, view), (caption, canvas)), value) in
+            detail.charts.iter().zip(&panel.charts).zip(&detail.values)
+        {
+            caption.set_text_content(Some(&format!("{} · {}", value.title, value.value)));
+            let rect = canvas.get_bounding_client_rect();
+            let (w, h) = (
+                (rect.width() * dpr).round() as u32,
+                (rect.height() * dpr).round() as u32,
+            );
+            if w == 0 || h == 0 {
+                continue;
+            }
+            if canvas.width() != w || canvas.height() != h {
+                canvas.set_width(w);
+                canvas.set_height(h);
+            }
+            let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+            else {
+                continue;
+            };
+            let root = plotters::prelude::IntoDrawingArea::into_drawing_area(backend);
+            crate::chart::draw(&root, view, theme, dpr)
+                .map_err(|e| WebError::Drawing(e.to_string()))?;
+        }
+        panel.events.set_text_content(None);
+        if detail.events.is_empty() {
+            let li = text_el(&doc, "li", "no lifecycle events seen")?;
+            panel.events.append_child(&li)?;
+        }
+        for e in &detail.events {
+            let li = text_el(
+                &doc,
+                "li",
+                &format!(
+                    "{} {} {}",
+                    mark_glyph(e.kind),
+                    clock_label(e.t_ms, tz_offset()),
+                    e.text
+                ),
+            )?;
+            panel.events.append_child(&li)?;
+        }
+        Ok(())
+    }
+
     /// Names the canvas `label`, unless the page named it itself.
     pub(crate) fn label_canvas(
         &self,
@@ -461,8 +867,10 @@ impl Ui {
         Ok(())
     }
 
-    /// The tooltip at the cursor (`None`: hidden): a small table, next to the pointer (or at the
-    /// keyboard's cursor) and inside the viewport.
+    /// The tooltip at the cursor (`None`: hidden): a small table beside the cursor's line (at the
+    /// pointer's height, or the top for the keyboard's cursor), kept inside the canvas's box (so
+    /// inside an embedding element too): on the line's right, or its left where there is no room;
+    /// never wider or taller than the canvas. On a narrow canvas it lists the metric shown only.
     pub(crate) fn show_tooltip(
         &mut self,
         tip: Option<&Tooltip>,
@@ -489,37 +897,37 @@ impl Ui {
                 el
             }
         };
+        let rect = canvas.get_bounding_client_rect();
+        let compact = rect.width() < COMPACT_TOOLTIP_BELOW_PX;
         el.set_attribute(
             "style",
             &format!(
-                "position:fixed;z-index:2147483000;pointer-events:none;max-width:min(92vw,760px);\
+                "position:fixed;z-index:2147483000;pointer-events:none;box-sizing:border-box;\
+                 max-width:{:.0}px;max-height:{:.0}px;overflow:hidden;\
                  background:{};color:{};border:1px solid {};border-radius:6px;padding:6px 8px;\
                  font:12px/1.35 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.18);\
                  font-variant-numeric:tabular-nums",
+                (rect.width() - 8.0).max(40.0),
+                // On a narrow (phone) chart the tooltip leaves most of the chart in view.
+                (rect.height() * if compact { 0.6 } else { 1.0 } - 8.0).max(40.0),
                 hex(theme.background),
                 hex(theme.text),
                 hex(theme.axis)
             ),
         )?;
-        fill_tooltip(&doc, &el, tip)?;
-        // Place it: right of and below the pointer, flipped to stay in the viewport.
-        let rect = canvas.get_bounding_client_rect();
-        let (px, py) = self.pointer.unwrap_or_else(|| {
-            let x = placed.rect.x_of(tip.t_ms, placed.x_range) / placed.dpr.max(0.1);
-            (rect.left() + x, rect.top() + 12.0)
-        });
-        let w = window()?;
-        let vw = w.inner_width()?.as_f64().unwrap_or(1024.0);
-        let vh = w.inner_height()?.as_f64().unwrap_or(768.0);
+        fill_tooltip(&doc, &el, tip, compact)?;
+        // Beside the cursor's line (where the chart drew it), inside the canvas's box.
+        let line_x = rect.left() + placed.rect.x_of(tip.t_ms, placed.x_range) / placed.dpr.max(0.1);
+        let py = self.pointer.map_or(rect.top() + 12.0, |p| p.1);
         let (tw, th) = (f64::from(el.offset_width()), f64::from(el.offset_height()));
-        let mut x = px + 14.0;
-        if x + tw > vw - 4.0 {
-            x = (px - 14.0 - tw).max(4.0);
+        let (left, right) = (rect.left() + 4.0, rect.right() - 4.0);
+        let (top, bottom) = (rect.top() + 4.0, rect.bottom() - 4.0);
+        let mut x = line_x + 12.0;
+        if x + tw > right {
+            x = line_x - 12.0 - tw;
         }
-        let mut y = py + 14.0;
-        if y + th > vh - 4.0 {
-            y = (py - 14.0 - th).max(4.0);
-        }
+        let x = x.min(right - tw).max(left);
+        let y = (py + 12.0).min(bottom - th).max(top);
         let style = el.style();
         style.set_property("left", &format!("{x:.0}px"))?;
         style.set_property("top", &format!("{y:.0}px"))?;
@@ -645,6 +1053,12 @@ fn legend_click(e: &Event, core: &mut DashboardCore) -> Reaction {
     let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
         return Reaction::Nothing;
     };
+    if let Ok(Some(details)) = target.closest("[data-detail]") {
+        if let Some(key) = details.get_attribute("data-detail") {
+            core.set_detail(&key);
+            return Reaction::Redraw;
+        }
+    }
     let Ok(Some(item)) = target.closest("[data-id]") else {
         return Reaction::Nothing;
     };
@@ -659,13 +1073,42 @@ fn legend_click(e: &Event, core: &mut DashboardCore) -> Reaction {
     Reaction::Redraw
 }
 
-fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), WebError> {
+/// A click on one of the page's own controls (`data-action`).
+fn action_click(e: &Event, core: &mut DashboardCore) -> Reaction {
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return Reaction::Nothing;
+    };
+    let Ok(Some(el)) = target.closest("[data-action]") else {
+        return Reaction::Nothing;
+    };
+    match el.get_attribute("data-action").as_deref() {
+        Some("close-detail") => core.set_detail(""),
+        Some("detail") => match el.get_attribute("data-detail") {
+            Some(key) => core.set_detail(&key),
+            None => return Reaction::Nothing,
+        },
+        Some("top10") => core.set_top_n(Some(10)),
+        Some("all") => core.set_top_n(None),
+        _ => return Reaction::Nothing,
+    }
+    Reaction::Redraw
+}
+
+fn fill_tooltip(
+    doc: &Document,
+    el: &HtmlElement,
+    tip: &Tooltip,
+    compact: bool,
+) -> Result<(), WebError> {
     el.set_text_content(None);
-    let head = text_el(
-        doc,
-        "div",
-        &format!("{} · {}", tip.time, tip.metric.title()),
-    )?;
+    let mut title = format!("{} · {}", tip.time, tip.metric.title());
+    if tip.smoothed >= 2 {
+        title.push_str(&format!(
+            " · curves smoothed over {} samples (values here are the samples')",
+            tip.smoothed
+        ));
+    }
+    let head = text_el(doc, "div", &title)?;
     head.set_attribute("style", "font-weight:600;margin-bottom:3px")?;
     el.append_child(&head)?;
     if !tip.rows.is_empty() {
@@ -682,7 +1125,8 @@ fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), W
         let header = doc.create_element("tr")?;
         let child = text_el(doc, "th", "")?;
         header.append_child(&child)?;
-        for m in &METRICS {
+        let shown = |m: &crate::metrics::MetricSpec| !compact || m.metric == tip.metric;
+        for m in METRICS.iter().filter(|m| shown(m)) {
             let th = text_el(doc, "th", m.column)?;
             th.set_attribute(
                 "style",
@@ -695,7 +1139,17 @@ fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), W
             header.append_child(&th)?;
         }
         table.append_child(&header)?;
-        for r in &tip.rows {
+        let rows = if compact {
+            COMPACT_TOOLTIP_ROWS
+        } else {
+            tip.rows.len()
+        };
+        let mut listed: Vec<&crate::dashboard::TooltipRow> = tip.rows.iter().take(rows).collect();
+        if let Some(focused) = tip.rows.iter().skip(rows).find(|r| r.focused) {
+            listed.pop();
+            listed.push(focused);
+        }
+        for r in listed {
             let tr = doc.create_element("tr")?;
             tr.set_attribute("data-id", &r.id)?;
             let name = doc.create_element("td")?;
@@ -723,7 +1177,7 @@ fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), W
                 },
             )?;
             tr.append_child(&name)?;
-            for (m, v) in METRICS.iter().zip(&r.values) {
+            for (m, v) in METRICS.iter().zip(&r.values).filter(|(m, _)| shown(m)) {
                 let td = text_el(doc, "td", v)?;
                 td.set_attribute("style", cell(m.metric == tip.metric))?;
                 tr.append_child(&td)?;
@@ -750,11 +1204,17 @@ fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), W
         }
         el.append_child(&table)?;
     }
-    if tip.more > 0 {
-        let child = text_el(doc, "div", &format!("+{} more", tip.more))?;
+    let more = tip.more
+        + tip.rows.len().saturating_sub(if compact {
+            COMPACT_TOOLTIP_ROWS
+        } else {
+            tip.rows.len()
+        });
+    if more > 0 {
+        let child = text_el(doc, "div", &format!("+{more} more"))?;
         el.append_child(&child)?;
     }
-    for m in &tip.marks {
+    for m in tip.marks.iter().take(if compact { 2 } else { usize::MAX }) {
         let line = text_el(
             doc,
             "div",
@@ -773,7 +1233,7 @@ fn fill_tooltip(doc: &Document, el: &HtmlElement, tip: &Tooltip) -> Result<(), W
         let hint = text_el(
             doc,
             "div",
-            "click a curve or press ↑/↓: how was this computed?",
+            "tap or click a curve, or press ↑/↓: how was this computed? Enter: details",
         )?;
         hint.set_attribute("style", "opacity:.6;margin-top:3px")?;
         el.append_child(&hint)?;

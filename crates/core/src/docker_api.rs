@@ -125,8 +125,12 @@ pub fn container_info(id: &str, name: &str, image: &str, host: &HostConfig) -> C
         cpu_limit: limit.map(|(cores, _)| cores),
         cpu_limit_from: limit.map(|(_, from)| from),
         memory_limit_bytes: u64::try_from(host.memory).ok().filter(|&m| m > 0),
+        project: String::new(),
     }
 }
+
+/// The label Docker Compose puts on the containers of a project: its name.
+pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
 
 /// A container's `statscope.container` message from the body of `GET /containers/{id}/json`.
 pub fn container_info_from_inspect(body: &[u8]) -> Result<ContainerInfo, serde_json::Error> {
@@ -146,14 +150,24 @@ pub fn container_info_from_inspect(body: &[u8]) -> Result<ContainerInfo, serde_j
     struct Config {
         #[serde(default, deserialize_with = "null_is_default")]
         image: String,
+        /// Only the Compose project's label is read; the other labels are skipped unread.
+        #[serde(default, deserialize_with = "null_is_default")]
+        labels: ComposeLabels,
+    }
+    #[derive(Deserialize, Default)]
+    struct ComposeLabels {
+        #[serde(rename = "com.docker.compose.project", default)]
+        project: Option<String>,
     }
     let inspect: Inspect = serde_json::from_slice(body)?;
-    Ok(container_info(
+    let mut info = container_info(
         &inspect.id,
         &inspect.name,
         &inspect.config.image,
         &inspect.host_config,
-    ))
+    );
+    info.project = inspect.config.labels.project.unwrap_or_default();
+    Ok(info)
 }
 
 /// A lifecycle event at `unix_ns`; `None` when `action` is not one of [`LIFECYCLE_ACTIONS`].
@@ -355,6 +369,30 @@ mod tests {
         );
         let info = container_info_from_inspect(sparse.as_bytes()).expect("parses");
         assert_eq!((info.cpu_limit, info.name.as_str()), (None, ""));
+        assert_eq!(info.project, "", "no labels: no project");
+    }
+
+    #[test]
+    fn the_compose_project_comes_from_its_label() {
+        let inspect = format!(
+            r#"{{"Id":"{}","Name":"/shop-prod-cart-1","Config":{{"Image":"cart:2",
+               "Labels":{{"com.docker.compose.service":"cart","com.docker.compose.project":"shop-prod"}}}}}}"#,
+            "d".repeat(64)
+        );
+        let info = container_info_from_inspect(inspect.as_bytes()).expect("parses");
+        assert_eq!(info.project, "shop-prod");
+        let text = Message::Container(info).encode();
+        assert!(text.ends_with(r#","project":"shop-prod"}"#), "{text}");
+        match Message::decode(&text) {
+            Ok(Some(Message::Container(back))) => assert_eq!(back.project, "shop-prod"),
+            other => panic!("{other:?}"),
+        }
+        let null_labels = format!(
+            r#"{{"Id":"{}","Config":{{"Labels":null}}}}"#,
+            "e".repeat(64)
+        );
+        let info = container_info_from_inspect(null_labels.as_bytes()).expect("parses");
+        assert_eq!(info.project, "");
     }
 
     fn docker_event(action: &str, attributes: &str) -> DockerEvent {

@@ -10,6 +10,7 @@
 //! - [`figures`]: the docker CLI's per-sample formulas (CPU % once, for both the CLI figures and the
 //!   engine) and its printed strings (`docker stats`).
 //! - [`metrics`]: every metric shown, as one table (keys, labels, units, CSV columns, readers).
+//! - [`rank`]: the top-N rule (which containers are "the N busiest"), once.
 //! - [`rates`]: the derivative engine: counters → rates per container with bounded memory.
 //! - [`report`]: the CSV rows of `statscope stats --format csv` (and of the page's export).
 //! - [`protocol`]: every message statscope sends besides Docker's stats, typed, with its encoding.
@@ -26,6 +27,7 @@ pub mod keyed;
 pub mod metrics;
 pub mod model;
 pub mod protocol;
+pub mod rank;
 pub mod rates;
 pub mod report;
 pub mod seed;

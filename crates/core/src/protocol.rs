@@ -151,6 +151,9 @@ pub struct ContainerInfo {
     pub cpu_limit_from: Option<CpuLimitFrom>,
     /// `HostConfig.Memory` when set; else `null`.
     pub memory_limit_bytes: Option<u64>,
+    /// Its Compose project (the `com.docker.compose.project` label); `""`: none (not sent).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project: String,
 }
 
 /// The Docker container actions sent as `statscope.event`; any other (`exec_*`, `health_status`,
@@ -482,6 +485,7 @@ struct Fields {
     cpu_limit: Option<f64>,
     cpu_limit_from: Option<String>,
     memory_limit_bytes: Option<u64>,
+    project: Option<String>,
     action: Option<String>,
     time: Option<String>,
     exit_code: Option<i64>,
@@ -539,6 +543,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 "cpuLimit" => f.cpu_limit = map.next_value()?,
                 "cpuLimitFrom" => f.cpu_limit_from = map.next_value()?,
                 "memoryLimitBytes" => f.memory_limit_bytes = map.next_value()?,
+                "project" => f.project = map.next_value()?,
                 "action" => f.action = map.next_value()?,
                 "time" => f.time = map.next_value()?,
                 "exitCode" => f.exit_code = map.next_value()?,
@@ -596,6 +601,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 cpu_limit: f.cpu_limit.filter(|v| v.is_finite() && *v > 0.0),
                 cpu_limit_from: f.cpu_limit_from.as_deref().and_then(CpuLimitFrom::from_key),
                 memory_limit_bytes: f.memory_limit_bytes.filter(|&m| m > 0),
+                project: f.project.unwrap_or_default(),
             }),
             "statscope.event" => {
                 let time = f.time.ok_or_else(|| without("time"))?;
@@ -700,6 +706,7 @@ mod tests {
                 cpu_limit: Some(0.5),
                 cpu_limit_from: Some(CpuLimitFrom::NanoCpus),
                 memory_limit_bytes: Some(67_108_864),
+                project: "shop".into(),
             }),
             Message::Container(ContainerInfo {
                 id: ID.into(),
