@@ -114,7 +114,7 @@ export interface DashboardStatus {
   feed?: string;
   /** The hosts the bridge follows (`hello`'s `hosts`, as `statscope.host` updates them). */
   hosts: { host: string; name: string; engine: string; describe: string;
-           state: "connecting" | "up" | "down"; error?: string }[];
+           state: "connecting" | "up" | "down" | "stale"; error?: string }[];
   /** What the bridge says it cut, refused or did not follow now (`statscope.notice`), one per cause. */
   notices: { cause: string; text: string; count: number; limit: number | null; active: boolean }[];
 }
