@@ -43,7 +43,7 @@ pub enum Command {
     /// Runs beside one engine (the same sources as `serve`) and publishes its samples, its
     /// containers' info and events, and its state under `statscope.v1.<host>.…`, from the start
     /// (no viewer needed). While NATS is unreachable it keeps what it reads in a bounded buffer
-    /// (--buffer-mib), dropping the oldest when full: counted, logged and said.
+    /// (--buffer-kib), dropping the oldest when full: counted, logged and said.
     Agent(AgentArgs),
     /// Compute `docker stats` figures offline from recorded Docker stats objects.
     ///
@@ -388,10 +388,10 @@ pub struct AgentArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Agent")]
     pub beat_s: u64,
     /// Keep at most this much unsent while NATS is unreachable (the oldest go first: counted,
-    /// logged and said).
-    #[arg(long, value_name = "MiB", default_value_t = (agent().buffer_bytes >> 20) as u32,
-          value_parser = clap::value_parser!(u32).range(1..=65536), help_heading = "Agent")]
-    pub buffer_mib: u32,
+    /// logged and said). The default, 64 MiB, holds about 40 minutes of 100 containers.
+    #[arg(long, value_name = "KiB", default_value_t = (agent().buffer_bytes >> 10) as u32,
+          value_parser = clap::value_parser!(u32).range(1..=(16 << 20)), help_heading = "Agent")]
+    pub buffer_kib: u32,
 }
 
 impl AgentArgs {
@@ -401,7 +401,7 @@ impl AgentArgs {
             connection: self.nats_auth.connection(&self.nats),
             batch: Duration::from_millis(self.batch_ms),
             beat: Duration::from_secs(self.beat_s),
-            buffer_bytes: (self.buffer_mib as usize) << 20,
+            buffer_bytes: (self.buffer_kib as usize) << 10,
             ..agent()
         }
     }

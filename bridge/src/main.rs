@@ -84,11 +84,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Logs to stderr, `info` unless RUST_LOG says otherwise.
+/// Logs to stderr, `info` (the NATS client's own lines from `warn`: statscope says what happens to
+/// the connection) unless RUST_LOG says otherwise.
 fn logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,async_nats=warn".into()),
         )
         .with_writer(io::stderr)
         // Colours for a terminal only: a log file gets plain text.

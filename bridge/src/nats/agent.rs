@@ -240,7 +240,7 @@ async fn watch(
                 check(&client);
             }
             async_nats::Event::Disconnected => {
-                tracing::warn!(nats = %url, "lost NATS; reconnecting (what is read meanwhile is kept, bounded by --buffer-mib)");
+                tracing::warn!(nats = %url, "lost NATS; reconnecting (what is read meanwhile is kept, bounded by --buffer-kib)");
             }
             other => crate::info_limited!("nats-event", nats = %url, "NATS: {other}"),
         }
@@ -462,7 +462,7 @@ impl Router {
                 Some(self.config.buffer_bytes as u64),
                 format!(
                     "the agent's buffer ({}) was full while NATS did not take messages: its {} oldest \
-                     messages ({} samples) dropped (--buffer-mib)",
+                     messages ({} samples) dropped (--buffer-kib)",
                     mib(self.config.buffer_bytes as u64),
                     thousands(total),
                     thousands(total_samples)
@@ -554,7 +554,11 @@ async fn publish(
                 return;
             }
         }
-        let may_send = in_flight.len() < config.acks_in_flight.max(1)
+        // Nothing is handed to the client while it is disconnected: what waits, waits here, where
+        // it is bounded and counted (the client's own queue holds only what was in flight).
+        let connected = js.client().connection_state() == async_nats::connection::State::Connected;
+        let may_send = connected
+            && in_flight.len() < config.acks_in_flight.max(1)
             && failed.is_empty()
             && paused_until.is_none_or(|t| Instant::now() >= t);
         let next = if may_send { outbox.pop() } else { None };
@@ -608,7 +612,7 @@ async fn publish(
             _ = outbox.ready.notified(), if may_send => {}
             _ = pause, if paused_until.is_some() => { paused_until = None; }
             _ = stop.cancelled(), if deadline.is_none() => {}
-            _ = tokio::time::sleep(Duration::from_millis(100)), if deadline.is_some() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)), if deadline.is_some() || !connected => {}
         }
     }
 }

@@ -203,6 +203,9 @@ struct Follower {
     last_stream_seq: u64,
     /// Messages still pending in the stream after the last one read: the hub is catching up.
     pending: u64,
+    /// Since when the hub hears the fleet (`None` while NATS is lost): silence before it is NATS's,
+    /// not the agents'.
+    hearing_since: Option<Instant>,
     /// Sample age on arrival (ms) since the last report.
     ages_ms: Vec<u32>,
     samples_since_report: u64,
@@ -210,6 +213,7 @@ struct Follower {
 
 impl Follower {
     fn new(config: FleetConfig, root: Sink, notices: Notices, counts: Arc<FleetCounts>) -> Self {
+        // (`hearing_since` is set when following starts.)
         Follower {
             config,
             root,
@@ -219,6 +223,7 @@ impl Follower {
             refused_hosts: 0,
             last_stream_seq: 0,
             pending: 0,
+            hearing_since: None,
             ages_ms: Vec::new(),
             samples_since_report: 0,
         }
@@ -341,6 +346,7 @@ impl Follower {
         let mut report = tokio::time::interval(self.config.report_every);
         report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let started = Instant::now();
+        self.hearing_since = Some(started);
         let mut caught_up = false;
         loop {
             tokio::select! {
@@ -366,6 +372,7 @@ impl Follower {
                 },
                 event = events.recv() => match event {
                     Some(async_nats::Event::Disconnected) => {
+                        self.hearing_since = None;
                         self.notices.hold(Cause::NatsUnreachable, 1, None, format!("lost NATS at {url}; reconnecting"));
                     }
                     Some(async_nats::Event::Connected) => {
@@ -376,6 +383,10 @@ impl Follower {
                         }
                         tracing::info!(nats = %url, "connected to NATS again");
                         self.notices.clear(Cause::NatsUnreachable);
+                        // A restarted server has lost the consumer (it lives in memory): make a
+                        // new one from the last message read now, rather than wait for the old
+                        // one's missed heartbeats.
+                        return true;
                     }
                     Some(other) => crate::info_limited!("nats-event", nats = %url, "NATS: {other}"),
                     None => {}
@@ -641,14 +652,18 @@ impl Follower {
 
     /// Turns silent hosts stale, and ends a stale host's containers after the TTL.
     async fn check_hosts(&mut self) {
-        // While the hub reads old messages (after a restart), silence is not known yet.
+        // While the hub reads old messages (after a restart), silence is not known yet; while it
+        // does not hear NATS, nor is it: a host is silent only for what the hub could have heard.
+        let Some(hearing_since) = self.hearing_since else {
+            return;
+        };
         if self.pending > 0 {
             return;
         }
         let now = Instant::now();
         let (stale_after, ttl) = (self.config.stale_after, self.config.host_ttl);
         for (key, host) in &mut self.hosts {
-            let silent = now.saturating_duration_since(host.seen);
+            let silent = now.saturating_duration_since(host.seen.max(hearing_since));
             if !host.stale && silent >= stale_after {
                 host.stale = true;
                 tracing::warn!(host = %key, silent_s = silent.as_secs(), "its agent is silent: stale");
