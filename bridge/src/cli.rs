@@ -36,7 +36,8 @@ pub enum Command {
     /// Relay Docker Engine stats over a WebSocket and serve the page that draws them.
     ///
     /// The source is a Docker Engine (the default when one answers), the built-in demo feed (the
-    /// default when none does), or a recording. Open the printed URL in a browser.
+    /// default when none does), a recording, or, with --nats, a fleet of `statscope agent`s (this is
+    /// then the fleet's hub). Open the printed URL in a browser.
     Serve(ServeArgs),
     /// Publish one host's stats to NATS for the fleet's hub (`statscope serve --nats`).
     ///
@@ -79,10 +80,6 @@ pub struct ServeArgs {
     #[arg(long, value_name = "URL", conflicts_with_all = ["docker", "context", "tls_certs", "demo", "replay"],
           help_heading = "Fleet (NATS)")]
     pub nats: Option<String>,
-    #[command(flatten)]
-    pub nats_auth: NatsArgs,
-    #[command(flatten)]
-    pub fleet: FleetArgs,
     /// Keep each container's samples of this many seconds, so a page that opens shows them at once
     /// (0: none). The page's default window is 300 s.
     #[arg(long, value_name = "SECONDS", default_value_t = server().hub.history.as_secs(),
@@ -123,6 +120,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = server().header_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Limits")]
     pub header_timeout_s: u64,
+    // Last: a flattened group's heading applies to the flags after it.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub nats_auth: NatsArgs,
 }
 
 impl ServeArgs {
@@ -376,8 +378,6 @@ pub struct AgentArgs {
     pub containers: Option<u32>,
     #[command(flatten)]
     pub source: SourceArgs,
-    #[command(flatten)]
-    pub nats_auth: NatsArgs,
     /// Send each host's samples of this long as one message.
     #[arg(long, value_name = "MS", default_value_t = agent().batch.as_millis() as u64,
           value_parser = clap::value_parser!(u64).range(10..=10_000), help_heading = "Agent")]
@@ -392,6 +392,9 @@ pub struct AgentArgs {
     #[arg(long, value_name = "KiB", default_value_t = (agent().buffer_bytes >> 10) as u32,
           value_parser = clap::value_parser!(u32).range(1..=(16 << 20)), help_heading = "Agent")]
     pub buffer_kib: u32,
+    // Last: a flattened group's heading applies to the flags after it.
+    #[command(flatten)]
+    pub nats_auth: NatsArgs,
 }
 
 impl AgentArgs {

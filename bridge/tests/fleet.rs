@@ -564,3 +564,75 @@ async fn a_page_that_reads_nothing_never_slows_the_hub_or_another_page() {
     );
     drop(hub);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whatever_an_agent_publishes_is_read_defensively_counted_and_said() {
+    let test = "the fleet's hostile-agent test";
+    let Some(nats) = NatsServer::start_or_skip(test) else {
+        return;
+    };
+    let hub = common::engine::Served::start(&["--nats", &nats.url], None).await;
+    let viewer = common::engine::Viewer::connect(hub.addr()).await;
+    assert!(
+        hub.wait_log("the fleet's stream", 20).await,
+        "{}",
+        hub.log()
+    );
+    let client = async_nats::connect(&nats.url).await.expect("connect");
+    let js = async_nats::jetstream::new(client);
+    let good = statscope::protocol::Message::Samples(statscope::protocol::Samples {
+        host: "mallory".into(),
+        seq: 1,
+        history: false,
+        samples: vec![statscope::model::Sample {
+            key: "c1@mallory".into(),
+            name: "ok".into(),
+            read: statscope::Timestamp::from_unix_ns(1_800_000_000_000_000_000),
+            cpu_total: 5,
+            ..Default::default()
+        }],
+    })
+    .encode();
+    let stolen = good.replace("c1@mallory", "c2@victim");
+    let hostile: Vec<(&str, Vec<u8>)> = vec![
+        ("statscope.v1.mallory.samples", b"{\"type\":\"statscope.samples\",\"samples\":[[1]]}".to_vec()),
+        ("statscope.v1.mallory.samples", b"not json".to_vec()),
+        ("statscope.v1.mallory.samples", vec![0xff, 0xfe, 0x00]),
+        ("statscope.v1.mallory.samples", b"{\"type\":\"statscope.hello\"}".to_vec()),
+        ("statscope.v1.mallory.control", good.clone().into_bytes()),
+        ("statscope.v1.mallory.host", b"{\"type\":\"statscope.event\",\"id\":\"x\",\"action\":\"die\",\"time\":\"2026-11-24T05:00:00Z\"}".to_vec()),
+        ("statscope.v1.mallory.samples", stolen.into_bytes()),
+        ("statscope.v1.mallory.samples", vec![b' '; 2 << 20 >> 1]),
+        ("statscope.v1.mallory.control", b"{\"type\":\"statscope.future\",\"x\":1}".to_vec()),
+        ("statscope.v1.mallory.samples", good.into_bytes()),
+    ];
+    for (subject, payload) in hostile {
+        js.publish(subject, payload.into())
+            .await
+            .expect("published")
+            .await
+            .expect("stored");
+    }
+    // Eight bad ones (the unknown type is ignored, as a page ignores it), said per host; the one
+    // good sample passes, under its own host only.
+    let notice = viewer
+        .notice("bad-agent-message", 20, |n| {
+            n["count"] == 8 && n["host"] == "mallory"
+        })
+        .await;
+    assert!(
+        notice["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("unreadable or misplaced"),
+        "{notice}"
+    );
+    let seen = viewer.until(10, |s| s.containers.contains("c1")).await;
+    assert_eq!(
+        seen.containers.iter().collect::<Vec<_>>(),
+        ["c1"],
+        "only the good sample"
+    );
+    assert!(!seen.frames.iter().any(|f| f.contains("victim")));
+    assert!(hub.child.id().is_some(), "the hub is still running");
+}
