@@ -22,9 +22,11 @@ Run it on a quiet machine (it prints the load average at the start and records i
 Writes bench/results/<date>-fleet.md and .json.
 
 The page-side figures (a top-50 page's bytes/s, main-thread busy %, frame p99, and the same page fed
-the whole fleet raw) need the page to tell the hub what it shows (issue 15 item 3). --page-url
-prints the URL a browser driver should open against the running hub while the measurement runs;
-bench/driver.mjs is the place to add that workload.
+the whole fleet raw) need the page to tell the hub what it shows (issue 15 item 3), not built yet.
+The hook is ready: --page-cmd runs a command during each measurement, with {url} replaced by the
+hub's page URL and {seconds} by the measurement's length; whatever JSON object it prints last on
+stdout is kept in the results as "page" (e.g. --page-cmd 'node bench/fleet-page.mjs {url}?top=50
+{seconds}', a driver to write beside bench/driver.mjs).
 """
 
 import argparse
@@ -102,7 +104,7 @@ FLEET_LINE = re.compile(r"fleet hosts=(\d+) up=(\d+) containers=(\d+) samples_pe
                         r"age_p50_ms=(\d+) age_p99_ms=(\d+) bad=(\d+) lost=(\d+)")
 
 
-def run_size(hosts, containers, seconds, warmup, procs, page_url):
+def run_size(hosts, containers, seconds, warmup, procs, page_cmd):
     work = tempfile.mkdtemp(prefix="statscope-fleet-bench-")
     port, mon, http = free_port(), free_port(), free_port()
     started = []
@@ -133,10 +135,12 @@ def run_size(hosts, containers, seconds, warmup, procs, page_url):
                                               "--demo", "--hosts", str(n), "--containers",
                                               str(containers)],
                                 env={"RUST_LOG": "info,async_nats=warn"}))
-        if page_url:
-            print(f"  page: open http://127.0.0.1:{http}/ now (the measurement starts in {warmup} s)",
-                  flush=True)
         time.sleep(warmup)
+        page = None
+        if page_cmd:
+            cmd = page_cmd.replace("{url}", f"http://127.0.0.1:{http}/").replace(
+                "{seconds}", str(seconds))
+            page = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True)
         t0 = time.time()
         cpu0 = {p.pid: cpu_seconds(p.pid) for p in started}
         v0 = varz(mon)
@@ -162,7 +166,17 @@ def run_size(hosts, containers, seconds, warmup, procs, page_url):
         out_msgs = (v1["out_msgs"] - v0["out_msgs"]) / elapsed
         out_bytes = (v1["out_bytes"] - v0["out_bytes"]) / elapsed
         mean_samples = sum(samples_s) / len(samples_s) if samples_s else 0.0
+        page_result = None
+        if page is not None:
+            out, _ = page.communicate(timeout=seconds + 120)
+            for line in reversed(out.splitlines()):
+                try:
+                    page_result = json.loads(line)
+                    break
+                except ValueError:
+                    continue
         result = {
+            "page": page_result,
             "hosts": hosts, "containers_per_host": containers,
             "expected_samples_per_s": hosts * containers,
             "seconds": round(elapsed, 1),
@@ -208,7 +222,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=25)
     ap.add_argument("--procs", type=int, default=2, help="agent processes sharing the hosts")
-    ap.add_argument("--page-url", action="store_true", help="print the hub's URL for a browser")
+    ap.add_argument("--page-cmd", help="a command to run during each measurement ({url}, {seconds})")
     ap.add_argument("--tag", default="fleet")
     args = ap.parse_args()
     if not os.path.exists(STATSCOPE):
@@ -221,7 +235,7 @@ def main():
     for size in args.sizes.split(","):
         hosts, containers = (int(x) for x in size.split("x"))
         print(f"{hosts} hosts x {containers} containers ...", flush=True)
-        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, args.page_url)
+        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, args.page_cmd)
         print("  " + json.dumps(r), flush=True)
         results.append(r)
     date = datetime.date.today().isoformat()

@@ -71,6 +71,9 @@ pub struct Demo {
     /// Simulated containers: the cast above, repeated (`demo-web`, …, `demo-cache`, `demo-web-2`,
     /// …) to this many; 7 is the cast once.
     pub containers: usize,
+    /// Wait this long before the first round (hosts played by one process do not all sample at
+    /// the same instant, as real ones do not).
+    pub phase: Duration,
 }
 
 impl Default for Demo {
@@ -79,6 +82,7 @@ impl Default for Demo {
             interval: Duration::from_secs(1),
             seed: 0x5eed_57a7_5c09_e5e5,
             containers: CAST.len(),
+            phase: Duration::ZERO,
         }
     }
 }
@@ -92,6 +96,10 @@ impl Source for Demo {
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.phase) => {}
+            }
             let start_unix_ns = wall_clock_unix_ns();
             let start = Instant::now();
             let mut sim = Simulation::with_containers(self.seed, self.containers);

@@ -168,6 +168,9 @@ async fn agent(args: AgentArgs) -> anyhow::Result<()> {
                 source: Box::new(Demo {
                     seed: demo.seed ^ u64::from(i).wrapping_mul(0x9e37_79b9),
                     containers,
+                    phase: demo
+                        .interval
+                        .mul_f64(f64::from(i - 1) / f64::from(args.hosts)),
                     ..demo.clone()
                 }) as Box<dyn Source>,
             })

@@ -636,3 +636,84 @@ async fn whatever_an_agent_publishes_is_read_defensively_counted_and_said() {
     assert!(!seen.frames.iter().any(|f| f.contains("victim")));
     assert!(hub.child.id().is_some(), "the hub is still running");
 }
+
+/// A NATS server that says it is `version` in its INFO and answers PINGs, enough for a client to
+/// connect and read the version.
+async fn fake_nats(version: &'static str) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (rd, mut wr) = tcp.into_split();
+                let info = format!(
+                    "INFO {{\"server_id\":\"fake\",\"server_name\":\"fake\",\"version\":\"{version}\",\
+                     \"proto\":1,\"host\":\"127.0.0.1\",\"port\":4222,\"headers\":true,\
+                     \"max_payload\":1048576,\"jetstream\":true}}\r\n"
+                );
+                if wr.write_all(info.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut lines = BufReader::new(rd).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line.starts_with("PING") && wr.write_all(b"PONG\r\n").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nats_server_too_old_is_refused_with_a_clear_message() {
+    let port = fake_nats("2.9.10").await;
+    let url = format!("nats://127.0.0.1:{port}");
+    for args in [
+        vec!["agent", "--nats", &url, "--host", "h", "--demo"],
+        vec!["serve", "--nats", &url, "--listen", "127.0.0.1:0"],
+    ] {
+        let out = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_statscope"))
+                .args(&args)
+                .env("RUST_LOG", "error")
+                .output(),
+        )
+        .await
+        .expect("it stops by itself")
+        .expect("it runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is version 2.9.10") && stderr.contains("needs 2.10.0 or newer"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // A server new enough passes the check (and the agent goes on to publish).
+    let port = fake_nats("2.15.1").await;
+    let url = format!("nats://127.0.0.1:{port}");
+    let mut agent = tokio::process::Command::new(env!("CARGO_BIN_EXE_statscope"))
+        .args(["agent", "--nats", &url, "--host", "h", "--demo"])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("it runs");
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(agent.stdout.take().expect("stdout")).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("in time")
+        .expect("readable")
+        .expect("a line");
+    assert!(
+        line.starts_with("statscope: agent publishing h to"),
+        "{line}"
+    );
+    let _ = agent.kill().await;
+}

@@ -657,6 +657,75 @@ mod tests {
         }
     }
 
+    fn router(outbox: Arc<Outbox>, counts: Arc<AgentCounts>) -> Router {
+        Router {
+            outbox,
+            counts,
+            names: BTreeMap::from([("web-1".to_string(), "web 1".to_string())]),
+            first_key: "web-1".into(),
+            notices: Notices::default().for_host("web-1"),
+            config: AgentConfig::default(),
+            hosts: BTreeMap::new(),
+            infos: HashMap::new(),
+        }
+    }
+
+    fn drain(outbox: &Outbox) -> Vec<(String, String)> {
+        std::iter::from_fn(|| outbox.pop())
+            .map(|o| (o.subject, String::from_utf8_lossy(&o.payload).into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn frames_go_to_their_hosts_subjects_and_pages_own_ones_nowhere() {
+        let counts = Arc::new(AgentCounts::default());
+        let outbox = Arc::new(Outbox::new(1 << 20, counts.clone()));
+        let mut r = router(outbox.clone(), counts);
+        let (mut id, instance) = (0, "run");
+        let frames = [
+            r#"{"type":"statscope.hello","source":"agent","hosts":[]}"#,
+            r#"{"type":"statscope.host","host":"web-1","name":"docker-box","engine":"docker","describe":"unix:///var/run/docker.sock","state":"up"}"#,
+            r#"{"type":"statscope.samples","host":"web-1","seq":2,"samples":[["a@web-1","a",null,1,null,1,1,1,0,0,0,0,0,null,null,0,0,0,0,0,0,0,1],["b@web-1","b",null,1,null,1,1,1,0,0,0,0,0,null,null,0,0,0,0,0,0,0,1]]}"#,
+            r#"{"type":"statscope.container","host":"web-1","id":"a","name":"a","image":"i","cpuLimit":null,"cpuLimitFrom":null,"memoryLimitBytes":null}"#,
+            r#"{"type":"statscope.container","host":"web-1","id":"b","name":"b","image":"i","cpuLimit":null,"cpuLimitFrom":null,"memoryLimitBytes":null}"#,
+            r#"{"type":"statscope.event","host":"web-1","id":"b","name":"b","action":"destroy","time":"2026-11-24T05:00:00.000000000Z"}"#,
+            r#"{"type":"statscope.notice","cause":"agent-buffer-full","text":"x","count":1,"limit":null,"active":true}"#,
+            r#"{"type":"statscope.dropped","frames":1,"total":1}"#,
+            r#"{"type":"statscope.heartbeat"}"#,
+        ];
+        for f in frames {
+            r.frame(&Frame::from(f.to_string()), &mut id, instance);
+        }
+        let sent = drain(&outbox);
+        let subjects: Vec<&str> = sent.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "statscope.v1.web-1.host",
+                "statscope.v1.web-1.samples",
+                "statscope.v1.web-1.control",
+                "statscope.v1.web-1.control",
+                "statscope.v1.web-1.control",
+                // The agent's own notice (no host): said on its first host's subject.
+                "statscope.v1.web-1.control",
+            ]
+        );
+        assert!(
+            sent[0].1.contains("\"name\":\"web 1\""),
+            "the name given: {}",
+            sent[0].1
+        );
+        assert_eq!(r.outbox.counts.queued.load(Ordering::Relaxed), 0);
+        // The beat says the host again; the refresh, the containers still there (not b).
+        r.beat(&mut id, instance);
+        r.refresh(&mut id, instance);
+        let again = drain(&outbox);
+        assert_eq!(again.len(), 2, "{again:?}");
+        assert_eq!(again[0].0, "statscope.v1.web-1.host");
+        assert!(again[1].1.contains("\"id\":\"a\""), "{}", again[1].1);
+        assert_eq!(id, 8, "every message has its own ID");
+    }
+
     #[test]
     fn the_outbox_drops_its_oldest_when_full_and_counts_them() {
         let counts = Arc::new(AgentCounts::default());

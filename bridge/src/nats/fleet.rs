@@ -343,7 +343,10 @@ impl Follower {
         let url = self.config.connection.describe();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut report = tokio::time::interval(self.config.report_every);
+        let mut report = tokio::time::interval_at(
+            Instant::now() + self.config.report_every,
+            self.config.report_every,
+        );
         report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let started = Instant::now();
         self.hearing_since = Some(started);
