@@ -104,7 +104,7 @@ FLEET_LINE = re.compile(r"fleet hosts=(\d+) up=(\d+) containers=(\d+) samples_pe
                         r"age_p50_ms=(\d+) age_p99_ms=(\d+) bad=(\d+) lost=(\d+)")
 
 
-def run_size(hosts, containers, seconds, warmup, procs, page_cmd):
+def run_size(hosts, containers, seconds, warmup, procs, page_cmd, stream_mib):
     work = tempfile.mkdtemp(prefix="statscope-fleet-bench-")
     port, mon, http = free_port(), free_port(), free_port()
     started = []
@@ -125,7 +125,7 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd):
         url = f"nats://127.0.0.1:{port}"
         hub = spawn("hub", [STATSCOPE, "serve", "--nats", url, "--listen", f"127.0.0.1:{http}",
                             "--max-hosts", str(max(hosts, 1) * 2),
-                            "--nats-stream-mib", "4096", "--history-mib", "2048"],
+                            "--nats-stream-mib", str(stream_mib), "--history-mib", "2048"],
                     env={"RUST_LOG": "info,async_nats=warn"})
         wait_port(http)
         per = [hosts // procs + (1 if i < hosts % procs else 0) for i in range(procs)]
@@ -175,6 +175,10 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd):
                     break
                 except ValueError:
                     continue
+        if not window or mean_samples == 0:
+            print("  the hub read nothing; its log says:\n" + "\n".join(
+                l for l in hub_log.splitlines() if " WARN " in l or " ERROR " in l)[-3000:],
+                flush=True)
         result = {
             "page": page_result,
             "hosts": hosts, "containers_per_host": containers,
@@ -213,7 +217,10 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd):
         dropped = re.findall(r"the agent stopped.*?dropped=(\d+)", agent_logs)
         if dropped:
             print(f"  agents dropped {sum(int(d) for d in dropped)} messages", flush=True)
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            print(f"  kept {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -224,6 +231,8 @@ def main():
     ap.add_argument("--procs", type=int, default=2, help="agent processes sharing the hosts")
     ap.add_argument("--page-cmd", help="a command to run during each measurement ({url}, {seconds})")
     ap.add_argument("--tag", default="fleet")
+    ap.add_argument("--stream-mib", type=int, default=1024,
+                    help="the hub's --nats-stream-mib (JetStream must have that much storage)")
     args = ap.parse_args()
     if not os.path.exists(STATSCOPE):
         sys.exit("build it first: cargo build --release -p statscope-bridge")
@@ -235,7 +244,8 @@ def main():
     for size in args.sizes.split(","):
         hosts, containers = (int(x) for x in size.split("x"))
         print(f"{hosts} hosts x {containers} containers ...", flush=True)
-        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, args.page_cmd)
+        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, args.page_cmd,
+                     args.stream_mib)
         print("  " + json.dumps(r), flush=True)
         results.append(r)
     date = datetime.date.today().isoformat()

@@ -67,7 +67,8 @@ pub struct AgentConfig {
     pub max_message_bytes: usize,
     /// A publish and its acknowledgement must complete within this.
     pub publish_timeout: Duration,
-    /// After a failed publish, wait this long before retrying.
+    /// After a failed publish, wait this long before retrying (doubling while failures go on, up
+    /// to 5 s).
     pub retry_pause: Duration,
 }
 
@@ -544,6 +545,12 @@ async fn publish(
     let mut failed: Vec<Outgoing> = Vec::new();
     let mut paused_until: Option<Instant> = None;
     let mut failing = false;
+    // Failures in a row: the pause before a retry doubles with them, up to 5 s (no stream yet, or
+    // NATS refusing, should not make the agent resend its window twice a second).
+    let mut failures: u32 = 0;
+    let pause = |failures: u32| {
+        (config.retry_pause * 2u32.saturating_pow(failures.min(8))).min(Duration::from_secs(5))
+    };
     let mut deadline: Option<Instant> = None;
     loop {
         if stop.is_cancelled() && deadline.is_none() {
@@ -577,7 +584,8 @@ async fn publish(
                 Err(e) => {
                     note_failure(&e, &mut failing, &counts);
                     failed.push(out);
-                    paused_until = Some(Instant::now() + config.retry_pause);
+                    paused_until = Some(Instant::now() + pause(failures));
+                    failures += 1;
                 }
             }
             continue;
@@ -586,7 +594,7 @@ async fn publish(
             outbox.requeue(std::mem::take(&mut failed));
             continue;
         }
-        let pause = async {
+        let paused = async {
             match paused_until {
                 Some(t) => tokio::time::sleep_until(t).await,
                 None => std::future::pending().await,
@@ -595,6 +603,7 @@ async fn publish(
         tokio::select! {
             Some((out, result)) = in_flight.next(), if !in_flight.is_empty() => match result {
                 Ok(()) => {
+                    failures = 0;
                     if failing {
                         failing = false;
                         tracing::info!("NATS takes messages again");
@@ -605,12 +614,16 @@ async fn publish(
                 }
                 Err(e) => {
                     note_failure(&e, &mut failing, &counts);
+                    // One pause for the whole window that fails together.
+                    if failed.is_empty() {
+                        paused_until = Some(Instant::now() + pause(failures));
+                        failures += 1;
+                    }
                     failed.push(out);
-                    paused_until = Some(Instant::now() + config.retry_pause);
                 }
             },
             _ = outbox.ready.notified(), if may_send => {}
-            _ = pause, if paused_until.is_some() => { paused_until = None; }
+            _ = paused, if paused_until.is_some() => { paused_until = None; }
             _ = stop.cancelled(), if deadline.is_none() => {}
             _ = tokio::time::sleep(Duration::from_millis(100)), if deadline.is_some() || !connected => {}
         }

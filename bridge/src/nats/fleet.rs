@@ -755,7 +755,13 @@ impl Follower {
 }
 
 fn js_error(url: &str, what: &'static str, e: impl std::fmt::Display) -> NatsError {
-    let error = e.to_string();
+    let mut error = e.to_string();
+    if error.contains("insufficient storage") {
+        error.push_str(
+            " (lower --nats-stream-mib, or give nats-server more JetStream storage: -sd on a \
+             larger disk, or jetstream { max_file_store } in its configuration)",
+        );
+    }
     if error.contains("jetstream not enabled")
         || error.contains("JetStream not enabled")
         || error.contains("no responders")
