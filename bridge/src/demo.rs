@@ -40,6 +40,17 @@ use statscope_core::protocol::{ContainerInfo, Message};
 use crate::hub::Sink;
 use crate::source::{BoxFuture, Source};
 
+/// The cast, in order.
+const CAST: [Role; 7] = [
+    Role::Web,
+    Role::Worker,
+    Role::Db,
+    Role::Cron,
+    Role::Batch,
+    Role::Idle,
+    Role::Cache,
+];
+
 /// Simulated host: 4 online CPUs, 8 GiB of RAM.
 const HOST_CPUS: u64 = 4;
 const HOST_RAM: u64 = 8 << 30;
@@ -60,6 +71,12 @@ pub struct Demo {
     pub interval: Duration,
     /// Seed of the simulation's random numbers.
     pub seed: u64,
+    /// Simulated containers: the cast above, repeated (`demo-web`, …, `demo-cache`, `demo-web-2`,
+    /// …) to this many; 7 is the cast once.
+    pub containers: usize,
+    /// Wait this long before the first round (hosts played by one process do not all sample at
+    /// the same instant, as real ones do not).
+    pub phase: Duration,
 }
 
 impl Default for Demo {
@@ -67,6 +84,8 @@ impl Default for Demo {
         Demo {
             interval: Duration::from_secs(1),
             seed: 0x5eed_57a7_5c09_e5e5,
+            containers: CAST.len(),
+            phase: Duration::ZERO,
         }
     }
 }
@@ -80,9 +99,13 @@ impl Source for Demo {
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.phase) => {}
+            }
             let start_unix_ns = wall_clock_unix_ns();
             let start = Instant::now();
-            let mut sim = Simulation::new(self.seed);
+            let mut sim = Simulation::with_containers(self.seed, self.containers);
             let mut ticker = tokio::time::interval(self.interval);
             loop {
                 tokio::select! {
@@ -240,6 +263,8 @@ enum Appear {
 #[derive(Debug, Clone)]
 struct Sim {
     role: Role,
+    /// Which copy of its role (1: the first, named without a number).
+    copy: usize,
     id: String,
     name: String,
     /// Seconds since this container (process) started.
@@ -263,7 +288,7 @@ struct Sim {
 }
 
 impl Sim {
-    fn new(role: Role, generation: u64, appear: Appear, rng: &mut Rng) -> Sim {
+    fn new(role: Role, copy: usize, generation: u64, appear: Appear, rng: &mut Rng) -> Sim {
         let mut id = String::with_capacity(64);
         while id.len() < 64 {
             id.push_str(&format!(
@@ -274,8 +299,13 @@ impl Sim {
         id.truncate(64);
         Sim {
             role,
+            copy,
             id,
-            name: format!("/{}", role.name()),
+            name: if copy <= 1 {
+                format!("/{}", role.name())
+            } else {
+                format!("/{}-{copy}", role.name())
+            },
             // The cache has been filling its memory for a while when the demo starts.
             age_s: if role == Role::Cache && appear == Appear::Discovered {
                 CACHE_AGE_AT_START_S
@@ -323,34 +353,34 @@ struct Simulation {
     rng: Rng,
     system_ns: u64,
     containers: Vec<Sim>,
-    /// Seconds until the next batch job starts, when none runs.
-    next_batch_in: Option<u32>,
+    /// For each batch job that finished: its copy number, and seconds until the next one starts.
+    next_batch_in: Vec<(usize, u32)>,
     generation: u64,
     /// The previous round's time, so events fall between two rounds.
     prev_now_ns: Option<i128>,
 }
 
 impl Simulation {
+    #[cfg(test)]
     fn new(seed: u64) -> Simulation {
+        Simulation::with_containers(seed, CAST.len())
+    }
+
+    /// `containers` containers: the cast, repeated.
+    fn with_containers(seed: u64, containers: usize) -> Simulation {
         let mut rng = Rng(seed | 1);
-        let containers = [
-            Role::Web,
-            Role::Worker,
-            Role::Db,
-            Role::Cron,
-            Role::Batch,
-            Role::Idle,
-            Role::Cache,
-        ]
-        .into_iter()
-        .map(|role| Sim::new(role, 0, Appear::Discovered, &mut rng))
-        .collect();
+        let containers = (0..containers.max(1))
+            .map(|i| {
+                let role = CAST[i % CAST.len()];
+                Sim::new(role, i / CAST.len() + 1, 0, Appear::Discovered, &mut rng)
+            })
+            .collect();
         Simulation {
             rng,
             // A host up for ~3 days.
             system_ns: 3 * 86_400 * HOST_CPUS * SEC_NS,
             containers,
-            next_batch_in: None,
+            next_batch_in: Vec::new(),
             generation: 0,
             prev_now_ns: None,
         }
@@ -359,15 +389,26 @@ impl Simulation {
     /// One collector round: the control messages of what happened since the last round, and one
     /// stats object per container, in a few ms of each other.
     fn round(&mut self, now_ns: i128) -> Vec<Out> {
-        if let Some(left) = self.next_batch_in.as_mut() {
+        let mut starting = Vec::new();
+        self.next_batch_in.retain_mut(|(copy, left)| {
             if *left == 0 {
-                self.generation += 1;
-                let batch = Sim::new(Role::Batch, self.generation, Appear::Created, &mut self.rng);
-                self.containers.push(batch);
-                self.next_batch_in = None;
+                starting.push(*copy);
+                false
             } else {
                 *left -= 1;
+                true
             }
+        });
+        for copy in starting {
+            self.generation += 1;
+            let batch = Sim::new(
+                Role::Batch,
+                copy,
+                self.generation,
+                Appear::Created,
+                &mut self.rng,
+            );
+            self.containers.push(batch);
         }
         // Events since the last round happened halfway between it and this one.
         let events_ns = self.prev_now_ns.map_or(now_ns, |prev| (prev + now_ns) / 2);
@@ -405,8 +446,8 @@ impl Simulation {
             }
         }
         for i in removed.into_iter().rev() {
-            self.containers.remove(i);
-            self.next_batch_in = Some(20);
+            let done = self.containers.remove(i);
+            self.next_batch_in.push((done.copy, 20));
         }
         out
     }

@@ -9,13 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use statscope_bridge::cli::{Cli, Command, FormatArg, OsArg, ServeArgs};
+use statscope_bridge::cli::{AgentArgs, Cli, Command, FormatArg, OsArg, ServeArgs};
 use statscope_bridge::demo::Demo;
-use statscope_bridge::docker::{Client, DockerSource, EngineLimits};
-use statscope_bridge::endpoint::{self, EngineSpec, Engines, Origin};
-use statscope_bridge::replay::Replay;
+use statscope_bridge::nats::{self, agent::AgentHost, fleet::Fleet};
 use statscope_bridge::server::{self, ServerConfig};
 use statscope_bridge::source::Source;
+use statscope_bridge::sources::{self, Fallback};
 use statscope_bridge::stats_cmd::{self, Format};
 use statscope_core::OsType;
 use tokio_util::sync::CancellationToken;
@@ -34,17 +33,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "info".into()),
-                )
-                .with_writer(io::stderr)
-                // Colours for a terminal only: a log file gets plain text.
-                .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
-                .init();
+            logging();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(serve(*args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Agent(args) => {
+            logging();
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(agent(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { file, format, os } => {
@@ -87,11 +84,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Logs to stderr, `info` (the NATS client's own lines from `warn`: statscope says what happens to
+/// the connection) unless RUST_LOG says otherwise.
+fn logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,async_nats=warn".into()),
+        )
+        .with_writer(io::stderr)
+        // Colours for a terminal only: a log file gets plain text.
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
+        .init();
+}
+
+/// How long a command waits for NATS at start before going on in the background (a server that
+/// answers within it and is too old is refused at once).
+const NATS_FIRST_WAIT: Duration = Duration::from_secs(5);
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let token = args.token().map_err(anyhow::Error::msg)?;
-    let engine_limits = args.engine_limits();
+    let engine_limits = args.source.engine_limits();
     let conn_limits = args.conn_limits();
-    let sources = sources(&args, &engine_limits).await?;
+    let mut hub_config = args.hub_config();
+    let sources: Vec<Box<dyn Source>> = match args.fleet_config() {
+        Some(fleet) => {
+            // The fleet's containers: keep the latest info of many more than one engine has.
+            hub_config.max_containers = hub_config
+                .max_containers
+                .max(fleet.max_hosts.saturating_mul(50).min(200_000));
+            vec![Box::new(Fleet::connect(fleet, NATS_FIRST_WAIT).await?)]
+        }
+        None => sources::select(&args.source, &engine_limits, Fallback::Demo).await?,
+    };
     ensure_file_descriptors(
         engine_limits.max_containers * sources.len() + conn_limits.max_total + 64,
     );
@@ -120,7 +145,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         token,
         conn: conn_limits,
         header_timeout: Duration::from_secs(args.header_timeout_s),
-        hub: args.hub_config(),
+        hub: hub_config,
         ..ServerConfig::default()
     };
     server::run(listener, sources, config, shutdown).await?;
@@ -128,100 +153,75 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What to relay: a replay, the demo, or the engines the flags, the environment or the docker CLI's
-/// configuration name (see [`endpoint::resolve`]). An engine the user named is followed whether it
-/// answers or not (its host says why it is down); only when nothing names one and the default
-/// engine does not answer is the demo served.
-async fn sources(args: &ServeArgs, limits: &EngineLimits) -> anyhow::Result<Vec<Box<dyn Source>>> {
-    if let Some(path) = &args.replay {
-        let mut replay = Replay::open(path.clone(), args.speed, args.looped)
-            .with_context(|| format!("cannot replay {}", path.display()))?;
-        replay.max_line_bytes = args.max_line_bytes();
-        return Ok(vec![Box::new(replay)]);
-    }
-    if args.demo {
-        return Ok(vec![Box::new(Demo::default())]);
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from);
-    let resolved = endpoint::resolve(
-        &args.docker,
-        &args.context,
-        &args.tls_certs,
-        &|name| std::env::var(name).ok(),
-        &home,
-    )?;
-    for warning in &resolved.warnings {
-        tracing::warn!("{warning}");
-    }
-    let specs = match resolved.engines {
-        Engines::Named(specs) => specs,
-        Engines::Default(spec) => {
-            let client = Client::for_engine(&spec, limits.clone())
-                .with_context(|| format!("the default engine, {spec}"))?;
-            match tokio::time::timeout(Duration::from_secs(2), client.ping()).await {
-                Ok(Ok(())) => vec![spec],
-                Ok(Err(e)) => {
-                    tracing::info!(docker = %spec.endpoint, error = %e, "no Docker answered; serving the demo feed");
-                    return Ok(vec![Box::new(Demo::default())]);
-                }
-                Err(_) => {
-                    tracing::info!(docker = %spec.endpoint, "Docker did not answer in time; serving the demo feed");
-                    return Ok(vec![Box::new(Demo::default())]);
-                }
-            }
+async fn agent(args: AgentArgs) -> anyhow::Result<()> {
+    let limits = args.source.engine_limits();
+    let hosts: Vec<AgentHost> = if args.source.demo {
+        let demo = Demo::default();
+        let containers = args.containers.map_or(demo.containers, |n| n as usize);
+        (1..=args.hosts)
+            .map(|i| AgentHost {
+                name: if args.hosts == 1 {
+                    args.host.clone()
+                } else {
+                    format!("{}-{i}", args.host)
+                },
+                source: Box::new(Demo {
+                    seed: demo.seed ^ u64::from(i).wrapping_mul(0x9e37_79b9),
+                    containers,
+                    phase: demo
+                        .interval
+                        .mul_f64(f64::from(i - 1) / f64::from(args.hosts)),
+                    ..demo.clone()
+                }) as Box<dyn Source>,
+            })
+            .collect()
+    } else {
+        let mut found = sources::select(&args.source, &limits, Fallback::Engine).await?;
+        if found.len() != 1 {
+            anyhow::bail!(
+                "an agent follows one engine, and {} were named: run one agent per engine",
+                found.len()
+            );
         }
+        vec![AgentHost {
+            name: args.host.clone(),
+            source: found.remove(0),
+        }]
     };
-    let mut clients = Vec::new();
-    for spec in &specs {
-        let client = Client::for_engine(spec, limits.clone())
-            .with_context(|| format!("cannot use the engine {spec}"))?;
-        clients.push(client);
-    }
-    // Names: given, the context's, or the engine's own (asked of every engine at once, briefly:
-    // one that does not answer is named after its address, and followed all the same).
-    let mut asked = tokio::task::JoinSet::new();
-    for (i, (spec, client)) in specs.iter().zip(&clients).enumerate() {
-        let (spec, client) = (spec.clone(), client.clone());
-        asked.spawn(async move { (i, host_name(&spec, &client).await) });
-    }
-    let mut names = vec![String::new(); specs.len()];
-    while let Some(named) = asked.join_next().await {
-        let (i, name) = named.context("naming the engines")?;
-        names[i] = name;
-    }
-    Ok(clients
-        .into_iter()
-        .zip(names)
-        .map(|(client, name)| {
-            Box::new(DockerSource::with_client(client).named(name)) as Box<dyn Source>
-        })
-        .collect())
-}
-
-/// The name of an engine's host, before it is made unique: `NAME` of `--docker NAME=URL`, the
-/// context's name, the engine's `Name` from `/info`, or, when it does not answer within 2 s, its
-/// address (`local` for a Unix socket).
-async fn host_name(spec: &EngineSpec, client: &Client) -> String {
-    if let Some(name) = &spec.name {
-        return name.clone();
-    }
-    match &spec.origin {
-        Origin::ContextFlag(name)
-        | Origin::DockerContextEnv(name)
-        | Origin::CurrentContext { name, .. }
-            if name != "default" =>
-        {
-            return name.clone();
+    ensure_file_descriptors(limits.max_containers * hosts.len() + 64);
+    let config = args.agent_config();
+    let url = config.connection.describe();
+    let (client, mut events) = nats::connect(
+        &config.connection,
+        &format!("statscope agent {}", args.host),
+        config.client_capacity,
+    )
+    .await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    match tokio::time::timeout(
+        NATS_FIRST_WAIT,
+        nats::wait_connected(&client, &mut events, &url, &shutdown),
+    )
+    .await
+    {
+        Ok(result) => {
+            result?;
         }
-        _ => {}
+        Err(_) => {
+            tracing::warn!(nats = %url, "NATS does not answer yet; reading and keeping what is read (bounded) meanwhile")
+        }
     }
-    match tokio::time::timeout(Duration::from_secs(2), client.info()).await {
-        Ok(Ok(info)) if !info.name.trim().is_empty() => info.name,
-        _ => match spec.endpoint.tcp_host() {
-            Some(host) => host.to_string(),
-            None => "local".to_string(),
-        },
-    }
+    println!(
+        "statscope: agent publishing {} to {url} (Ctrl-C to stop)",
+        hosts
+            .iter()
+            .map(|h| nats::host_key(&h.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    nats::agent::run(client, events, hosts, config, shutdown).await?;
+    Ok(())
 }
 
 /// Raises the soft limit on open files towards `needed` (up to the hard limit), which the caps

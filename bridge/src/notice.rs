@@ -49,12 +49,24 @@ pub enum Cause {
     MalformedStats,
     /// The history kept for viewers arriving later went over its bytes: its oldest samples went.
     HistoryTrimmed,
+    /// An agent's buffer of what NATS has not taken yet was full: its oldest messages went.
+    AgentBufferFull,
+    /// NATS cannot be reached (a condition, on the hub: until it answers again).
+    NatsUnreachable,
+    /// A message on an agent's subjects that cannot be read (or too large, or not what its
+    /// subject carries) was dropped.
+    BadAgentMessage,
+    /// More hosts publish than the hub follows (a condition): the others' messages are dropped.
+    HostsOverLimit,
+    /// Messages the stream no longer had when the hub read it (trimmed by its limits first).
+    StreamLost,
 }
 
 impl Cause {
     /// The cause's name: `engine-unreachable`, `engine-answer-too-large`, `line-too-long`,
     /// `containers-over-limit`, `event-flood`, `stream-idle`, `stream-failed`,
-    /// `connections-refused`, `malformed-stats`, `history-trimmed`.
+    /// `connections-refused`, `malformed-stats`, `history-trimmed`, `agent-buffer-full`,
+    /// `nats-unreachable`, `bad-agent-message`, `hosts-over-limit`, `stream-lost`.
     pub fn key(self) -> &'static str {
         match self {
             Cause::EngineUnreachable => "engine-unreachable",
@@ -67,11 +79,16 @@ impl Cause {
             Cause::ConnectionsRefused => "connections-refused",
             Cause::MalformedStats => "malformed-stats",
             Cause::HistoryTrimmed => "history-trimmed",
+            Cause::AgentBufferFull => "agent-buffer-full",
+            Cause::NatsUnreachable => "nats-unreachable",
+            Cause::BadAgentMessage => "bad-agent-message",
+            Cause::HostsOverLimit => "hosts-over-limit",
+            Cause::StreamLost => "stream-lost",
         }
     }
 
     /// Every cause.
-    pub const ALL: [Cause; 10] = [
+    pub const ALL: [Cause; 15] = [
         Cause::EngineUnreachable,
         Cause::EngineAnswerTooLarge,
         Cause::LineTooLong,
@@ -82,6 +99,11 @@ impl Cause {
         Cause::ConnectionsRefused,
         Cause::MalformedStats,
         Cause::HistoryTrimmed,
+        Cause::AgentBufferFull,
+        Cause::NatsUnreachable,
+        Cause::BadAgentMessage,
+        Cause::HostsOverLimit,
+        Cause::StreamLost,
     ];
 }
 
@@ -299,7 +321,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -326,9 +348,9 @@ pub fn bytes(n: u64) -> String {
 
 /// A limit in bytes for people, in binary units as the flags give them: `16 MiB`, `512 KiB`.
 pub fn mib(n: u64) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} B")

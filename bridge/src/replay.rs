@@ -1,6 +1,7 @@
 //! The replay source: a recording of Docker stats objects played back at the pace it was recorded.
 //!
-//! Playback starts when the first client connects, so the viewer sees the recording from its start.
+//! Playback starts when the first client connects, so the viewer sees the recording from its start
+//! (under `statscope agent`, at once: the agent is its viewer).
 //! The file is newline-delimited Docker stats objects (what `GET /containers/{id}/stats?stream=true`
 //! emits; containers may be interleaved). It is read as a stream, so a long recording costs no
 //! memory. Each object is sent when its `read` timestamp comes due: the first real timestamp plays at
@@ -253,10 +254,15 @@ impl Source for Replay {
     }
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture {
         Box::pin(async move {
-            tracing::info!("the replay starts when the first viewer connects");
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = sink.wait_for_viewer() => {}
+            let viewer = sink.wait_for_viewer();
+            tokio::pin!(viewer);
+            // An agent's hub has its viewer from the start: the replay starts at once.
+            if futures_util::FutureExt::now_or_never(viewer.as_mut()).is_none() {
+                tracing::info!("the replay starts when the first viewer connects");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = viewer => {}
+                }
             }
             let mut clock = Pacer::new(self.speed);
             let mut shift_ns = 0i128;

@@ -168,6 +168,11 @@ pub async fn run_with(
     let header_timeout = config.header_timeout;
     let registry = Registry::new(config.conn);
     for ((source, mut host), key) in sources.into_iter().zip(hosts).zip(keys) {
+        if source.many_hosts() {
+            tracing::info!(source = source.kind(), "following {}", source.describe());
+            tokio::spawn(source.run(sink.clone(), shutdown.clone()));
+            continue;
+        }
         let sink = sink.for_host(&key);
         tracing::info!(source = source.kind(), host = %key, "relaying {}", source.describe());
         host.host = key;

@@ -1,4 +1,5 @@
-//! Where stats come from: one trait, three sources (Docker, demo, replay).
+//! Where stats come from: one trait, four sources (Docker, demo, replay, and the fleet on NATS,
+//! [`crate::nats::fleet`]).
 //!
 //! A source reads stats for one host and hands them to its [`Sink`] until it ends or `shutdown` is
 //! cancelled, saying the host's state as it changes ([`Sink::set_host`]). Sources handle their own
@@ -35,6 +36,11 @@ pub trait Source: Send + 'static {
             state: "up".to_string(),
             error: None,
         }
+    }
+    /// Does this source follow many hosts (the fleet on NATS), naming each itself through
+    /// [`Sink::for_host`]? Then the server adds no host for it, and hands it the hub's root sink.
+    fn many_hosts(&self) -> bool {
+        false
     }
     /// Sends stats objects to `sink` until the source ends or `shutdown` is cancelled.
     fn run(self: Box<Self>, sink: Sink, shutdown: CancellationToken) -> BoxFuture;

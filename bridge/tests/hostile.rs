@@ -720,11 +720,18 @@ fn the_defaults_are_what_security_md_says() {
         .collect();
     let cli = statscope_bridge::cli::Cli::command();
     let serve = cli.find_subcommand("serve").expect("serve");
+    let agent = cli.find_subcommand("agent").expect("agent");
     let limits: Vec<_> = serve
         .get_arguments()
-        .filter(|a| a.get_help_heading() == Some("Limits"))
+        .filter(|a| matches!(a.get_help_heading(), Some("Limits" | "Fleet (NATS)")))
+        .filter(|a| a.get_long() != Some("nats"))
+        .chain(
+            agent
+                .get_arguments()
+                .filter(|a| a.get_help_heading() == Some("Agent")),
+        )
         .collect();
-    assert!(limits.len() >= 9, "the limit flags");
+    assert!(limits.len() >= 18, "the limit flags: {}", limits.len());
     for arg in limits {
         let flag = arg.get_long().expect("a long flag");
         let default = arg

@@ -2,11 +2,13 @@
 //! Chromium through chromedriver, and "skip unless CI" for what needs root or system packages;
 //! [`engine`]: a fake (and, on demand, hostile) Docker Engine, the real bridge with its log, and a
 //! WebSocket viewer; [`engines`]: several real engines side by side (private dockerds, one over
-//! TLS with certificates made by the test, and Podman).
+//! TLS with certificates made by the test, and Podman); [`nats`]: a real nats-server and
+//! `statscope agent`s, for the fleet.
 #![allow(dead_code)]
 
 pub mod engine;
 pub mod engines;
+pub mod nats;
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;

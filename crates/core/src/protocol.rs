@@ -84,7 +84,8 @@ pub struct HostInfo {
     pub engine: String,
     /// Where it is reached, for people (`unix:///var/run/docker.sock`, `tcp://h:2376 (TLS)`).
     pub describe: String,
-    /// `"connecting"`, `"up"` or `"down"`.
+    /// `"connecting"`, `"up"`, `"down"`, or `"stale"` (a fleet's host whose agent went quiet: its
+    /// containers end after a TTL; `statscope serve --nats`).
     pub state: String,
     /// Why it is down, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
