@@ -264,7 +264,9 @@ mod tests {
         )));
         assert_eq!(l.event_count(), MAX_EVENTS);
         assert_eq!(
-            l.events_of(&id).filter(|e| e.time.to_rfc3339().starts_with("2026-11-24T05:34:17.5")).count(),
+            l.events_of(&id)
+                .filter(|e| e.time.to_rfc3339().starts_with("2026-11-24T05:34:17.5"))
+                .count(),
             1
         );
         l.on_event(event(&format!(
