@@ -17,6 +17,7 @@ use crate::metrics::METRICS;
 use crate::model::{Sample, Timestamp};
 use crate::rates::{Container, Flag, Point, Status};
 use crate::report::{csv_header, csv_point_row};
+use crate::select;
 use crate::sorting::sort_by;
 use crate::view::{self, Metric, Selection, SortBy, Unit};
 
@@ -219,48 +220,23 @@ impl DashboardCore {
         view::value(self.viewer.metric, self.viewer.cpu_scale, limit, p)
     }
 
-    /// The newest value, and the mean of the last 10 values (the top-N rank), of `id`.
+    /// The newest value and the top-N rank ([`select::newest_and_rank`]) of `id`, for the metric
+    /// and scale shown.
     fn current(&self, id: &str, c: &Container) -> (Option<f64>, f64) {
-        let mut newest = None;
-        let (mut sum, mut n) = (0.0, 0);
         let limit = self.limit(id);
-        for p in c.points().iter().rev() {
-            if let Some(v) = self.value_of(limit, p) {
-                newest.get_or_insert(v);
-                sum += v;
-                n += 1;
-                if n == 10 {
-                    break;
-                }
-            }
-        }
-        (newest, if n > 0 { sum / n as f64 } else { -1.0 })
+        select::newest_and_rank(c.points(), |p| self.value_of(limit, p))
     }
 
     /// The legend's containers (see [`Listing`]).
     pub fn listing(&self) -> Listing<'_> {
-        // Docker names and IDs are ASCII ([a-zA-Z0-9][a-zA-Z0-9_.-]*, hex), so ASCII case folding
-        // is the whole of it (and keeps Unicode's case tables out of the WebAssembly build).
-        let filter = self.viewer.filter.as_bytes();
-        let contains = |text: &str| {
-            text.as_bytes()
-                .windows(filter.len())
-                .any(|w| w.eq_ignore_ascii_case(filter))
-        };
         let host_shown = self.viewer.host.as_str();
         let mut all: Vec<(&str, &Container, Option<f64>, f64)> = self
             .engine()
             .containers()
             .filter(|(key, _)| host_shown.is_empty() || Sample::split_key(key).1 == host_shown)
             .filter(|(key, c)| {
-                let (id, host) = Sample::split_key(key);
-                filter.is_empty()
-                    || contains(c.name())
-                    || id
-                        .as_bytes()
-                        .get(..filter.len())
-                        .is_some_and(|p| p.eq_ignore_ascii_case(filter))
-                    || (!host.is_empty() && (contains(host) || contains(self.host_name(host))))
+                let host = Sample::split_key(key).1;
+                select::matches(&self.viewer.filter, key, c.name(), self.host_name(host))
             })
             .map(|(key, c)| {
                 let (now, rank) = self.current(key, c);
@@ -269,7 +245,7 @@ impl DashboardCore {
             .collect();
         let matching = all.len();
         if let Some(n) = self.viewer.top_n {
-            sort_by(&mut all, |a, b| b.3.total_cmp(&a.3).then(a.0.cmp(b.0)));
+            sort_by(&mut all, |a, b| select::by_rank(&(a.0, a.3), &(b.0, b.3)));
             all.truncate(n);
         }
         match self.viewer.sort {

@@ -29,6 +29,7 @@ pub mod protocol;
 pub mod rates;
 pub mod report;
 pub mod seed;
+pub mod select;
 pub mod sorting;
 pub mod units;
 
