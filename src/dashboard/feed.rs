@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::chart::ColorSlots;
 use crate::lifecycle::Lifecycle;
 use crate::model::{parse_frame_lenient, Sample};
-use crate::protocol::{HostInfo, Message, Notice};
+use crate::protocol::{FleetHost, HostInfo, Message, Notice, Subscribed};
 use crate::rates::{EngineConfig, Flag, RateEngine};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -69,6 +69,10 @@ pub struct Intake {
     resume: Option<(String, u64)>,
     /// What the bridge says it cut, refused or did not follow, one per cause, while it holds.
     notices: Vec<Notice>,
+    /// What the bridge says it sends this page, of how many (`statscope.subscribed`).
+    subscribed: Option<Subscribed>,
+    /// The bridge's fleet overview (`statscope.fleet`), at most [`MAX_HOSTS`] hosts.
+    fleet: Vec<FleetHost>,
 }
 
 /// Hosts kept at most (a bridge follows a few dozen; a hostile one cannot grow this).
@@ -88,6 +92,8 @@ impl Intake {
             hosts: Vec::new(),
             resume: None,
             notices: Vec::new(),
+            subscribed: None,
+            fleet: Vec::new(),
         }
     }
 
@@ -179,8 +185,10 @@ impl Intake {
                         Some((hello.instance, 0))
                     };
                 }
-                // A new connection: the bridge sends the notices that hold again.
+                // A new connection: the bridge sends the notices that hold again, and says what
+                // it sends this page once it has read its subscription.
                 self.notices.clear();
+                self.subscribed = None;
                 self.hosts.clear();
                 for host in hello.hosts {
                     self.on_host(host);
@@ -242,8 +250,28 @@ impl Intake {
                 }
                 true
             }
-            Message::Heartbeat | Message::Other(_) => false,
+            Message::Subscribed(m) => {
+                self.subscribed = Some(m);
+                true
+            }
+            Message::Fleet(mut m) => {
+                m.hosts.truncate(MAX_HOSTS);
+                self.fleet = m.hosts;
+                true
+            }
+            // What a page sends, not what it is sent.
+            Message::Subscribe(_) | Message::Heartbeat | Message::Other(_) => false,
         }
+    }
+
+    /// What the bridge says it sends this page, of how many, if it said.
+    pub fn subscribed(&self) -> Option<&Subscribed> {
+        self.subscribed.as_ref()
+    }
+
+    /// The bridge's latest fleet overview.
+    pub fn fleet(&self) -> &[FleetHost] {
+        &self.fleet
     }
 
     /// A host came, went or changed (kept by key, in key order).

@@ -246,7 +246,14 @@ impl DashboardCore {
         let matching = all.len();
         if let Some(n) = self.viewer.top_n {
             sort_by(&mut all, |a, b| select::by_rank(&(a.0, a.3), &(b.0, b.3)));
-            all.truncate(n);
+            // The containers chosen by hand stay, whatever their rank (the bridge sends them as
+            // pinned).
+            let chosen = |key: &str| matches!(&self.viewer.selection, Selection::Only(ids) if ids.contains(key));
+            let mut ranked = 0;
+            all.retain(|row| {
+                ranked += 1;
+                ranked <= n || chosen(row.0)
+            });
         }
         match self.viewer.sort {
             SortBy::Name => sort_by(&mut all, |a, b| {
