@@ -24,3 +24,4 @@ pub mod server;
 pub mod source;
 pub mod stats_cmd;
 pub mod tls;
+pub mod view;
