@@ -15,7 +15,8 @@
 //! `wasm32` and is the only code that touches `web-sys`.
 
 pub use statscope_core::{
-    docker_api, figures, idmap, keyed, metrics, model, protocol, rank, rates, report, seed, units,
+    docker_api, figures, idmap, keyed, metrics, model, protocol, rank, rates, report, seed, select,
+    units,
 };
 pub use statscope_core::{
     parse_frame, parse_frame_lenient, EngineConfig, Flag, KeyedState, OsType, ParseError, Point,

@@ -33,13 +33,13 @@
 //! Notices ([`crate::notice`]) are posted on the hub's board by the sources and the server, and sent
 //! by the batcher on its tick, paced per cause and host.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -48,12 +48,132 @@ pub use statscope_core::protocol::host_key;
 use statscope_core::protocol::{self, Hello, HostInfo, Message, PROTOCOL_VERSION};
 
 use crate::notice::{thousands, Cause, Notices};
+use crate::view::{Ranker, Ranking};
 
 /// The longest control message relayed (a real one is ~300 bytes); longer ones are dropped.
 pub const MAX_CONTROL_BYTES: usize = 8 << 10;
 
 /// One WebSocket text frame. Cloning it for each client is a reference count, not a copy.
 pub type Frame = Utf8Bytes;
+
+/// What the hub broadcasts (a client that shows everything sends each as it is; a page that
+/// subscribed to some containers gets only theirs, see [`crate::view`]).
+#[derive(Clone, Debug)]
+pub enum Out {
+    /// For every client: a host's state, a notice.
+    All(Frame),
+    /// About one container (`ID@HOST`): its `statscope.container` or a `statscope.event`.
+    About(Arc<str>, Frame),
+    /// One host's samples of a tick.
+    Batch(Arc<Batch>),
+    /// The fleet overview (`statscope.fleet`), for pages that asked.
+    Fleet(Frame),
+}
+
+impl Out {
+    /// The frame as a client that shows everything gets it.
+    pub fn frame(&self) -> &Frame {
+        match self {
+            Out::All(frame) | Out::About(_, frame) | Out::Fleet(frame) => frame,
+            Out::Batch(batch) => &batch.frame,
+        }
+    }
+}
+
+impl std::ops::Deref for Out {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.frame().as_str()
+    }
+}
+
+/// One host's samples of a tick: the frame of all of them, and where each sample is in it, so a
+/// page that shows some gets a frame of only those without encoding anything again.
+#[derive(Debug)]
+pub struct Batch {
+    pub host: Arc<str>,
+    /// The sequence number of its last sample.
+    pub seq: u64,
+    pub frame: Frame,
+    /// Every sample's key, one after the other (`entries` index into it).
+    keys: String,
+    entries: Vec<BatchEntry>,
+}
+
+#[derive(Debug)]
+struct BatchEntry {
+    seq: u64,
+    key: std::ops::Range<usize>,
+    text: std::ops::Range<usize>,
+}
+
+impl Batch {
+    /// Makes the batch of `samples` (`(seq, key, encoded text)`, in order).
+    fn new(host: Arc<str>, samples: &[Encoded]) -> Batch {
+        let seq = samples.last().map_or(0, |e| e.seq);
+        // The protocol module writes the frame; its text ends with `]}` after the samples.
+        let empty = protocol::samples_frame(&host, seq, false, std::iter::empty());
+        let prefix = &empty[..empty.len() - 2];
+        let mut text = String::with_capacity(
+            empty.len() + samples.iter().map(|e| e.text.len() + 1).sum::<usize>(),
+        );
+        text.push_str(prefix);
+        let mut keys = String::with_capacity(samples.iter().map(|e| e.key.len()).sum());
+        let mut entries = Vec::with_capacity(samples.len());
+        for (i, e) in samples.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let start = text.len();
+            text.push_str(&e.text);
+            let k = keys.len();
+            keys.push_str(&e.key);
+            entries.push(BatchEntry {
+                seq: e.seq,
+                key: k..keys.len(),
+                text: start..text.len(),
+            });
+        }
+        text.push_str("]}");
+        Batch {
+            host,
+            seq,
+            frame: Frame::from(text),
+            keys,
+            entries,
+        }
+    }
+
+    /// Each sample's sequence number and key.
+    pub fn samples(&self) -> impl Iterator<Item = (u64, &str)> + '_ {
+        self.entries
+            .iter()
+            .map(|e| (e.seq, &self.keys[e.key.clone()]))
+    }
+
+    /// The frame of the samples `keep(seq, key)` keeps: the whole frame when it keeps them all,
+    /// `None` when none (its `seq` stays the batch's: the page has everything it shows up to it).
+    pub fn only(&self, mut keep: impl FnMut(u64, &str) -> bool) -> Option<Frame> {
+        let kept: Vec<&BatchEntry> = self
+            .entries
+            .iter()
+            .filter(|e| keep(e.seq, &self.keys[e.key.clone()]))
+            .collect();
+        if kept.len() == self.entries.len() {
+            return Some(self.frame.clone());
+        }
+        if kept.is_empty() {
+            return None;
+        }
+        let text = self.frame.as_str();
+        Some(Frame::from(protocol::samples_frame(
+            &self.host,
+            self.seq,
+            false,
+            kept.iter().map(|e| &text[e.text.clone()]),
+        )))
+    }
+}
 
 /// How frames are made, queued and kept.
 #[derive(Clone, Debug)]
@@ -79,6 +199,11 @@ pub struct HubConfig {
     /// What `hello` says about the source (the first host's).
     pub source: String,
     pub describe: String,
+    /// The most containers one subscribed page is sent (`--max-per-page`).
+    pub max_per_page: usize,
+    /// How often the fleet is ranked (and its overview sent); zero: never (an agent's hub, which
+    /// no page subscribes to, keeps no ranker).
+    pub rank_every: Duration,
 }
 
 impl Default for HubConfig {
@@ -94,6 +219,8 @@ impl Default for HubConfig {
             history_bytes: 128 << 20,
             source: String::new(),
             describe: String::new(),
+            max_per_page: 500,
+            rank_every: Duration::from_secs(1),
         }
     }
 }
@@ -274,7 +401,7 @@ impl Resume {
 /// What a new viewer gets: its receiver for live frames, and what to send it first.
 #[derive(Debug)]
 pub struct Subscription {
-    pub frames: broadcast::Receiver<Frame>,
+    pub frames: broadcast::Receiver<Out>,
     /// `statscope.hello`, with the hosts as they are now.
     pub hello: Frame,
     /// Container infos, recent events, active notices, then the history (or what it missed of it).
@@ -286,7 +413,9 @@ pub struct Subscription {
 /// The broadcast side: clients subscribe here.
 #[derive(Clone, Debug)]
 pub struct Hub {
-    frames: broadcast::Sender<Frame>,
+    frames: broadcast::Sender<Out>,
+    /// The latest ranking of every container (see [`crate::view`]).
+    ranking: watch::Receiver<Arc<Ranking>>,
     counts: Arc<HubCounts>,
     viewer_arrived: Arc<tokio::sync::Notify>,
     /// What a late viewer must learn. Locked while a frame is recorded and broadcast, and while a
@@ -311,8 +440,10 @@ impl Hub {
     ) -> (Hub, Sink) {
         let (frames, _) = broadcast::channel(config.client_queue_frames.max(1));
         let (items_tx, items_rx) = mpsc::channel(4096);
+        let (ranked, ranking) = watch::channel(Arc::new(Ranking::default()));
         let hub = Hub {
             frames,
+            ranking,
             counts: Arc::default(),
             viewer_arrived: Arc::default(),
             state: Arc::new(Mutex::new(State::new(&config))),
@@ -320,7 +451,7 @@ impl Hub {
             instance: instance_id().into(),
             config: Arc::new(config.clone()),
         };
-        tokio::spawn(batcher(config, items_rx, hub.clone(), shutdown));
+        tokio::spawn(batcher(config, items_rx, hub.clone(), ranked, shutdown));
         let sink = Sink {
             items: items_tx,
             hub: hub.clone(),
@@ -331,14 +462,51 @@ impl Hub {
     }
 
     /// A new client's receiver: it sees frames from now on.
-    pub fn receiver(&self) -> broadcast::Receiver<Frame> {
+    pub fn receiver(&self) -> broadcast::Receiver<Out> {
         self.subscribe(None).frames
+    }
+
+    /// The latest ranking of every container, and its changes.
+    pub fn ranking(&self) -> watch::Receiver<Arc<Ranking>> {
+        self.ranking.clone()
+    }
+
+    /// The most containers one subscribed page is sent.
+    pub fn max_per_page(&self) -> usize {
+        self.config.max_per_page
+    }
+
+    /// What a page that starts showing `keys` must be sent first: their latest container infos,
+    /// recent events and history, and the sequence number up to which those hold everything of
+    /// theirs (later samples of theirs are live). Under the lock every frame is published under.
+    pub fn catch_up(&self, keys: &HashSet<Arc<str>>) -> (Vec<Frame>, u64) {
+        let state = self.lock_state();
+        let shown = |key: &str| keys.contains(key);
+        let mut first = state.retained.snapshot_for(&shown, false);
+        first.extend(
+            state
+                .history
+                .frames(None, &shown, self.config.batch_bytes)
+                .0,
+        );
+        (first, state.seq)
     }
 
     /// A new client's subscription (see the module docs): `hello`, then what was published before
     /// it (container infos, recent events, active notices, then history — all of it, or, for a
     /// viewer resuming this run, the samples after the ones it has), then live frames.
     pub fn subscribe(&self, resume: Option<&Resume>) -> Subscription {
+        self.subscribe_to(resume, None)
+    }
+
+    /// [`Hub::subscribe`] for a page that shows only `shown` (`None`: everything): container
+    /// infos, events and history of those only.
+    pub fn subscribe_to(
+        &self,
+        resume: Option<&Resume>,
+        shown: Option<&HashSet<Arc<str>>>,
+    ) -> Subscription {
+        let shows = |key: &str| shown.is_none_or(|s| s.contains(key));
         let since = resume
             .filter(|r| *r.instance == *self.instance)
             .map(|r| r.seq);
@@ -354,8 +522,9 @@ impl Hub {
                 hosts: state.hosts.values().cloned().collect(),
             })
             .encode();
-            let mut first = state.retained.snapshot();
-            let (history, history_samples) = state.history.frames(since, self.config.batch_bytes);
+            let mut first = state.retained.snapshot_for(&shows, true);
+            let (history, history_samples) =
+                state.history.frames(since, &shows, self.config.batch_bytes);
             first.extend(history);
             Subscription {
                 frames: self.frames.subscribe(),
@@ -392,11 +561,26 @@ impl Hub {
     /// Broadcasts a message as its own frame, remembering what later viewers must know.
     fn publish_message(&self, message: &Message, text: String) {
         let frame = Frame::from(text);
+        let about = match message {
+            Message::Container(c) => Some(Sample::key_of(&c.id, "", &c.host)),
+            Message::Event(e) => Some(Sample::key_of(&e.id, "", &e.host)),
+            _ => None,
+        };
         let mut state = self.lock_state();
         state.retained.record(message, &frame);
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         self.counts.controls.fetch_add(1, Ordering::Relaxed);
-        let _ = self.frames.send(frame);
+        let _ = self.frames.send(match about {
+            Some(key) => Out::About(key.into(), frame),
+            None => Out::All(frame),
+        });
+    }
+
+    /// Broadcasts the fleet overview (only pages that asked send it on).
+    fn publish_fleet(&self, frame: Frame) {
+        let _state = self.lock_state();
+        self.counts.frames.fetch_add(1, Ordering::Relaxed);
+        let _ = self.frames.send(Out::Fleet(frame));
     }
 
     /// Adds a host before its source runs (or says its new state at once, not after what its sink
@@ -413,7 +597,7 @@ impl Hub {
         state.hosts.insert(info.host.clone(), info);
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
         self.counts.controls.fetch_add(1, Ordering::Relaxed);
-        let _ = self.frames.send(frame);
+        let _ = self.frames.send(Out::All(frame));
     }
 
     /// Broadcasts one host's batch as one frame, keeping its samples as history.
@@ -421,14 +605,14 @@ impl Hub {
         if batch.is_empty() {
             return;
         }
-        let seq = batch.last().map_or(0, |e| e.seq);
-        let text = protocol::samples_frame(host, seq, false, batch.iter().map(|e| &*e.text));
+        let out = Arc::new(Batch::new(Arc::from(host), &batch));
         let n = batch.len() as u64;
         let mut state = self.lock_state();
+        state.seq = state.seq.max(out.seq);
         let trimmed = state.history.record(batch, Instant::now());
         self.counts.samples.fetch_add(n, Ordering::Relaxed);
         self.counts.frames.fetch_add(1, Ordering::Relaxed);
-        let _ = self.frames.send(Frame::from(text));
+        let _ = self.frames.send(Out::Batch(out));
         drop(state);
         if trimmed > 0 {
             self.counts
@@ -470,6 +654,8 @@ struct State {
     retained: Retained,
     hosts: BTreeMap<String, HostInfo>,
     history: History,
+    /// The sequence number of the last sample published.
+    seq: u64,
 }
 
 impl State {
@@ -478,6 +664,7 @@ impl State {
             retained: Retained::new(config.max_containers, config.recent_events),
             hosts: BTreeMap::new(),
             history: History::new(config.history, config.history_bytes),
+            seq: 0,
         }
     }
 }
@@ -640,10 +827,18 @@ impl History {
     /// The history after sequence number `since` (all of it for `None`), as `statscope.samples`
     /// frames of about `frame_bytes` each, one host at a time, each host's samples in the order
     /// they came; and how many samples.
-    fn frames(&self, since: Option<u64>, frame_bytes: usize) -> (Vec<Frame>, usize) {
+    fn frames(
+        &self,
+        since: Option<u64>,
+        shown: &dyn Fn(&str) -> bool,
+        frame_bytes: usize,
+    ) -> (Vec<Frame>, usize) {
         let after = since.unwrap_or(0);
         let mut by_host: BTreeMap<&str, Vec<&Kept>> = BTreeMap::new();
         for (key, ring) in &self.containers {
+            if !shown(key) {
+                continue;
+            }
             let host = Sample::split_key(key).1;
             by_host
                 .entry(host)
@@ -686,7 +881,8 @@ impl History {
 struct Retained {
     /// Container key (`id@host`) → (update number, latest `statscope.container`).
     containers: BTreeMap<String, (u64, Frame)>,
-    events: VecDeque<Frame>,
+    /// Each with its container's key.
+    events: VecDeque<(String, Frame)>,
     /// (host, cause) → its active `statscope.notice` (one per cause and host).
     notices: BTreeMap<(String, String), Frame>,
     updates: u64,
@@ -739,7 +935,8 @@ impl Retained {
                 while self.events.len() >= self.max_events {
                     self.events.pop_front();
                 }
-                self.events.push_back(frame.clone());
+                let key = Sample::key_of(&event.id, "", &event.host);
+                self.events.push_back((key, frame.clone()));
             }
             Message::Notice(notice) => {
                 let key = (notice.host.clone(), notice.cause.clone());
@@ -753,76 +950,115 @@ impl Retained {
         }
     }
 
-    fn snapshot(&self) -> Vec<Frame> {
+    /// What a viewer arriving now is sent, of the containers `shown` shows: their latest infos and
+    /// recent events, and, with `notices`, the active notices.
+    fn snapshot_for(&self, shown: &dyn Fn(&str) -> bool, notices: bool) -> Vec<Frame> {
+        let notices = notices.then_some(&self.notices);
         self.containers
-            .values()
-            .map(|(_, frame)| frame.clone())
-            .chain(self.events.iter().cloned())
-            .chain(self.notices.values().cloned())
+            .iter()
+            .filter(|(key, _)| shown(key))
+            .map(|(_, (_, frame))| frame.clone())
+            .chain(
+                self.events
+                    .iter()
+                    .filter(|(key, _)| shown(key))
+                    .map(|(_, frame)| frame.clone()),
+            )
+            .chain(notices.into_iter().flat_map(|n| n.values().cloned()))
             .collect()
     }
 }
 
-/// Each host's samples of the current tick.
+/// The samples of the current tick, each numbered as it arrives, then, on a flush, fed to the
+/// ranker and encoded into each host's batches.
 #[derive(Default)]
 struct Batches {
-    hosts: BTreeMap<Arc<str>, (Vec<Encoded>, usize)>,
+    pending: Vec<Sample>,
+    /// About what `pending` will take encoded.
+    pending_bytes: usize,
     seq: u64,
 }
 
 impl Batches {
-    /// Adds `sample`; returns the host's batch when it is full.
-    fn push(&mut self, sample: Sample, target_bytes: usize) -> Option<(Arc<str>, Vec<Encoded>)> {
-        let text: Box<str> = sample.to_json().into();
-        let read_ns = sample.read.unix_ns();
-        let key = sample.key;
-        self.seq += 1;
-        let host: Arc<str> = match self.hosts.get_key_value(Sample::split_key(&key).1) {
-            Some((host, _)) => host.clone(),
-            None => Arc::from(Sample::split_key(&key).1),
-        };
-        let entry = self.hosts.entry(host.clone()).or_default();
-        entry.1 += text.len() + 1;
-        entry.0.push(Encoded {
-            seq: self.seq,
-            key,
-            read_ns,
-            text,
-        });
-        if entry.1 >= target_bytes {
-            let (batch, _) = std::mem::take(entry);
-            return Some((host, batch));
-        }
-        None
+    /// Adds `sample`; whether the tick's samples should go now (about `target_bytes` of them).
+    fn push(&mut self, sample: Sample, target_bytes: usize) -> bool {
+        self.pending_bytes += sample.key.len() + sample.name.len() + 160;
+        self.pending.push(sample);
+        self.pending_bytes >= target_bytes
     }
 
-    /// Every host's batch, taken.
-    fn take_all(&mut self) -> Vec<(Arc<str>, Vec<Encoded>)> {
-        let mut out = Vec::new();
-        for (host, (batch, bytes)) in self.hosts.iter_mut() {
-            if !batch.is_empty() {
-                *bytes = 0;
-                out.push((host.clone(), std::mem::take(batch)));
+    /// The tick's samples, ranked by `ranker` and encoded: each host's, in frames of about
+    /// `target_bytes`, in the order they came.
+    fn take(
+        &mut self,
+        ranker: Option<&mut Ranker>,
+        target_bytes: usize,
+    ) -> Vec<(Arc<str>, Vec<Encoded>)> {
+        if self.pending.is_empty() {
+            return Vec::new();
+        }
+        if let Some(ranker) = ranker {
+            ranker.update(&self.pending);
+        }
+        self.pending_bytes = 0;
+        let mut hosts: BTreeMap<Arc<str>, Vec<(Vec<Encoded>, usize)>> = BTreeMap::new();
+        for sample in self.pending.drain(..) {
+            let text: Box<str> = sample.to_json().into();
+            let read_ns = sample.read.unix_ns();
+            self.seq += 1;
+            let host = Sample::split_key(&sample.key).1;
+            let frames = match hosts.get_mut(host) {
+                Some(frames) => frames,
+                None => hosts.entry(Arc::from(host)).or_default(),
+            };
+            if frames
+                .last()
+                .is_none_or(|(_, bytes)| *bytes >= target_bytes)
+            {
+                frames.push((Vec::new(), 0));
+            }
+            if let Some((batch, bytes)) = frames.last_mut() {
+                *bytes += text.len() + 1;
+                batch.push(Encoded {
+                    seq: self.seq,
+                    key: sample.key,
+                    read_ns,
+                    text,
+                });
             }
         }
-        out
+        hosts
+            .into_iter()
+            .flat_map(|(host, frames)| {
+                frames
+                    .into_iter()
+                    .map(move |(batch, _)| (host.clone(), batch))
+            })
+            .collect()
     }
 }
 
-/// Groups each host's samples of one tick into one frame; sends messages alone and notices when due.
+/// Groups each host's samples of one tick into frames; sends messages alone and notices when due;
+/// ranks the fleet every [`HubConfig::rank_every`] and sends its overview every other time.
 async fn batcher(
     config: HubConfig,
     mut items: mpsc::Receiver<Item>,
     hub: Hub,
+    ranked: watch::Sender<Arc<Ranking>>,
     shutdown: CancellationToken,
 ) {
     let mut batches = Batches::default();
+    let ranking = !config.rank_every.is_zero();
+    let mut ranker = ranking.then(Ranker::default);
     let mut tick = tokio::time::interval(config.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut rank = tokio::time::interval(config.rank_every.max(Duration::from_millis(1)));
+    rank.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ranks: u64 = 0;
     // A sample alone may take a whole frame, less the frame's own text.
     let max_sample_bytes = config.max_frame_bytes.saturating_sub(160);
-    let flush = |batches: &mut Batches| {
-        for (host, batch) in batches.take_all() {
+    let flush = |batches: &mut Batches, ranker: &mut Option<Ranker>| {
+        for (host, batch) in batches.take(ranker.as_mut(), config.batch_bytes) {
             hub.publish_samples(&host, batch);
         }
     };
@@ -835,7 +1071,7 @@ async fn batcher(
             item = items.recv(), if !sources_done => {
                 let Some(item) = item else {
                     sources_done = true;
-                    flush(&mut batches);
+                    flush(&mut batches, &mut ranker);
                     continue;
                 };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
@@ -846,8 +1082,8 @@ async fn batcher(
                             crate::warn_limited!("hub-oversized-stats", limit = config.max_frame_bytes, "dropped a sample larger than the frame limit");
                             continue;
                         }
-                        if let Some((host, batch)) = batches.push(sample, config.batch_bytes) {
-                            hub.publish_samples(&host, batch);
+                        if batches.push(sample, config.batch_bytes) {
+                            flush(&mut batches, &mut ranker);
                         }
                     }
                     Item::Message(message) => {
@@ -857,32 +1093,48 @@ async fn batcher(
                             crate::warn_limited!("hub-oversized-control", bytes = text.len(), limit = MAX_CONTROL_BYTES, "dropped a control message over the size limit");
                             continue;
                         }
-                        if matches!(message, Message::Hello(_) | Message::Samples(_) | Message::Host(_) | Message::Dropped(_) | Message::Heartbeat) {
-                            // The bridge's own messages; a source (a recording) cannot send them.
-                            crate::warn_limited!("hub-own-message", kind = message.kind(), "dropped a message only the bridge sends");
+                        if !matches!(message, Message::Container(_) | Message::Event(_) | Message::Notice(_)) {
+                            // The bridge's own messages, or a page's: a source (a recording)
+                            // cannot send them.
+                            crate::warn_limited!("hub-own-message", kind = message.kind(), "dropped a message only the bridge or a page sends");
                             continue;
                         }
                         // Never inside a batch: what was batched goes first, then this alone.
-                        flush(&mut batches);
+                        flush(&mut batches, &mut ranker);
                         hub.publish_message(&message, text);
                     }
                     Item::Host(info) => {
-                        flush(&mut batches);
+                        flush(&mut batches, &mut ranker);
                         hub.publish_host(info);
                     }
                 }
             }
             _ = tick.tick() => {
-                flush(&mut batches);
+                flush(&mut batches, &mut ranker);
                 for notice in hub.notices.due_at(Instant::now()) {
                     let message = Message::Notice(notice);
                     let text = message.encode();
                     hub.publish_message(&message, text);
                 }
             }
+            _ = rank.tick(), if ranking => {
+                let names = hub
+                    .lock_state()
+                    .hosts
+                    .values()
+                    .map(|h| (h.host.clone(), h.name.clone()))
+                    .collect();
+                let Some(ranker) = ranker.as_ref() else { continue };
+                let now = Arc::new(ranker.rank(names));
+                ranks += 1;
+                if ranks % 2 == 0 {
+                    hub.publish_fleet(Message::Fleet(now.fleet.clone()).encode().into());
+                }
+                ranked.send_replace(now);
+            }
         }
     }
-    flush(&mut batches);
+    flush(&mut batches, &mut ranker);
 }
 
 #[cfg(test)]
@@ -926,7 +1178,7 @@ mod tests {
 
     /// Receives frames until one satisfies `last`; returns them all, decoded.
     async fn messages_until(
-        rx: &mut broadcast::Receiver<Frame>,
+        rx: &mut broadcast::Receiver<Out>,
         mut last: impl FnMut(&Message) -> bool,
     ) -> Vec<Message> {
         let mut got = Vec::new();

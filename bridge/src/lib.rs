@@ -29,3 +29,4 @@ pub mod source;
 pub mod sources;
 pub mod stats_cmd;
 pub mod tls;
+pub mod view;

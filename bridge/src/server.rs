@@ -39,6 +39,7 @@
 //! has no header timeout and no caps. Refusals are counted, logged rate-limited per cause
 //! ([`crate::ratelog`]) and, for connections over a cap, told to the page ([`crate::notice`]).
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -58,12 +59,13 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use statscope_core::protocol::{self, Dropped};
+use statscope_core::protocol::{self, Dropped, Subscribe, Subscribed};
 
 use crate::conn::{ConnLimits, ConnState, CountedIo, Refusal, Registry};
-use crate::hub::{host_key, Hub, HubConfig, Resume};
+use crate::hub::{host_key, Hub, HubConfig, Out, Resume};
 use crate::notice::{thousands, Cause, Notices};
 use crate::source::Source;
+use crate::view::{Ranking, View};
 use crate::{ratelog, warn_limited};
 
 /// A WebSocket's read buffer to start with (tungstenite's default is 128 KiB, allocated at once for
@@ -363,6 +365,9 @@ struct WsQuery {
     /// `run:seq`: a page coming back to the same run of the bridge, with every sample up to `seq`;
     /// it is sent only what came after (see [`crate::hub::Hub::subscribe`]).
     resume: Option<String>,
+    /// A `statscope.subscribe` message's text: the page gets only what it shows (see
+    /// [`crate::view`]).
+    subscribe: Option<String>,
 }
 
 async fn ws_upgrade(
@@ -396,6 +401,17 @@ async fn ws_upgrade(
     };
     // A resume token that cannot be read is a fresh start, not an error: the page gets everything.
     let resume = query.resume.as_deref().and_then(Resume::parse);
+    let subscribe = match query.subscribe.as_deref().map(protocol::Message::decode) {
+        None => None,
+        Some(Ok(Some(protocol::Message::Subscribe(s)))) => Some(s),
+        Some(other) => {
+            let why = match other {
+                Err(e) => e.to_string(),
+                _ => "not a statscope.subscribe message".to_string(),
+            };
+            return (StatusCode::BAD_REQUEST, format!("subscribe: {why}")).into_response();
+        }
+    };
     if let Some(Extension(conn)) = conn {
         conn.mark_websocket();
     }
@@ -406,7 +422,7 @@ async fn ws_upgrade(
         .max_frame_size(WS_MAX_MESSAGE_BYTES)
         .read_buffer_size(WS_READ_BUFFER_BYTES)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| client(socket, state, binary, resume))
+        .on_upgrade(move |socket| client(socket, state, binary, resume, subscribe))
 }
 
 #[derive(Deserialize)]
@@ -522,9 +538,45 @@ pub fn token_matches(expected: &str, headers: &HeaderMap, query: Option<&str>) -
     bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
 
+/// What a subscribed page is sent (see [`crate::view`]): the containers it shows now, and from which
+/// sequence number on each newly shown one's samples are live (its history went before).
+struct PageView {
+    view: View,
+    shown: HashSet<Arc<str>>,
+    seams: HashMap<Arc<str>, u64>,
+    said: Option<Subscribed>,
+}
+
+impl PageView {
+    fn new(subscribe: Subscribe, cap: usize) -> PageView {
+        PageView {
+            view: View { subscribe, cap },
+            shown: HashSet::new(),
+            seams: HashMap::new(),
+            said: None,
+        }
+    }
+
+    fn shows(&self, key: &str) -> bool {
+        self.shown.contains(key)
+    }
+
+    /// Whether a live sample goes to this page.
+    fn forwards(&self, seq: u64, key: &str) -> bool {
+        self.shown.contains(key) && self.seams.get(key).is_none_or(|&seam| seq > seam)
+    }
+}
+
 /// One WebSocket client: hello, what a late viewer must know, then frames as they come, pings, and
-/// a note when frames were dropped.
-async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool, resume: Option<Resume>) {
+/// a note when frames were dropped. A page that subscribes (`?subscribe=` or a
+/// `statscope.subscribe` message) gets only what it shows.
+async fn client(
+    mut socket: WebSocket,
+    state: Arc<AppState>,
+    binary: bool,
+    resume: Option<Resume>,
+    subscribe: Option<Subscribe>,
+) {
     // The same UTF-8 JSON either way; as a binary message it is passed on without a copy.
     let message = |frame: Utf8Bytes| {
         if binary {
@@ -533,25 +585,30 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool, resum
             Message::Text(frame)
         }
     };
-    let subscription = state.hub.subscribe(resume.as_ref());
-    let mut frames = subscription.frames;
+    let hub = &state.hub;
     let config = &state.config;
+    let mut ranking = hub.ranking();
+    let mut page = subscribe.map(|s| PageView::new(s, hub.max_per_page()));
+    if let Some(p) = page.as_mut() {
+        let selected = p.view.select(&ranking.borrow_and_update());
+        p.shown = selected.shown;
+        p.said = Some(selected.said);
+    }
+    let subscription = hub.subscribe_to(resume.as_ref(), page.as_ref().map(|p| &p.shown));
+    let mut frames = subscription.frames;
     let mut dropped: u64 = 0;
     let mut heartbeat = tokio::time::interval(config.heartbeat);
     heartbeat.tick().await; // the first tick is immediate
-    if send(
-        &mut socket,
-        message(subscription.hello),
-        config.send_timeout,
-    )
-    .await
-    .is_err()
+    let said = page
+        .as_ref()
+        .and_then(|p| p.said.clone())
+        .map(|s| Utf8Bytes::from(protocol::Message::Subscribed(s).encode()));
+    // Hello, what it shows of how many, and container infos, recent events, notices and history
+    // from before this client subscribed; the rest comes live.
+    for frame in std::iter::once(subscription.hello)
+        .chain(said)
+        .chain(subscription.first)
     {
-        return;
-    }
-    // Container info, recent events, notices and history from before this client subscribed; the
-    // rest comes live.
-    for frame in subscription.first {
         if send(&mut socket, message(frame), config.send_timeout)
             .await
             .is_err()
@@ -560,40 +617,111 @@ async fn client(mut socket: WebSocket, state: Arc<AppState>, binary: bool, resum
         }
     }
     loop {
-        let next = tokio::select! {
+        let mut next: Vec<Message> = Vec::new();
+        tokio::select! {
             _ = state.shutdown.cancelled() => {
                 let _ = send(&mut socket, Message::Close(None), config.send_timeout).await;
                 return;
             }
             frame = frames.recv() => match frame {
-                Ok(frame) => message(frame),
+                Ok(out) => {
+                    let frame = match (&out, page.as_ref()) {
+                        // The fleet overview is for pages that asked.
+                        (Out::Fleet(_), None) => None,
+                        (_, None) => Some(out.frame().clone()),
+                        (Out::All(frame), Some(_)) => Some(frame.clone()),
+                        (Out::About(key, frame), Some(p)) => p.shows(key).then(|| frame.clone()),
+                        (Out::Batch(batch), Some(p)) => batch.only(|seq, key| p.forwards(seq, key)),
+                        (Out::Fleet(frame), Some(p)) => p.view.subscribe.fleet.then(|| frame.clone()),
+                    };
+                    next.extend(frame.map(message));
+                }
                 Err(RecvError::Lagged(n)) => {
                     dropped += n;
-                    state.hub.counts().client_drops.fetch_add(n, Ordering::Relaxed);
+                    hub.counts().client_drops.fetch_add(n, Ordering::Relaxed);
                     tracing::debug!(frames = n, total = dropped, "a slow client dropped its oldest frames");
                     let note = protocol::Message::Dropped(Dropped { frames: n, total: dropped });
-                    message(note.encode().into())
+                    next.push(message(note.encode().into()));
                 }
                 Err(RecvError::Closed) => return,
             },
+            Ok(()) = ranking.changed(), if page.is_some() => {
+                if let Some(p) = page.as_mut() {
+                    let ranked = ranking.borrow_and_update().clone();
+                    next.extend(reselect(hub, p, &ranked).into_iter().map(message));
+                }
+            }
             _ = heartbeat.tick() => {
                 // A ping for proxies, and a text heartbeat for pages (browsers hide pings from
                 // scripts), so a page's watchdog can tell a quiet host from a dead connection.
                 if send(&mut socket, Message::Ping(Default::default()), config.send_timeout).await.is_err() {
                     return;
                 }
-                message(state.heartbeat.clone())
+                next.push(message(state.heartbeat.clone()));
             }
             incoming = socket.recv() => match incoming {
-                // Clients have nothing to say; anything they send is discarded.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => continue,
+                // A page says what it shows; anything else a client sends is discarded.
+                Some(Ok(Message::Text(text))) => match protocol::Message::decode(&text) {
+                    Ok(Some(protocol::Message::Subscribe(subscribe))) => {
+                        let ranked = ranking.borrow_and_update().clone();
+                        match page.as_mut() {
+                            Some(p) => {
+                                p.view.subscribe = subscribe;
+                                next.extend(reselect(hub, p, &ranked).into_iter().map(message));
+                            }
+                            None => {
+                                // It had everything: what it shows now needs no history.
+                                let mut p = PageView::new(subscribe, hub.max_per_page());
+                                let selected = p.view.select(&ranked);
+                                p.shown = selected.shown;
+                                p.said = Some(selected.said.clone());
+                                next.push(message(protocol::Message::Subscribed(selected.said).encode().into()));
+                                page = Some(p);
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        warn_limited!("ws-bad-subscription", error = %e, "ignored a page's message that cannot be read");
+                    }
+                },
+                Some(Ok(_)) => {}
             },
-        };
-        if send(&mut socket, next, config.send_timeout).await.is_err() {
-            return;
+        }
+        for m in next {
+            if send(&mut socket, m, config.send_timeout).await.is_err() {
+                return;
+            }
         }
     }
+}
+
+/// Applies a page's view to the latest ranking: what it shows from now on; the frames a newly shown
+/// container needs first (its history, infos and events; its live samples after those only); and,
+/// when it changed, what the page is told it is sent.
+fn reselect(hub: &Hub, page: &mut PageView, ranking: &Ranking) -> Vec<Utf8Bytes> {
+    let selected = page.view.select(ranking);
+    let newly: HashSet<Arc<str>> = selected.shown.difference(&page.shown).cloned().collect();
+    let mut out = Vec::new();
+    if !newly.is_empty() {
+        let (frames, seam) = hub.catch_up(&newly);
+        out.extend(frames);
+        for key in newly {
+            page.seams.insert(key, seam);
+        }
+    }
+    page.shown = selected.shown;
+    page.seams.retain(|key, _| page.shown.contains(key));
+    if page.said.as_ref() != Some(&selected.said) {
+        out.push(
+            protocol::Message::Subscribed(selected.said.clone())
+                .encode()
+                .into(),
+        );
+        page.said = Some(selected.said);
+    }
+    out
 }
 
 async fn send(socket: &mut WebSocket, message: Message, timeout: Duration) -> Result<(), ()> {

@@ -65,6 +65,8 @@ enum Got {
 fn items(frame: &str) -> Vec<Got> {
     match Message::decode(frame) {
         Ok(Some(Message::Samples(batch))) => batch.samples.into_iter().map(Got::Sample).collect(),
+        // The fleet overview goes only to pages that ask: not what a recording says.
+        Ok(Some(Message::Fleet(_))) => Vec::new(),
         Ok(Some(message)) => vec![Got::Message(message)],
         other => panic!("not a statscope frame ({other:?}): {frame}"),
     }
@@ -214,7 +216,7 @@ async fn playback_waits_for_the_first_viewer() {
         items(&first)[0],
         expected_sample(&expected[0]).expect("a sample"),
         "{}",
-        first.as_str()
+        first.frame().as_str()
     );
     assert!(objects() >= 1 && objects() <= expected.len() as u64);
     shutdown.cancel();
@@ -232,7 +234,10 @@ async fn frames(replay: Replay, until: usize) -> Vec<Vec<Got>> {
             .await
             .expect("a frame in time")
             .expect("open");
-        got.push(items(&frame));
+        let items = items(&frame);
+        if !items.is_empty() {
+            got.push(items);
+        }
     }
     shutdown.cancel();
     got

@@ -42,8 +42,9 @@ use std::path::Path;
 use statscope::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES};
 use statscope::model::Sample;
 use statscope::protocol::{
-    samples_frame, ContainerInfo, Dropped, Hello, HostInfo, LifecycleEvent, Message, Notice,
-    Samples, PROTOCOL_VERSION,
+    samples_frame, ContainerInfo, Dropped, FleetHost, Hello, HostInfo, LifecycleEvent, Message,
+    Notice, Samples, MAX_SUBSCRIBE_FILTER_BYTES, MAX_SUBSCRIBE_HOSTS, MAX_SUBSCRIBE_PINNED,
+    PROTOCOL_VERSION,
 };
 use statscope::{Stats, Timestamp};
 
@@ -105,8 +106,27 @@ pub fn heap_bytes(m: &Message) -> usize {
                 + e.signal.as_ref().map_or(0, String::capacity)
         }
         Message::Notice(n) => n.host.capacity() + n.cause.capacity() + n.text.capacity(),
+        Message::Subscribe(s) => {
+            s.hosts.capacity() * std::mem::size_of::<String>()
+                + s.hosts.iter().map(String::capacity).sum::<usize>()
+                + s.filter.capacity()
+                + s.pinned.capacity() * std::mem::size_of::<String>()
+                + s.pinned.iter().map(String::capacity).sum::<usize>()
+        }
+        Message::Fleet(f) => {
+            f.hosts.capacity() * std::mem::size_of::<FleetHost>()
+                + f.hosts
+                    .iter()
+                    .map(|h| {
+                        h.host.capacity()
+                            + h.busiest
+                                .as_ref()
+                                .map_or(0, |b| b.key.capacity() + b.name.capacity())
+                    })
+                    .sum::<usize>()
+        }
         Message::Other(kind) => kind.capacity(),
-        Message::Dropped(_) | Message::Heartbeat => 0,
+        Message::Dropped(_) | Message::Heartbeat | Message::Subscribed(_) => 0,
     }
 }
 
@@ -135,11 +155,37 @@ pub fn check_message_fields(m: &Message) {
                 "statscope.dropped",
                 "statscope.heartbeat",
                 "statscope.notice",
+                "statscope.subscribe",
+                "statscope.subscribed",
+                "statscope.fleet",
             ]
             .contains(&kind.as_str()),
             "a known type read as another: {kind}"
         ),
-        Message::Samples(_) | Message::Dropped(_) | Message::Heartbeat => {}
+        Message::Subscribe(s) => {
+            assert!(
+                s.hosts.len() <= MAX_SUBSCRIBE_HOSTS,
+                "{} hosts",
+                s.hosts.len()
+            );
+            assert!(
+                s.pinned.len() <= MAX_SUBSCRIBE_PINNED,
+                "{} pinned",
+                s.pinned.len()
+            );
+            assert!(
+                s.filter.len() <= MAX_SUBSCRIBE_FILTER_BYTES,
+                "a filter of {} bytes",
+                s.filter.len()
+            );
+        }
+        Message::Fleet(f) => {
+            for b in f.hosts.iter().filter_map(|h| h.busiest.as_ref()) {
+                assert!(b.cpu.is_finite(), "busiest cpu {}", b.cpu);
+            }
+        }
+        Message::Samples(_) | Message::Dropped(_) | Message::Heartbeat | Message::Subscribed(_) => {
+        }
     }
 }
 
@@ -256,7 +302,14 @@ impl PageModel {
                     _ => {}
                 }
             }
-            Message::Container(_) | Message::Event(_) | Message::Heartbeat | Message::Other(_) => {}
+            // Not modelled: what the page keeps of them is checked in tests/hosts.rs.
+            Message::Container(_)
+            | Message::Event(_)
+            | Message::Heartbeat
+            | Message::Other(_)
+            | Message::Subscribe(_)
+            | Message::Subscribed(_)
+            | Message::Fleet(_) => {}
         }
     }
 
@@ -500,6 +553,7 @@ pub fn message_examples() -> Vec<Message> {
             cpu_limit: Some(0.5),
             cpu_limit_from: Some(statscope::protocol::CpuLimitFrom::NanoCpus),
             memory_limit_bytes: Some(67_108_864),
+            project: "shop".into(),
         }),
         Message::Container(ContainerInfo {
             id: id.into(),

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::chart::ColorSlots;
 use crate::lifecycle::Lifecycle;
 use crate::model::{parse_frame_lenient, Sample};
-use crate::protocol::{HostInfo, Message, Notice};
+use crate::protocol::{FleetHost, HostInfo, Message, Notice, Subscribed};
 use crate::rates::{EngineConfig, Flag, RateEngine};
 
 /// The largest frame accepted; larger ones are counted and dropped (the bridge has the same limit).
@@ -72,6 +72,10 @@ pub struct Intake {
     /// Names held by more than one container of a host (`name@host`, sorted): their labels add
     /// a short ID. Recomputed when containers come or go.
     clashing: Vec<String>,
+    /// What the bridge says it sends this page, of how many (`statscope.subscribed`).
+    subscribed: Option<Subscribed>,
+    /// The bridge's fleet overview (`statscope.fleet`), at most [`MAX_HOSTS`] hosts.
+    fleet: Vec<FleetHost>,
 }
 
 /// A container's identity for its colour: its name and host (a re-created container, with a new
@@ -98,6 +102,8 @@ impl Intake {
             resume: None,
             notices: Vec::new(),
             clashing: Vec::new(),
+            subscribed: None,
+            fleet: Vec::new(),
         }
     }
 
@@ -189,8 +195,10 @@ impl Intake {
                         Some((hello.instance, 0))
                     };
                 }
-                // A new connection: the bridge sends the notices that hold again.
+                // A new connection: the bridge sends the notices that hold again, and says what
+                // it sends this page once it has read its subscription.
                 self.notices.clear();
+                self.subscribed = None;
                 self.hosts.clear();
                 for host in hello.hosts {
                     self.on_host(host);
@@ -252,8 +260,28 @@ impl Intake {
                 }
                 true
             }
-            Message::Heartbeat | Message::Other(_) => false,
+            Message::Subscribed(m) => {
+                self.subscribed = Some(m);
+                true
+            }
+            Message::Fleet(mut m) => {
+                m.hosts.truncate(MAX_HOSTS);
+                self.fleet = m.hosts;
+                true
+            }
+            // What a page sends, not what it is sent.
+            Message::Subscribe(_) | Message::Heartbeat | Message::Other(_) => false,
         }
+    }
+
+    /// What the bridge says it sends this page, of how many, if it said.
+    pub fn subscribed(&self) -> Option<&Subscribed> {
+        self.subscribed.as_ref()
+    }
+
+    /// The bridge's latest fleet overview.
+    pub fn fleet(&self) -> &[FleetHost] {
+        &self.fleet
     }
 
     /// A host came, went or changed (kept by key, in key order).

@@ -457,6 +457,42 @@ impl DashboardCore {
         self.intake.notices()
     }
 
+    /// What this page shows, for the bridge to send only that (`statscope.subscribe`): its host
+    /// choice, filter, top N by the metric shown, the containers the viewer chose by hand (pinned:
+    /// shown whatever the top N says), and whether it wants the fleet overview.
+    pub fn subscription(&self) -> crate::protocol::Subscribe {
+        let v = &self.viewer;
+        crate::protocol::Subscribe {
+            hosts: if v.host.is_empty() {
+                Vec::new()
+            } else {
+                vec![v.host.clone()]
+            },
+            filter: v.filter.clone(),
+            top: v.top_n.map(|n| n.min(u32::MAX as usize) as u32),
+            metric: v.metric,
+            pinned: match &v.selection {
+                Selection::Only(ids) => ids
+                    .iter()
+                    .take(crate::protocol::MAX_SUBSCRIBE_PINNED)
+                    .cloned()
+                    .collect(),
+                Selection::All { .. } => Vec::new(),
+            },
+            fleet: self.options.overview,
+        }
+    }
+
+    /// What the bridge says it sends this page, of how many (`statscope.subscribed`).
+    pub fn subscribed(&self) -> Option<&crate::protocol::Subscribed> {
+        self.intake.subscribed()
+    }
+
+    /// The bridge's fleet overview (`statscope.fleet`).
+    pub fn fleet(&self) -> &[crate::protocol::FleetHost] {
+        self.intake.fleet()
+    }
+
     /// What a reconnect asks the bridge for (see [`Intake::resume_token`]).
     pub fn resume_token(&self) -> Option<String> {
         self.intake.resume_token()

@@ -110,7 +110,7 @@ pub struct OptionSpec {
 }
 
 /// Every option (see the module docs). Order: the `.d.ts`'s.
-pub const OPTIONS: [OptionSpec; 24] = [
+pub const OPTIONS: [OptionSpec; 25] = [
     OptionSpec {
         key: "feed",
         ts: "string",
@@ -317,6 +317,15 @@ pub const OPTIONS: [OptionSpec; 24] = [
         attribute: Some("tooltip"),
         text: TextKind::Boolean,
     },
+    OptionSpec {
+        key: "overview",
+        ts: "boolean",
+        doc: "The fleet overview above the chart (each host's state, containers and busiest; a \
+              click shows only that host) when the bridge follows two hosts or more. Default true.",
+        param: Some("overview"),
+        attribute: Some("overview"),
+        text: TextKind::Boolean,
+    },
 ];
 
 /// Is `key` an option?
@@ -413,6 +422,9 @@ pub struct Options {
     pub labels: bool,
     /// Show the hover tooltip. Default true.
     pub tooltip: bool,
+    /// Show the fleet overview (and ask the bridge for it) when it follows two hosts or more.
+    /// Default true.
+    pub overview: bool,
 }
 
 impl Default for Options {
@@ -439,6 +451,7 @@ impl Default for Options {
             line_width: None,
             labels: true,
             tooltip: true,
+            overview: true,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::model::{Sample, Timestamp};
 use crate::rank;
 use crate::rates::{Container, Flag, Point, Status};
 use crate::report::{csv_header, csv_point_row};
+use crate::select;
 use crate::sorting::sort_by;
 use crate::view::{self, CpuScale, Metric, Selection, SortBy, Unit};
 
@@ -266,14 +267,6 @@ impl DashboardCore {
 
     /// The legend's containers (see [`Listing`]).
     pub fn listing(&self) -> Listing<'_> {
-        // Docker names and IDs are ASCII ([a-zA-Z0-9][a-zA-Z0-9_.-]*, hex), so ASCII case folding
-        // is the whole of it (and keeps Unicode's case tables out of the WebAssembly build).
-        let filter = self.viewer.filter.as_bytes();
-        let contains = |text: &str| {
-            text.as_bytes()
-                .windows(filter.len())
-                .any(|w| w.eq_ignore_ascii_case(filter))
-        };
         let host_shown = self.viewer.host.as_str();
         let end_ms = self.window_ms().1;
         let mut all: Vec<(&str, &Container, Option<f64>, Option<f64>)> = self
@@ -281,14 +274,8 @@ impl DashboardCore {
             .containers()
             .filter(|(key, _)| host_shown.is_empty() || Sample::split_key(key).1 == host_shown)
             .filter(|(key, c)| {
-                let (id, host) = Sample::split_key(key);
-                filter.is_empty()
-                    || contains(c.name())
-                    || id
-                        .as_bytes()
-                        .get(..filter.len())
-                        .is_some_and(|p| p.eq_ignore_ascii_case(filter))
-                    || (!host.is_empty() && (contains(host) || contains(self.host_name(host))))
+                let host = Sample::split_key(key).1;
+                select::matches(&self.viewer.filter, key, c.name(), self.host_name(host))
             })
             .map(|(key, c)| {
                 let (now, score) = self.current(key, c, end_ms);
@@ -299,6 +286,11 @@ impl DashboardCore {
         if let Some(n) = self.viewer.top_n {
             let scored: Vec<(&str, Option<f64>)> = all.iter().map(|r| (r.0, r.3)).collect();
             let mut keep = rank::top(&scored, n);
+            // The containers chosen by hand stay, whatever their rank (the bridge sends them as
+            // pinned).
+            if let Selection::Only(ids) = &self.viewer.selection {
+                keep.extend(all.iter().map(|r| r.0).filter(|k| ids.contains(*k)));
+            }
             sort_by(&mut keep, |a, b| a.cmp(b));
             all.retain(|r| keep.binary_search(&r.0).is_ok());
         }

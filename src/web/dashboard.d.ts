@@ -48,6 +48,8 @@ export interface DashboardOptions {
   labels?: boolean;
   /** Hover tooltip and keyboard cursor. Default true. */
   tooltip?: boolean;
+  /** The fleet overview above the chart (each host's state, containers and busiest; a click shows only that host) when the bridge follows two hosts or more. Default true. */
+  overview?: boolean;
 }
 
 /** The metrics: "cpu" (CPU %), "memory" (Memory), "memoryPercent" (Memory % of limit), "netRx" (Network received /s), "netTx" (Network sent /s), "blockRead" (Block read /s), "blockWrite" (Block write /s), "pids" (PIDs). */

@@ -42,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use statscope_core::protocol::Message;
 
 use super::{check_server, host_key, Kind, NatsConnection, NatsError, Subjects};
-use crate::hub::{Frame, Hub, HubConfig};
+use crate::hub::{Frame, Hub, HubConfig, Out};
 use crate::notice::{mib, thousands, Cause, Notices};
 use crate::source::Source;
 
@@ -147,6 +147,9 @@ pub async fn run(
         recent_events: 0,
         source: "agent".into(),
         describe: format!("statscope agent publishing to {url}"),
+        // No page subscribes here: the hub of the fleet ranks.
+        max_per_page: 0,
+        rank_every: Duration::ZERO,
     };
     let (hub, root) = Hub::start_with(hub_config, notices.clone(), stop.clone());
     // Subscribed before any source runs: nothing is missed, and a replay starts at once.
@@ -499,7 +502,7 @@ impl Router {
 }
 
 async fn route(
-    mut frames: tokio::sync::broadcast::Receiver<Frame>,
+    mut frames: tokio::sync::broadcast::Receiver<Out>,
     mut router: Router,
     stop: CancellationToken,
 ) {
@@ -516,7 +519,7 @@ async fn route(
         tokio::select! {
             _ = stop.cancelled() => return,
             frame = frames.recv() => match frame {
-                Ok(frame) => router.frame(&frame, &mut next_id, &instance),
+                Ok(out) => router.frame(out.frame(), &mut next_id, &instance),
                 Err(RecvError::Lagged(n)) => {
                     router.counts.lagged.fetch_add(n, Ordering::Relaxed);
                     crate::warn_limited!("agent-lagged", messages = n, "the agent fell behind its sources: messages dropped");

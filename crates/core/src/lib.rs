@@ -31,6 +31,7 @@ pub mod rank;
 pub mod rates;
 pub mod report;
 pub mod seed;
+pub mod select;
 pub mod sorting;
 pub mod units;
 

@@ -45,6 +45,13 @@ pub enum Message {
     Samples(Samples),
     /// `statscope.notice`: the bridge cut or refused something, or a limit applies now.
     Notice(Notice),
+    /// `statscope.subscribe` (a page to the bridge): what the page shows, so the bridge sends only
+    /// that.
+    Subscribe(Subscribe),
+    /// `statscope.subscribed`: what the bridge sends this page now, of how many.
+    Subscribed(Subscribed),
+    /// `statscope.fleet`: each host's containers and its busiest, for a page's overview.
+    Fleet(Fleet),
     /// A `statscope.` message of a type this reader does not know (a newer bridge): ignored.
     Other(String),
 }
@@ -103,6 +110,84 @@ pub struct Samples {
     /// Samples from the bridge's history (sent on connecting), not live.
     pub history: bool,
     pub samples: Vec<Sample>,
+}
+
+/// `statscope.subscribe`: what a page shows (its host choice, name filter, top N and pins), so the
+/// bridge sends it only those containers' samples and messages ([`crate::select`] says which), each
+/// newly shown one with its history. Sent by the page in `/ws?subscribe=` (its text, URL-encoded)
+/// when it connects and as a message when it changes. A page that never sends one gets everything.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscribe {
+    /// The host keys shown; empty: every host.
+    pub hosts: Vec<String>,
+    /// The name filter ([`crate::select::matches`]); empty: none.
+    pub filter: String,
+    /// Only the N busiest by `metric` ([`crate::rank`], over every host the bridge
+    /// follows); `None`: all that match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<u32>,
+    /// What `top` ranks by.
+    pub metric: crate::metrics::Metric,
+    /// Containers (`ID@HOST`) shown whatever the rest says.
+    pub pinned: Vec<String>,
+    /// Whether the page wants `statscope.fleet`.
+    pub fleet: bool,
+}
+
+/// The most a [`Subscribe`] may name, and be: what a bridge refuses beyond (a page never needs more).
+pub const MAX_SUBSCRIBE_HOSTS: usize = 1024;
+pub const MAX_SUBSCRIBE_PINNED: usize = 1024;
+pub const MAX_SUBSCRIBE_FILTER_BYTES: usize = 256;
+
+/// `statscope.subscribed`: what the bridge sends a subscribed page now. Sent when it changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscribed {
+    /// Containers whose samples this page receives.
+    pub shown: u64,
+    /// Containers matching its hosts and filter (before its top N and the cap).
+    pub matching: u64,
+    /// Containers the bridge follows, over every host.
+    pub total: u64,
+    /// Hosts the bridge follows.
+    pub hosts: u64,
+    /// The most containers one page is sent (`--max-per-page`).
+    pub cap: u64,
+    /// The page asked for more than `cap`: it gets the `cap` busiest.
+    pub capped: bool,
+}
+
+/// `statscope.fleet`: every host's containers and busiest, for a page's overview (about every two
+/// seconds, to pages that asked).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fleet {
+    pub hosts: Vec<FleetHost>,
+}
+
+/// One host in `statscope.fleet`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetHost {
+    pub host: String,
+    /// Containers the bridge knows on it, and of those, running.
+    pub containers: u64,
+    pub running: u64,
+    /// Its busiest container by CPU ([`crate::rank`]), when it has a running one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busiest: Option<Busiest>,
+}
+
+/// A host's busiest container.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Busiest {
+    /// `ID@HOST`.
+    pub key: String,
+    pub name: String,
+    /// CPU % (the docker CLI's scale), its rank.
+    pub cpu: f64,
 }
 
 /// Which `HostConfig` setting gave a container's CPU limit.
@@ -231,6 +316,9 @@ impl Message {
             Message::Host(_) => "statscope.host",
             Message::Samples(_) => "statscope.samples",
             Message::Notice(_) => "statscope.notice",
+            Message::Subscribe(_) => "statscope.subscribe",
+            Message::Subscribed(_) => "statscope.subscribed",
+            Message::Fleet(_) => "statscope.fleet",
             Message::Other(kind) => kind,
         }
     }
@@ -298,6 +386,9 @@ impl Message {
                 )
             }
             Message::Notice(n) => tagged(self.kind(), n),
+            Message::Subscribe(m) => tagged(self.kind(), m),
+            Message::Subscribed(m) => tagged(self.kind(), m),
+            Message::Fleet(m) => tagged(self.kind(), m),
             Message::Heartbeat | Message::Other(_) => tagged(self.kind(), &Nothing {}),
         }
     }
@@ -311,6 +402,17 @@ impl Message {
             Message::Event(e) if e.id.is_empty() => Err(missing("id")),
             Message::Host(h) if h.host.is_empty() => Err(missing("host")),
             Message::Notice(n) if n.cause.is_empty() => Err(missing("cause")),
+            Message::Subscribe(m) if m.hosts.len() > MAX_SUBSCRIBE_HOSTS => Err(ProtocolError(
+                format!("{kind}: more than {MAX_SUBSCRIBE_HOSTS} hosts"),
+            )),
+            Message::Subscribe(m) if m.pinned.len() > MAX_SUBSCRIBE_PINNED => Err(ProtocolError(
+                format!("{kind}: more than {MAX_SUBSCRIBE_PINNED} pinned containers"),
+            )),
+            Message::Subscribe(m) if m.filter.len() > MAX_SUBSCRIBE_FILTER_BYTES => {
+                Err(ProtocolError(format!(
+                    "{kind}: a filter over {MAX_SUBSCRIBE_FILTER_BYTES} bytes"
+                )))
+            }
             _ => Ok(self),
         }
     }
@@ -498,6 +600,40 @@ struct Fields {
     count: Option<u64>,
     limit: Option<u64>,
     active: Option<bool>,
+    host_keys: Option<Vec<String>>,
+    host_count: Option<u64>,
+    fleet_hosts: Option<Vec<FleetHostWire>>,
+    filter: Option<String>,
+    top: Option<u32>,
+    metric: Option<crate::metrics::Metric>,
+    pinned: Option<Vec<String>>,
+    fleet: Option<bool>,
+    shown: Option<u64>,
+    matching: Option<u64>,
+    cap: Option<u64>,
+    capped: Option<bool>,
+}
+
+/// An entry of `statscope.fleet`'s `hosts`, as read.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FleetHostWire {
+    host: String,
+    #[serde(default)]
+    containers: u64,
+    #[serde(default)]
+    running: u64,
+    #[serde(default)]
+    busiest: Option<BusiestWire>,
+}
+
+#[derive(serde::Deserialize)]
+struct BusiestWire {
+    key: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    cpu: f64,
 }
 
 impl<'de> Visitor<'de> for MessageSeed<'_> {
@@ -530,7 +666,25 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 "protocol" => f.protocol = map.next_value()?,
                 "instance" => f.instance = map.next_value()?,
                 "historySeconds" => f.history_seconds = map.next_value()?,
-                "hosts" => f.hosts = map.next_value()?,
+                // The same key, a different list in each message that has one.
+                "hosts" => match kind.as_str() {
+                    "statscope.hello" => f.hosts = map.next_value()?,
+                    "statscope.subscribe" => f.host_keys = map.next_value()?,
+                    "statscope.fleet" => f.fleet_hosts = map.next_value()?,
+                    "statscope.subscribed" => f.host_count = map.next_value()?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+                "filter" => f.filter = map.next_value()?,
+                "top" => f.top = map.next_value()?,
+                "metric" => f.metric = map.next_value()?,
+                "pinned" => f.pinned = map.next_value()?,
+                "fleet" => f.fleet = map.next_value()?,
+                "shown" => f.shown = map.next_value()?,
+                "matching" => f.matching = map.next_value()?,
+                "cap" => f.cap = map.next_value()?,
+                "capped" => f.capped = map.next_value()?,
                 "host" => f.host = map.next_value()?,
                 "engine" => f.engine = map.next_value()?,
                 "state" => f.state = map.next_value()?,
@@ -638,6 +792,39 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 // A notice holds unless it says it is over.
                 active: f.active.unwrap_or(true),
             }),
+            "statscope.subscribe" => Message::Subscribe(Subscribe {
+                hosts: f.host_keys.unwrap_or_default(),
+                filter: f.filter.unwrap_or_default(),
+                top: f.top.filter(|&n| n > 0),
+                metric: f.metric.unwrap_or_default(),
+                pinned: f.pinned.unwrap_or_default(),
+                fleet: f.fleet.unwrap_or(false),
+            }),
+            "statscope.subscribed" => Message::Subscribed(Subscribed {
+                shown: f.shown.unwrap_or(0),
+                matching: f.matching.unwrap_or(0),
+                total: f.total.unwrap_or(0),
+                hosts: f.host_count.unwrap_or(0),
+                cap: f.cap.unwrap_or(0),
+                capped: f.capped.unwrap_or(false),
+            }),
+            "statscope.fleet" => Message::Fleet(Fleet {
+                hosts: f
+                    .fleet_hosts
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|h| FleetHost {
+                        host: h.host,
+                        containers: h.containers,
+                        running: h.running,
+                        busiest: h.busiest.map(|b| Busiest {
+                            key: b.key,
+                            name: b.name,
+                            cpu: b.cpu,
+                        }),
+                    })
+                    .collect(),
+            }),
             _ => Message::Other(kind),
         }))
     }
@@ -656,9 +843,89 @@ mod tests {
     }
 
     #[test]
+    fn a_subscription_past_its_bounds_is_refused() {
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| format!("\"h{i}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        for (text, why) in [
+            (
+                format!(
+                    r#"{{"type":"statscope.subscribe","hosts":[{}]}}"#,
+                    many(1025)
+                ),
+                "more than 1024 hosts",
+            ),
+            (
+                format!(
+                    r#"{{"type":"statscope.subscribe","pinned":[{}]}}"#,
+                    many(1025)
+                ),
+                "more than 1024 pinned",
+            ),
+            (
+                format!(
+                    r#"{{"type":"statscope.subscribe","filter":"{}"}}"#,
+                    "x".repeat(257)
+                ),
+                "a filter over 256 bytes",
+            ),
+            (
+                r#"{"type":"statscope.subscribe","metric":"heat"}"#.to_string(),
+                "heat",
+            ),
+        ] {
+            let e = Message::decode(&text).expect_err(why).to_string();
+            assert!(e.contains(why), "{e}");
+        }
+        // A top of 0 is no top.
+        let Message::Subscribe(s) = decoded(r#"{"type":"statscope.subscribe","top":0}"#) else {
+            panic!("a subscription");
+        };
+        assert_eq!(s.top, None);
+    }
+
+    #[test]
     fn every_message_round_trips() {
         let time = Timestamp::parse_rfc3339("2026-11-24T05:00:00.123456789Z").expect("time");
         for m in [
+            Message::Subscribe(Subscribe {
+                hosts: vec!["edge-1".into(), "edge-2".into()],
+                filter: "web".into(),
+                top: Some(50),
+                metric: crate::metrics::Metric::Cpu,
+                pinned: vec![format!("{ID}@edge-1")],
+                fleet: true,
+            }),
+            Message::Subscribe(Subscribe::default()),
+            Message::Subscribed(Subscribed {
+                shown: 50,
+                matching: 812,
+                total: 10_000,
+                hosts: 100,
+                cap: 500,
+                capped: false,
+            }),
+            Message::Fleet(Fleet {
+                hosts: vec![
+                    FleetHost {
+                        host: "edge-1".into(),
+                        containers: 100,
+                        running: 98,
+                        busiest: Some(Busiest {
+                            key: format!("{ID}@edge-1"),
+                            name: "web".into(),
+                            cpu: 181.5,
+                        }),
+                    },
+                    FleetHost {
+                        host: "edge-2".into(),
+                        ..FleetHost::default()
+                    },
+                ],
+            }),
             Message::Hello(Hello {
                 source: "docker".into(),
                 describe: "the Docker Engine at unix:///var/run/docker.sock".into(),

@@ -148,7 +148,7 @@ fn some(v: f64) -> Option<f64> {
 }
 
 impl Point {
-    fn empty(t_unix_ns: i64, flag: Flag) -> Point {
+    pub(crate) fn empty(t_unix_ns: i64, flag: Flag) -> Point {
         Point {
             t_unix_ns,
             flag,

@@ -47,6 +47,9 @@ fn every_message_type_has_its_section_and_an_example() {
         "statscope.dropped",
         "statscope.heartbeat",
         "statscope.notice",
+        "statscope.subscribe",
+        "statscope.subscribed",
+        "statscope.fleet",
     ] {
         assert!(
             docs.contains(&format!("## `{kind}`")),
