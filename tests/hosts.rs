@@ -264,3 +264,121 @@ fn the_status_line_says_which_host_is_down_and_why_once() {
     assert!(line.contains("beta down: cannot connect"), "{line}");
     assert_eq!(line.matches("connection refused").count(), 1, "{line}");
 }
+
+/// What the page tells the bridge it shows follows the viewer's choices (host, filter, top N,
+/// metric, the containers chosen by hand), and what the bridge says it sends is in the status line.
+#[test]
+fn the_page_says_what_it_shows_and_says_what_it_is_sent() {
+    let (mut d, _, id) = two_hosts_one_id();
+    let everything = d.subscription();
+    assert_eq!(
+        (everything.hosts.len(), everything.filter.as_str(), everything.top),
+        (0, "", None),
+        "{everything:?}"
+    );
+    assert!(everything.pinned.is_empty() && everything.fleet);
+    let (on_a, on_b) = (Sample::key_of(&id, "", "a"), Sample::key_of(&id, "", "b"));
+    d.set_filter("ss-");
+    d.set_top_n(Some(1));
+    let listed = |d: &DashboardCore| -> Vec<String> {
+        d.listing().rows.iter().map(|r| r.0.to_string()).collect()
+    };
+    assert_eq!(listed(&d), [on_b.clone()], "the busier one (b burns)");
+    // Chosen by hand: pinned, and listed whatever the top N says.
+    d.isolate(&on_a);
+    let mut both = listed(&d);
+    both.sort();
+    assert_eq!(both, [on_a.clone(), on_b.clone()]);
+    d.set_host("b");
+    let s = d.subscription();
+    assert_eq!(s.hosts, ["b"]);
+    assert_eq!((s.filter.as_str(), s.top), ("ss-", Some(1)));
+    assert_eq!(s.pinned, [on_a.clone()]);
+
+    let status = |d: &DashboardCore| {
+        statscope::dashboard::status::status_line(
+            d,
+            statscope::reconnect::FeedState::Live,
+            true,
+            0.0,
+        )
+    };
+    let said = |shown, total, capped| {
+        Message::Subscribed(statscope::protocol::Subscribed {
+            shown,
+            matching: total,
+            total,
+            hosts: 2,
+            cap: 500,
+            capped,
+        })
+        .encode()
+    };
+    d.ingest(&said(5, 812, false));
+    let line = status(&d);
+    assert!(line.contains("showing 5 of 812 containers on 2 hosts"), "{line}");
+    assert!(!line.contains("at most"), "{line}");
+    d.ingest(&said(500, 10_000, true));
+    let line = status(&d);
+    assert!(line.contains("showing 500 of 10000 containers"), "{line}");
+    assert!(line.contains("a page is sent at most 500"), "{line}");
+    // A new bridge run has not said yet.
+    d.ingest(&hello("run-2"));
+    assert!(d.subscribed().is_none());
+    assert!(status(&d).contains(" · 2 containers"));
+}
+
+/// The fleet overview: a row per host with its state, containers and busiest, the one the chart
+/// narrows to marked; nothing with one host or with the option off.
+#[test]
+fn the_fleet_overview_says_each_host_and_which_is_shown() {
+    let (mut d, _, _) = two_hosts_one_id();
+    assert_eq!(d.overview().len(), 2, "hosts known before any overview");
+    d.ingest(
+        &Message::Fleet(statscope::protocol::Fleet {
+            hosts: vec![
+                statscope::protocol::FleetHost {
+                    host: "a".into(),
+                    containers: 12,
+                    running: 11,
+                    busiest: Some(statscope::protocol::Busiest {
+                        key: "x@a".into(),
+                        name: "web".into(),
+                        cpu: 45.06,
+                    }),
+                },
+                statscope::protocol::FleetHost {
+                    host: "b".into(),
+                    containers: 1,
+                    running: 0,
+                    busiest: None,
+                },
+            ],
+        })
+        .encode(),
+    );
+    let mut stale = host("b", "beta");
+    stale.state = "stale".into();
+    d.ingest(&Message::Host(stale).encode());
+    d.set_host("b");
+    let rows: Vec<(String, bool)> = d
+        .overview()
+        .into_iter()
+        .map(|h| (h.text, h.selected))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("alpha · up · 12 containers · busiest web 45.1 %".to_string(), false),
+            ("beta · stale · 1 container".to_string(), true),
+        ]
+    );
+    let mut off = DashboardCore::new(Options {
+        overview: false,
+        ..Options::default()
+    })
+    .expect("options");
+    off.ingest(&hello("run-1"));
+    assert!(off.overview().is_empty());
+    assert!(!off.subscription().fleet);
+}

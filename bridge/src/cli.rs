@@ -120,6 +120,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = server().header_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600), help_heading = "Limits")]
     pub header_timeout_s: u64,
+    /// Containers one page is sent at most. A page that subscribes to more (all of a large fleet,
+    /// or a top N above this) gets the busiest this many and is told so (`statscope.subscribed`).
+    #[arg(long, value_name = "N", default_value_t = server().hub.max_per_page,
+          value_parser = clap::value_parser!(u32).range(1..=100_000).map(|n| n as usize), help_heading = "Limits")]
+    pub max_per_page: usize,
     // Last: a flattened group's heading applies to the flags after it.
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -128,11 +133,12 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The hub's settings the flags give (history).
+    /// The hub's settings the flags give (history, the per-page cap).
     pub fn hub_config(&self) -> crate::hub::HubConfig {
         crate::hub::HubConfig {
             history: Duration::from_secs(self.history),
             history_bytes: (self.history_mib as usize) << 20,
+            max_per_page: self.max_per_page,
             ..server().hub
         }
     }

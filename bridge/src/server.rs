@@ -10,7 +10,12 @@
 //!   `{"type":"statscope.dropped","frames":n,"total":n}`; and every [`ServerConfig::heartbeat`] a
 //!   ping plus `{"type":"statscope.heartbeat"}` (browsers do not show pings to scripts). Each of
 //!   these is a whole frame starting with `{"type"`; a page that does not know one can ignore it.
-//!   `docs/protocol.md` describes them all. Messages from clients are read and discarded.
+//!   `docs/protocol.md` describes them all. A page may say what it shows (`?subscribe=` with a
+//!   `statscope.subscribe` message's text, or that message sent later, any number of times): it is
+//!   then sent only those containers' samples and messages, each newly shown one after its history,
+//!   at most `--max-per-page` containers, and told what it gets of how many (`statscope.subscribed`;
+//!   [`crate::view`]). A page that never subscribes gets everything. Anything else a client sends
+//!   is discarded.
 //! - `/ws/check`: why `/ws` would refuse this request, for a page to say (a browser hides a
 //!   refused upgrade's status from scripts): `{"ws":"ok"}`, `{"ws":"origin"}` or `{"ws":"token"}`
 //!   ([`ws_check`]; the same rules as `/ws`, the origin first, so a foreign page learns nothing of

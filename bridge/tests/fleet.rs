@@ -205,6 +205,46 @@ async fn three_agents_one_page_every_cpu_point_is_the_docker_clis() {
         b.js("return window.statscopeErrors;").await,
         serde_json::json!([])
     );
+    // The fleet overview: the three hosts, each with its containers.
+    let fleet = status["fleet"].as_array().expect("fleet").clone();
+    assert_eq!(fleet.len(), 3, "{fleet:?}");
+    let total = snapshot["containers"].as_array().expect("containers").len();
+
+    // A page showing the top 2 receives only those two: its engine holds two containers, the
+    // bridge says 2 of them all, and each point it has is still the docker CLI's.
+    b.client
+        .goto(&format!("{}?top=2", hub.url))
+        .await
+        .expect("page loads");
+    let status = wait_for(&b, 30, STATUS, |status| {
+        status["subscribed"]["shown"].as_f64() == Some(2.0)
+            && status["history"].as_f64().unwrap_or(0.0) > 0.0
+    })
+    .await;
+    assert_eq!(
+        status["subscribed"]["total"].as_f64(),
+        Some(total as f64),
+        "{status}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let top = b.js(SNAPSHOT).await;
+    let held = top["containers"].as_array().expect("containers");
+    assert_eq!(held.len(), 2, "only the top 2 are received: {top}");
+    for c in held {
+        let samples = &cli[c["id"].as_str().expect("id")];
+        for point in c["cpu"].as_array().expect("cpu") {
+            let (t, cpu) = (point[0].as_f64().expect("t"), point[1].as_f64().expect("cpu"));
+            if let Some((_, expected, _)) = samples.iter().find(|(st, _, _)| (st - t).abs() < 1e-3) {
+                assert_eq!(&format!("{cpu:.2}%"), expected, "{} at {t}", c["key"]);
+            }
+        }
+    }
+    let line = b.js("return document.getElementById('statscope-status').textContent;").await;
+    assert!(
+        line.as_str().is_some_and(|l| l.contains(&format!("showing 2 of {total} containers on 3 hosts"))),
+        "{line}"
+    );
+    b.screenshot("fleet-top-2.png").await;
     drop(hub);
 }
 

@@ -771,3 +771,178 @@ async fn a_viewer_resuming_gets_only_what_it_missed() {
     assert_eq!(history("?resume=garbage".into()).await, all);
     s.shutdown.cancel();
 }
+
+/// Stats of container `id` at second `t`, busy `per_mille` ‰ of one core since second 0 (the
+/// docker CLI's CPU %: Δtotal / Δsystem × CPUs).
+fn busy(id: &str, t: u64, per_mille: u64) -> String {
+    let s = 1_000_000_000u64;
+    format!(
+        r#"{{"id":"{id}","name":"/{id}","read":"2024-05-01T10:00:{t:02}Z","cpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}}}}"#,
+        t * per_mille * s / 1000,
+        t * 2 * s
+    )
+}
+
+/// `text` for a URL's query (everything but unreserved characters percent-encoded).
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What a subscribed page receives within `quiet` of silence: samples as `(key, read ns, history)`,
+/// and the last `statscope.subscribed`.
+async fn receive(
+    ws: &mut Ws,
+    quiet: Duration,
+) -> (Vec<(String, i128, bool)>, Option<protocol::Subscribed>) {
+    let mut samples = Vec::new();
+    let mut said = None;
+    while let Ok((message, _)) = tokio::time::timeout(quiet, next_frame(ws)).await {
+        match message {
+            protocol::Message::Samples(batch) => samples.extend(
+                batch
+                    .samples
+                    .into_iter()
+                    .map(|s| (s.key, s.read.unix_ns(), batch.history)),
+            ),
+            protocol::Message::Subscribed(s) => said = Some(s),
+            _ => {}
+        }
+    }
+    (samples, said)
+}
+
+/// A page that says what it shows gets only that: its top N ranked over everything the bridge
+/// follows, then, as it pins one more, that one's history and its samples live, never one sample
+/// twice; past the per-page cap, the busiest and a word that it was capped. A page that does not
+/// subscribe still gets everything.
+#[tokio::test]
+async fn a_subscribed_page_gets_only_what_it_shows() {
+    let mut config = ServerConfig::default();
+    config.hub.rank_every = Duration::from_millis(100);
+    config.hub.max_per_page = 3;
+    let s = start(config).await;
+    let ids: Vec<String> = (0..5).map(|i| format!("c{i}")).collect();
+    let key = |id: &str| Sample::key_of(id, "", "scripted");
+    // c4 is the busiest (50 % of a core), c0 the quietest (10 %).
+    for t in 0..6 {
+        for (i, id) in ids.iter().enumerate() {
+            s.feed
+                .send(busy(id, t, (i as u64 + 1) * 100))
+                .await
+                .expect("feed");
+        }
+    }
+    // Ranked after the samples are in.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    let mut everything = connect(s.addr, "", &[]).await.expect("connects");
+    let subscribe = protocol::Message::Subscribe(protocol::Subscribe {
+        top: Some(2),
+        ..protocol::Subscribe::default()
+    })
+    .encode();
+    let query = format!("?subscribe={}", url_encoded(&subscribe));
+    let mut page = connect(s.addr, &query, &[]).await.expect("connects");
+    assert!(matches!(
+        decoded(&next_text(&mut page).await),
+        protocol::Message::Hello(_)
+    ));
+    let (got, said) = receive(&mut page, Duration::from_millis(600)).await;
+    let said = said.expect("told what it is sent");
+    assert_eq!(
+        (said.shown, said.matching, said.total, said.capped),
+        (2, 5, 5, false),
+        "{said:?}"
+    );
+    let mut keys: Vec<&str> = got.iter().map(|(k, _, _)| k.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys, [key("c3"), key("c4")], "only its top 2");
+    assert_eq!(got.len(), 12, "their whole history: {got:?}");
+    assert!(got.iter().all(|(_, _, history)| *history));
+
+    // The page pins the quietest: its history comes, then everything live for the three.
+    let pinned = protocol::Message::Subscribe(protocol::Subscribe {
+        top: Some(2),
+        pinned: vec![key("c0")],
+        ..protocol::Subscribe::default()
+    })
+    .encode();
+    page.send(Message::Text(pinned.into())).await.expect("sends");
+    let (caught_up, said) = receive(&mut page, Duration::from_millis(600)).await;
+    assert_eq!(said.map(|s| s.shown), Some(3));
+    assert_eq!(caught_up.len(), 6, "c0's history: {caught_up:?}");
+    assert!(caught_up.iter().all(|(k, _, h)| *k == key("c0") && *h));
+    for t in 6..9 {
+        for (i, id) in ids.iter().enumerate() {
+            s.feed
+                .send(busy(id, t, (i as u64 + 1) * 100))
+                .await
+                .expect("feed");
+        }
+    }
+    let (live, _) = receive(&mut page, Duration::from_millis(600)).await;
+    let mut all: Vec<(String, i128)> = got
+        .iter()
+        .chain(&caught_up)
+        .chain(&live)
+        .map(|(k, t, _)| (k.clone(), *t))
+        .collect();
+    assert_eq!(live.len(), 9, "3 containers × 3 seconds, live: {live:?}");
+    assert!(live
+        .iter()
+        .all(|(k, _, _)| [key("c0"), key("c3"), key("c4")].contains(k)));
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "no sample twice");
+
+    // All of it, past the cap of 3: the busiest 3, and the page is told.
+    let all_of_it = protocol::Message::Subscribe(protocol::Subscribe::default()).encode();
+    page.send(Message::Text(all_of_it.into()))
+        .await
+        .expect("sends");
+    let (_, said) = receive(&mut page, Duration::from_millis(600)).await;
+    let said = said.expect("told");
+    assert_eq!((said.shown, said.cap, said.capped), (3, 3, true), "{said:?}");
+
+    // The page that never subscribed had every container.
+    let (seen, said) = receive(&mut everything, Duration::from_millis(300)).await;
+    assert!(said.is_none());
+    let mut keys: Vec<&str> = seen.iter().map(|(k, _, _)| k.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    s.shutdown.cancel();
+}
+
+/// A subscription in the URL that cannot be read is refused with the reason; a message that cannot
+/// be read is ignored and the page keeps what it had.
+#[tokio::test]
+async fn an_unreadable_subscription_is_refused_or_ignored() {
+    let s = start(ServerConfig::default()).await;
+    let err = connect(s.addr, "?subscribe=%7Bnot%20json", &[])
+        .await
+        .expect_err("refused");
+    match err {
+        WsError::Http(response) => assert_eq!(response.status(), 400),
+        other => panic!("expected HTTP 400, got {other:?}"),
+    }
+    let mut page = connect(s.addr, "", &[]).await.expect("connects");
+    next_text(&mut page).await; // hello
+    page.send(Message::Text("{\"type\":\"statscope.subscribe\",\"top\":\"x\"}".into()))
+        .await
+        .expect("sends");
+    s.feed.send(stats("k0", 1)).await.expect("feed");
+    let (got, said) = receive(&mut page, Duration::from_millis(500)).await;
+    assert!(said.is_none(), "nothing was subscribed");
+    assert_eq!(got.len(), 1, "still gets everything");
+    s.shutdown.cancel();
+}

@@ -203,6 +203,25 @@ impl<'a> Listing<'a> {
     }
 }
 
+/// One host in the fleet overview ([`DashboardCore::overview`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OverviewHost {
+    pub host: String,
+    /// The name people know it by.
+    pub name: String,
+    /// `up`, `down`, `stale`, `connecting` (the bridge's word).
+    pub state: String,
+    pub containers: u64,
+    pub running: u64,
+    /// Its busiest container's name and CPU % (docker CLI's scale), when one runs.
+    pub busiest: Option<(String, f64)>,
+    /// The chart shows this host only.
+    pub selected: bool,
+    /// The button's words: `edge-1 · up · 12 containers · busiest web 45.1 %`.
+    pub text: String,
+}
+
 /// What one redraw shows: the chart's view and the legend, from one [`Listing`].
 #[derive(Clone, Debug)]
 pub struct Redraw {
@@ -265,6 +284,46 @@ impl DashboardCore {
         self.lifecycle().info(id).map_or("", |i| i.project.as_str())
     }
 
+    /// The fleet overview: every host the bridge follows, its state, containers and busiest (the
+    /// bridge's `statscope.fleet`), and which one the chart narrows to. Empty unless the option
+    /// `overview` is on and the bridge follows two hosts or more.
+    pub fn overview(&self) -> Vec<OverviewHost> {
+        let hosts = self.hosts();
+        if !self.options.overview || hosts.len() < 2 {
+            return Vec::new();
+        }
+        let fleet = self.intake.fleet();
+        hosts
+            .iter()
+            .map(|h| {
+                let f = fleet.iter().find(|f| f.host == h.host);
+                let (containers, running) = f.map_or((0, 0), |f| (f.containers, f.running));
+                let busiest = f
+                    .and_then(|f| f.busiest.as_ref())
+                    .map(|b| (b.name.clone(), b.cpu));
+                let mut text = format!(
+                    "{} · {} · {containers} container{}",
+                    h.name,
+                    h.state,
+                    if containers == 1 { "" } else { "s" }
+                );
+                if let Some((name, cpu)) = &busiest {
+                    text.push_str(&format!(" · busiest {name} {cpu:.1} %"));
+                }
+                OverviewHost {
+                    host: h.host.clone(),
+                    name: h.name.clone(),
+                    state: h.state.clone(),
+                    containers,
+                    running,
+                    busiest,
+                    selected: self.viewer.host == h.host,
+                    text,
+                }
+            })
+            .collect()
+    }
+
     /// The legend's containers (see [`Listing`]).
     pub fn listing(&self) -> Listing<'_> {
         let host_shown = self.viewer.host.as_str();
@@ -289,7 +348,7 @@ impl DashboardCore {
             // The containers chosen by hand stay, whatever their rank (the bridge sends them as
             // pinned).
             if let Selection::Only(ids) = &self.viewer.selection {
-                keep.extend(all.iter().map(|r| r.0).filter(|k| ids.contains(*k)));
+                keep.extend(all.iter().map(|r| r.0).filter(|k| ids.contains(k)));
             }
             sort_by(&mut keep, |a, b| a.cmp(b));
             all.retain(|r| keep.binary_search(&r.0).is_ok());

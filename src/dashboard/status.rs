@@ -62,10 +62,30 @@ pub fn status_line(core: &DashboardCore, state: FeedState, has_feed: bool, now_m
         }
     }
     let n = core.engine().len();
-    text.push_str(&format!(
-        " · {n} container{}",
-        if n == 1 { "" } else { "s" }
-    ));
+    match core.subscribed() {
+        // The bridge sends this page only what it shows: of how many.
+        Some(s) if s.total > s.shown => {
+            text.push_str(&format!(
+                " · showing {} of {} container{}",
+                s.shown,
+                s.total,
+                if s.total == 1 { "" } else { "s" }
+            ));
+            if s.hosts > 1 {
+                text.push_str(&format!(" on {} hosts", s.hosts));
+            }
+            if s.capped {
+                text.push_str(&format!(
+                    " (the busiest {}: a page is sent at most {} — narrow by host, filter or top N)",
+                    s.shown, s.cap
+                ));
+            }
+        }
+        _ => text.push_str(&format!(
+            " · {n} container{}",
+            if n == 1 { "" } else { "s" }
+        )),
+    }
     if c.malformed + c.oversized > 0 {
         text.push_str(&format!(
             " · {} malformed (dropped)",

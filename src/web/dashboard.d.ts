@@ -140,6 +140,13 @@ export interface DashboardStatus {
    *  and host (`host` absent: the bridge itself). */
   notices: { host?: string; cause: string; text: string; count: number; limit: number | null;
              active: boolean }[];
+  /** What the bridge sends this page, of how many (`statscope.subscribed`): absent until it says. */
+  subscribed?: { shown: number; matching: number; total: number; hosts: number; cap: number;
+                 capped: boolean };
+  /** The fleet overview (two hosts or more, option `overview`): each host's state, containers,
+   *  busiest (name, CPU % of one core), whether the chart shows it alone, and its words. */
+  fleet: { host: string; name: string; state: string; containers: number; running: number;
+           busiest: [string, number] | null; selected: boolean; text: string }[];
 }
 
 /** What `optionSchema()` returns: every option, and where else it can be given (the bundled page's

@@ -43,6 +43,7 @@ use crate::dashboard::options::{self, TextValue, OPTIONS};
 use crate::dashboard::status::{canvas_label, state_name, status_line};
 use crate::dashboard::{DashboardCore, Legend, Options};
 use crate::metrics::METRICS;
+use crate::protocol::Message;
 use crate::reconnect::{Action, FeedEvent, Reconnect, ReconnectConfig};
 use crate::view::{CpuScale, Metric, SortBy};
 use dom::{document, element_option, now_ms, prefers_dark, tz_offset, window, Listener};
@@ -205,7 +206,14 @@ struct Feed {
     check: Option<CheckCallbacks>,
     /// Sockets closed from their own handlers, dropped on the next tick (not while running).
     retired: Vec<Socket>,
+    /// The `statscope.subscribe` this socket's bridge has from this page (in the URL it connected
+    /// with, or sent since): the page says it again only when what it shows changes.
+    subscribed: Option<String>,
 }
+
+/// Longest subscription put in the feed's URL; a longer one (many pinned containers) goes in the
+/// URL without its pins, and whole as a message once the socket opens.
+const MAX_URL_SUBSCRIPTION: usize = 4096;
 
 /// A `/ws/check`'s callbacks: the response, its JSON, a failure.
 type CheckCallbacks = (
@@ -644,6 +652,7 @@ impl Dashboard {
                 checking: false,
                 check: None,
                 retired: Vec::new(),
+                subscribed: None,
             },
             timers: Timers::default(),
             frames: FrameInput::new(),
@@ -696,6 +705,10 @@ impl Dashboard {
         set("late", (i.core.engine().counts().late as f64).into())?;
         set("hosts", to_js(&i.core.hosts())?)?;
         set("notices", to_js(&i.core.notices())?)?;
+        if let Some(s) = i.core.subscribed() {
+            set("subscribed", to_js(s)?)?;
+        }
+        set("fleet", to_js(&i.core.overview())?)?;
         let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
         let bytes = js_sys::Reflect::get(&memory.buffer(), &JsValue::from_str("byteLength"))?;
         set("wasmMemoryBytes", bytes)?;
@@ -891,6 +904,7 @@ fn on_animation_frame(i: &mut Inner) {
         i.painter.cancel();
         web_sys::console::warn_1(&e.into());
     }
+    sync_subscription(i);
     // Data that came while a redraw was in progress, or the viewer's action.
     let more = i.core.flush_at(Some(now_ms()));
     if i.painter.busy() || (more && i.urgent) || i.core.cursor_moved() {
@@ -982,6 +996,8 @@ fn show_ui(i: &mut Inner, legend: &Legend, counted: Option<bool>) -> Result<(), 
     }
     show_tooltip(i)?;
     show_detail(i)?;
+    let overview = i.core.overview();
+    i.ui.show_overview(&overview, &i.canvas)?;
     let settings = i.core.settings();
     i.ui.label_canvas(
         &i.canvas,
@@ -1123,6 +1139,19 @@ fn act(i: &mut Inner, action: Action) {
                     url = resumed;
                 }
             }
+            // What this page shows, so the bridge sends only that (its history too).
+            let mut subscription = i.core.subscription();
+            let mut text = Message::Subscribe(subscription.clone()).encode();
+            if text.len() > MAX_URL_SUBSCRIPTION {
+                subscription.pinned.clear();
+                text = Message::Subscribe(subscription).encode();
+            }
+            if let Ok(subscribed) = with_param(&url, "subscribe", &text) {
+                url = subscribed;
+                i.feed.subscribed = Some(text);
+            } else {
+                i.feed.subscribed = None;
+            }
             i.feed.opened = false;
             match Socket::open(&url, socket_handlers(&i.self_ref)) {
                 Ok(socket) => i.feed.socket = Some(socket),
@@ -1169,6 +1198,7 @@ fn socket_handlers(weak: &Weak<RefCell<Inner>>) -> Handlers {
         on_open: with(|i| {
             i.feed.opened = true;
             i.core.set_refusal(None);
+            sync_subscription(i);
             let action = i.feed.policy.on_event(FeedEvent::Opened, now_ms());
             act(i, action);
         }),
@@ -1303,6 +1333,21 @@ fn redraw_at(i: &mut Inner, delay_ms: f64) {
         delay_ms.ceil() as i32,
     ) {
         i.timers.redraw = Some((id, closure));
+    }
+}
+
+/// Tells the bridge what this page shows when that changed (a host, filter, top N, metric or
+/// pinned container chosen since it last heard): at most once an animation frame.
+fn sync_subscription(i: &mut Inner) {
+    let Some(socket) = &i.feed.socket else {
+        return;
+    };
+    if !i.feed.opened {
+        return;
+    }
+    let text = Message::Subscribe(i.core.subscription()).encode();
+    if i.feed.subscribed.as_deref() != Some(text.as_str()) && socket.send(&text) {
+        i.feed.subscribed = Some(text);
     }
 }
 

@@ -48,6 +48,12 @@ impl Socket {
         })
     }
 
+    /// Sends a text message (the page's `statscope.subscribe`); `false` when the socket is not
+    /// open.
+    pub(crate) fn send(&self, text: &str) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+    }
+
     /// Closes it (its `onclose` then reports it).
     pub(crate) fn close(&self) {
         let _ = self.ws.close();

@@ -29,7 +29,7 @@ use super::dom::{document, text_el, tz_offset};
 use super::error::WebError;
 use crate::chart::{clock_label, hex, Placed, Theme};
 use crate::dashboard::status::skew_text;
-use crate::dashboard::{DashboardCore, Detail, Legend, TableRow, Tooltip};
+use crate::dashboard::{DashboardCore, Detail, Legend, OverviewHost, TableRow, Tooltip};
 use crate::metrics::METRICS;
 use crate::view::Metric;
 
@@ -160,6 +160,9 @@ pub(crate) struct Ui {
     legend_tools: Option<LegendTools>,
     /// The detail panel, while open.
     detail: Option<DetailPanel>,
+    /// The fleet overview (a button per host), while the bridge follows two hosts or more, and
+    /// the words it shows.
+    overview: Option<(HtmlElement, Vec<String>)>,
     ticks: u32,
     last_table: Vec<(String, String, &'static str)>,
 }
@@ -203,6 +206,7 @@ impl Ui {
             touches: Vec::new(),
             legend_tools: None,
             detail: None,
+            overview: None,
             ticks: TABLE_EVERY_TICKS - 1,
             last_table: Vec::new(),
         })
@@ -218,6 +222,9 @@ impl Ui {
         }
         if let Some(d) = self.detail.take() {
             d.root.remove();
+        }
+        if let Some((o, _)) = self.overview.take() {
+            o.remove();
         }
         if self.own_table {
             self.table.remove();
@@ -855,6 +862,55 @@ impl Ui {
         Ok(())
     }
 
+    /// The fleet overview above the chart: a button per host (its state, containers, busiest); a
+    /// click narrows the chart to that host, a click on the host shown widens it to all again.
+    /// Removed when there is nothing to show.
+    pub(crate) fn show_overview(
+        &mut self,
+        hosts: &[OverviewHost],
+        canvas: &HtmlCanvasElement,
+    ) -> Result<(), WebError> {
+        if hosts.is_empty() {
+            if let Some((o, _)) = self.overview.take() {
+                o.remove();
+            }
+            return Ok(());
+        }
+        let look: Vec<String> = hosts
+            .iter()
+            .map(|h| format!("{}{}", if h.selected { "▶ " } else { "" }, h.text))
+            .collect();
+        if self.overview.as_ref().is_some_and(|(_, last)| *last == look) {
+            return Ok(());
+        }
+        let doc = document()?;
+        let root = match self.overview.take() {
+            Some((root, _)) => root,
+            None => {
+                let root: HtmlElement = doc.create_element("nav")?.unchecked_into();
+                root.set_class_name("statscope-fleet");
+                root.set_attribute("aria-label", "fleet: click a host to show it alone")?;
+                if let Some(parent) = canvas.parent_node() {
+                    parent.insert_before(&root, Some(canvas))?;
+                }
+                root
+            }
+        };
+        root.set_text_content(None);
+        for (h, words) in hosts.iter().zip(&look) {
+            let button = text_el(&doc, "button", words)?;
+            button.set_attribute("type", "button")?;
+            button.set_attribute("data-action", "host")?;
+            // The host shown: a click goes back to every host.
+            button.set_attribute("data-host", if h.selected { "" } else { &h.host })?;
+            button.set_attribute("data-state", &h.state)?;
+            button.set_attribute("aria-pressed", if h.selected { "true" } else { "false" })?;
+            root.append_child(&button)?;
+        }
+        self.overview = Some((root, look));
+        Ok(())
+    }
+
     /// Names the canvas `label`, unless the page named it itself.
     pub(crate) fn label_canvas(
         &self,
@@ -1088,6 +1144,10 @@ fn action_click(e: &Event, core: &mut DashboardCore) -> Reaction {
             None => return Reaction::Nothing,
         },
         Some("top10") => core.set_top_n(Some(10)),
+        Some("host") => match el.get_attribute("data-host") {
+            Some(key) => core.set_host(&key),
+            None => return Reaction::Nothing,
+        },
         Some("all") => core.set_top_n(None),
         _ => return Reaction::Nothing,
     }
