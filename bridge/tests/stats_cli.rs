@@ -104,22 +104,22 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
         lines.next(),
         Some("time,host,id,name,cpu_percent,mem_usage_bytes,mem_percent,net_rx_bytes_per_s,net_tx_bytes_per_s,blk_read_bytes_per_s,blk_write_bytes_per_s,pids,flag")
     );
-    // time, id, name, one column per metric (the last is PIDs), flag.
-    const FLAG: usize = 11;
+    // time, host, id, name, one column per metric (the last is PIDs), flag.
+    const FLAG: usize = 12;
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let input_lines = std::fs::read_to_string(RECORDING)
         .expect("recording")
         .lines()
         .count();
     assert_eq!(rows.len(), input_lines);
-    let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2]).collect();
+    let names: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[3]).collect();
     assert_eq!(names.len(), 5, "{names:?}");
     for flag in ["first", "reset", "stopped", ""] {
         assert!(rows.iter().any(|r| r[FLAG] == flag), "no {flag:?} row");
     }
     for r in &rows {
         assert_eq!(r.len(), FLAG + 1, "{r:?}");
-        let rates = [r[3], r[6], r[7], r[8], r[9]];
+        let rates = [r[4], r[7], r[8], r[9], r[10]];
         if ["first", "reset", "stopped"].contains(&r[FLAG]) {
             assert!(
                 rates.iter().all(|c| c.is_empty()),

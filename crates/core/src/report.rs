@@ -141,7 +141,7 @@ mod tests {
         csv_row(&mut row, &sample, &points[0]);
         let cells: Vec<&str> = row.trim_end().split(',').collect();
         assert_eq!(cells.len(), csv_header().split(',').count(), "{row}");
-        assert_eq!(cells[2], "'=cmd|' /C calc'!A0", "{row}");
-        assert_eq!(cells[4], "1048576", "a number is not a text cell: {row}");
+        assert_eq!(cells[3], "'=cmd|' /C calc'!A0", "{row}");
+        assert_eq!(cells[5], "1048576", "a number is not a text cell: {row}");
     }
 }
