@@ -136,8 +136,8 @@ fn csv_has_one_row_per_line_and_flags_the_stream_events() {
     // The CPU burner runs under --cpus 0.5: its rates sit near 50 %, never a spike.
     let burn: Vec<f64> = rows
         .iter()
-        .filter(|r| r[2] == "ss-burn" && r[FLAG].is_empty())
-        .map(|r| r[3].parse().expect("cpu"))
+        .filter(|r| r[3] == "ss-burn" && r[FLAG].is_empty())
+        .map(|r| r[4].parse().expect("cpu"))
         .collect();
     assert!(burn.len() > 10);
     assert!(burn.iter().all(|v| (35.0..=65.0).contains(v)), "{burn:?}");
