@@ -272,7 +272,11 @@ fn the_page_says_what_it_shows_and_says_what_it_is_sent() {
     let (mut d, _, id) = two_hosts_one_id();
     let everything = d.subscription();
     assert_eq!(
-        (everything.hosts.len(), everything.filter.as_str(), everything.top),
+        (
+            everything.hosts.len(),
+            everything.filter.as_str(),
+            everything.top
+        ),
         (0, "", None),
         "{everything:?}"
     );
@@ -283,7 +287,11 @@ fn the_page_says_what_it_shows_and_says_what_it_is_sent() {
     let listed = |d: &DashboardCore| -> Vec<String> {
         d.listing().rows.iter().map(|r| r.0.to_string()).collect()
     };
-    assert_eq!(listed(&d), [on_b.clone()], "the busier one (b burns)");
+    assert_eq!(
+        listed(&d),
+        std::slice::from_ref(&on_b),
+        "the busier one (b burns)"
+    );
     // Chosen by hand: pinned, and listed whatever the top N says.
     d.isolate(&on_a);
     let mut both = listed(&d);
@@ -293,7 +301,7 @@ fn the_page_says_what_it_shows_and_says_what_it_is_sent() {
     let s = d.subscription();
     assert_eq!(s.hosts, ["b"]);
     assert_eq!((s.filter.as_str(), s.top), ("ss-", Some(1)));
-    assert_eq!(s.pinned, [on_a.clone()]);
+    assert_eq!(s.pinned, std::slice::from_ref(&on_a));
 
     let status = |d: &DashboardCore| {
         statscope::dashboard::status::status_line(
@@ -316,7 +324,10 @@ fn the_page_says_what_it_shows_and_says_what_it_is_sent() {
     };
     d.ingest(&said(5, 812, false));
     let line = status(&d);
-    assert!(line.contains("showing 5 of 812 containers on 2 hosts"), "{line}");
+    assert!(
+        line.contains("showing 5 of 812 containers on 2 hosts"),
+        "{line}"
+    );
     assert!(!line.contains("at most"), "{line}");
     d.ingest(&said(500, 10_000, true));
     let line = status(&d);
@@ -369,7 +380,10 @@ fn the_fleet_overview_says_each_host_and_which_is_shown() {
     assert_eq!(
         rows,
         [
-            ("alpha · up · 12 containers · busiest web 45.1 %".to_string(), false),
+            (
+                "alpha · up · 12 containers · busiest web 45.1 %".to_string(),
+                false
+            ),
             ("beta · stale · 1 container".to_string(), true),
         ]
     );

@@ -45,7 +45,7 @@ pub enum Command {
     /// containers' info and events, and its state under `statscope.v1.<host>.…`, from the start
     /// (no viewer needed). While NATS is unreachable it keeps what it reads in a bounded buffer
     /// (--buffer-kib), dropping the oldest when full: counted, logged and said.
-    Agent(AgentArgs),
+    Agent(Box<AgentArgs>),
     /// Compute `docker stats` figures offline from recorded Docker stats objects.
     ///
     /// Input: newline-delimited Docker Engine stats objects, as

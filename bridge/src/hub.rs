@@ -1127,7 +1127,7 @@ async fn batcher(
                 let Some(ranker) = ranker.as_ref() else { continue };
                 let now = Arc::new(ranker.rank(names));
                 ranks += 1;
-                if ranks % 2 == 0 {
+                if ranks.is_multiple_of(2) {
                     hub.publish_fleet(Message::Fleet(now.fleet.clone()).encode().into());
                 }
                 ranked.send_replace(now);

@@ -41,7 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agent(args) => {
             logging();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(agent(args))?;
+            runtime.block_on(agent(*args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { file, format, os } => {

@@ -233,15 +233,22 @@ async fn three_agents_one_page_every_cpu_point_is_the_docker_clis() {
     for c in held {
         let samples = &cli[c["id"].as_str().expect("id")];
         for point in c["cpu"].as_array().expect("cpu") {
-            let (t, cpu) = (point[0].as_f64().expect("t"), point[1].as_f64().expect("cpu"));
-            if let Some((_, expected, _)) = samples.iter().find(|(st, _, _)| (st - t).abs() < 1e-3) {
+            let (t, cpu) = (
+                point[0].as_f64().expect("t"),
+                point[1].as_f64().expect("cpu"),
+            );
+            if let Some((_, expected, _)) = samples.iter().find(|(st, _, _)| (st - t).abs() < 1e-3)
+            {
                 assert_eq!(&format!("{cpu:.2}%"), expected, "{} at {t}", c["key"]);
             }
         }
     }
-    let line = b.js("return document.getElementById('statscope-status').textContent;").await;
+    let line = b
+        .js("return document.getElementById('statscope-status').textContent;")
+        .await;
     assert!(
-        line.as_str().is_some_and(|l| l.contains(&format!("showing 2 of {total} containers on 3 hosts"))),
+        line.as_str()
+            .is_some_and(|l| l.contains(&format!("showing 2 of {total} containers on 3 hosts"))),
         "{line}"
     );
     b.screenshot("fleet-top-2.png").await;

@@ -875,7 +875,9 @@ async fn a_subscribed_page_gets_only_what_it_shows() {
         ..protocol::Subscribe::default()
     })
     .encode();
-    page.send(Message::Text(pinned.into())).await.expect("sends");
+    page.send(Message::Text(pinned.into()))
+        .await
+        .expect("sends");
     let (caught_up, said) = receive(&mut page, Duration::from_millis(600)).await;
     assert_eq!(said.map(|s| s.shown), Some(3));
     assert_eq!(caught_up.len(), 6, "c0's history: {caught_up:?}");
@@ -911,7 +913,11 @@ async fn a_subscribed_page_gets_only_what_it_shows() {
         .expect("sends");
     let (_, said) = receive(&mut page, Duration::from_millis(600)).await;
     let said = said.expect("told");
-    assert_eq!((said.shown, said.cap, said.capped), (3, 3, true), "{said:?}");
+    assert_eq!(
+        (said.shown, said.cap, said.capped),
+        (3, 3, true),
+        "{said:?}"
+    );
 
     // The page that never subscribed had every container.
     let (seen, said) = receive(&mut everything, Duration::from_millis(300)).await;
@@ -937,9 +943,11 @@ async fn an_unreadable_subscription_is_refused_or_ignored() {
     }
     let mut page = connect(s.addr, "", &[]).await.expect("connects");
     next_text(&mut page).await; // hello
-    page.send(Message::Text("{\"type\":\"statscope.subscribe\",\"top\":\"x\"}".into()))
-        .await
-        .expect("sends");
+    page.send(Message::Text(
+        "{\"type\":\"statscope.subscribe\",\"top\":\"x\"}".into(),
+    ))
+    .await
+    .expect("sends");
     s.feed.send(stats("k0", 1)).await.expect("feed");
     let (got, said) = receive(&mut page, Duration::from_millis(500)).await;
     assert!(said.is_none(), "nothing was subscribed");

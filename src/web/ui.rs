@@ -880,7 +880,11 @@ impl Ui {
             .iter()
             .map(|h| format!("{}{}", if h.selected { "▶ " } else { "" }, h.text))
             .collect();
-        if self.overview.as_ref().is_some_and(|(_, last)| *last == look) {
+        if self
+            .overview
+            .as_ref()
+            .is_some_and(|(_, last)| *last == look)
+        {
             return Ok(());
         }
         let doc = document()?;
