@@ -202,6 +202,18 @@ fn the_protocol_inputs_reach_every_message_kind() {
             kinds.get(kind)
         );
     }
+    // The subscription's kinds have three or four seeds each, not dozens: fewer inputs reach them.
+    for kind in [
+        "statscope.subscribe",
+        "statscope.subscribed",
+        "statscope.fleet",
+    ] {
+        assert!(
+            kinds.get(kind).is_some_and(|&n| n >= 5),
+            "{kind}: {:?} in {kinds:?}",
+            kinds.get(kind)
+        );
+    }
     assert!(samples > 300, "only {samples} compact samples");
 }
 

@@ -42,9 +42,9 @@ use std::path::Path;
 use statscope::dashboard::{DashboardCore, Options, MAX_FRAME_BYTES};
 use statscope::model::Sample;
 use statscope::protocol::{
-    samples_frame, ContainerInfo, Dropped, FleetHost, Hello, HostInfo, LifecycleEvent, Message,
-    Notice, Samples, MAX_SUBSCRIBE_FILTER_BYTES, MAX_SUBSCRIBE_HOSTS, MAX_SUBSCRIBE_PINNED,
-    PROTOCOL_VERSION,
+    samples_frame, Busiest, ContainerInfo, Dropped, Fleet, FleetHost, Hello, HostInfo,
+    LifecycleEvent, Message, Notice, Samples, Subscribe, Subscribed, MAX_SUBSCRIBE_FILTER_BYTES,
+    MAX_SUBSCRIBE_HOSTS, MAX_SUBSCRIBE_PINNED, PROTOCOL_VERSION,
 };
 use statscope::{Stats, Timestamp};
 
@@ -290,7 +290,11 @@ impl PageModel {
                 self.bridge_dropped = self.bridge_dropped.saturating_add(d.frames);
             }
             Message::Notice(n) => {
-                let at = self.notices.iter().position(|k| k.cause == n.cause);
+                // One per host and cause (docs/protocol.md).
+                let at = self
+                    .notices
+                    .iter()
+                    .position(|k| k.cause == n.cause && k.host == n.host);
                 match (at, n.active) {
                     (Some(i), true) => self.notices[i] = n.clone(),
                     (None, true) if self.notices.len() < MAX_NOTICES => {
@@ -595,12 +599,54 @@ pub fn message_examples() -> Vec<Message> {
             active: false,
             ..Notice::default()
         }),
+        Message::Notice(Notice {
+            host: "edge-2".into(),
+            cause: "engine-unreachable".into(),
+            text: "no answer from the Docker Engine at tcp://edge-2:2376".into(),
+            count: 3,
+            limit: None,
+            active: true,
+        }),
+        Message::Subscribe(Subscribe {
+            hosts: vec!["edge-1".into(), "edge-2".into()],
+            filter: "web".into(),
+            top: Some(50),
+            pinned: vec![format!("{id}@edge-1")],
+            fleet: true,
+            ..Subscribe::default()
+        }),
+        Message::Subscribed(Subscribed {
+            shown: 50,
+            matching: 812,
+            total: 10_000,
+            hosts: 100,
+            cap: 500,
+            capped: false,
+        }),
+        Message::Fleet(Fleet {
+            hosts: vec![
+                FleetHost {
+                    host: "edge-1".into(),
+                    containers: 100,
+                    running: 98,
+                    busiest: Some(Busiest {
+                        key: format!("{id}@edge-1"),
+                        name: "web".into(),
+                        cpu: 181.5,
+                    }),
+                },
+                FleetHost {
+                    host: "edge-2".into(),
+                    ..FleetHost::default()
+                },
+            ],
+        }),
         Message::Other("statscope.future".into()),
     ]
 }
 
 /// Texts the module must refuse or leave to the stats reader, and edge shapes of good ones.
-pub const EDGE_FRAMES: [&str; 13] = [
+pub const EDGE_FRAMES: [&str; 17] = [
     r#"{"type":"statscope.samples","host":"h","seq":18446744073709551615,"samples":[["k@h","n","windows",-9223372036854775808,9223372036854775807,18446744073709551615,0,4294967295,4294967295,0,0,0,0,null,18446744073709551615,0,0,0,0,0,0,0,0]]}"#,
     r#"{"type":"statscope.samples","samples":[["k","n",null,1,null,0,0,0,0,0,0,0,0,null,null,0,0,0,0,0,0,0,0,9]]}"#,
     r#"{"type":"statscope.samples","samples":[["k","n","os2",1,null,0,0,0,0,0,0,0,0,null,null,0,0,0,0,0,0,0,0]]}"#,
@@ -613,6 +659,10 @@ pub const EDGE_FRAMES: [&str; 13] = [
     r#"{"type":"statscope.notice","cause":"c","active":false,"limit":null,"host":"h"}"#,
     r#"{"type":"statscope.host","host":"h","host":"h2","name":null,"error":null,"state":"up"}"#,
     r#"{"type":"statscope.dropped","frames":18446744073709551615,"total":18446744073709551615}"#,
+    r#"{"type":"statscope.subscribe","hosts":[],"filter":"","metric":"pids","pinned":[],"fleet":false}"#,
+    r#"{"type":"statscope.subscribe","top":4294967295,"filter":"ABCdef-_.0","hosts":["h","h"]}"#,
+    r#"{"type":"statscope.subscribed","shown":0,"matching":0,"total":18446744073709551615,"hosts":0,"cap":1,"capped":true}"#,
+    r#"{"type":"statscope.fleet","hosts":[{"host":"h","containers":0,"running":0,"busiest":null},{"host":"h"}]}"#,
     "{ \"type\":\"statscope.heartbeat\"}\n{\"type\":\"statscope.heartbeat\"} \n\u{feff}{\"type\":\"statscope.heartbeat\"}",
 ];
 
