@@ -989,16 +989,18 @@ impl Batches {
 
     /// The tick's samples, ranked by `ranker` and encoded: each host's, in frames of about
     /// `target_bytes`, in the order they came.
+    /// Whether `ranker` met a container it did not know is written to `new`.
     fn take(
         &mut self,
         ranker: Option<&mut Ranker>,
+        new: &mut bool,
         target_bytes: usize,
     ) -> Vec<(Arc<str>, Vec<Encoded>)> {
         if self.pending.is_empty() {
             return Vec::new();
         }
         if let Some(ranker) = ranker {
-            ranker.update(&self.pending);
+            *new |= ranker.update(&self.pending);
         }
         self.pending_bytes = 0;
         let mut hosts: BTreeMap<Arc<str>, Vec<(Vec<Encoded>, usize)>> = BTreeMap::new();
@@ -1057,9 +1059,27 @@ async fn batcher(
     let mut ranks: u64 = 0;
     // A sample alone may take a whole frame, less the frame's own text.
     let max_sample_bytes = config.max_frame_bytes.saturating_sub(160);
+    // The fleet ranked now: every page's view follows it (see `crate::view`).
+    let rank_now = |ranker: &Ranker| {
+        let names = hub
+            .lock_state()
+            .hosts
+            .values()
+            .map(|h| (h.host.clone(), h.name.clone()))
+            .collect();
+        let now = Arc::new(ranker.rank(names));
+        ranked.send_replace(now.clone());
+        now
+    };
     let flush = |batches: &mut Batches, ranker: &mut Option<Ranker>| {
-        for (host, batch) in batches.take(ranker.as_mut(), config.batch_bytes) {
+        let mut new = false;
+        for (host, batch) in batches.take(ranker.as_mut(), &mut new, config.batch_bytes) {
             hub.publish_samples(&host, batch);
+        }
+        // A new container: ranked at once, so a page showing it gets it from its first samples
+        // on (from the history they are now in) rather than a second later.
+        if let (true, Some(ranker)) = (new, ranker.as_ref()) {
+            rank_now(ranker);
         }
     };
     // After the sources end (a replay without --loop), the hub still sends what it is told to
@@ -1118,19 +1138,12 @@ async fn batcher(
                 }
             }
             _ = rank.tick(), if ranking => {
-                let names = hub
-                    .lock_state()
-                    .hosts
-                    .values()
-                    .map(|h| (h.host.clone(), h.name.clone()))
-                    .collect();
                 let Some(ranker) = ranker.as_ref() else { continue };
-                let now = Arc::new(ranker.rank(names));
+                let now = rank_now(ranker);
                 ranks += 1;
                 if ranks.is_multiple_of(2) {
                     hub.publish_fleet(Message::Fleet(now.fleet.clone()).encode().into());
                 }
-                ranked.send_replace(now);
             }
         }
     }

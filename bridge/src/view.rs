@@ -76,11 +76,16 @@ impl Default for Ranker {
 }
 
 impl Ranker {
-    /// Applies one micro-batch of samples (a tick's, over every host).
-    pub fn update(&mut self, samples: &[Sample]) {
-        if !samples.is_empty() {
-            self.engine.update(samples, None);
+    /// Applies one micro-batch of samples (a tick's, over every host); whether a container it did
+    /// not know came with them (the hub then ranks at once, so that pages showing it get it live
+    /// rather than caught up a second later).
+    pub fn update(&mut self, samples: &[Sample]) -> bool {
+        if samples.is_empty() {
+            return false;
         }
+        let new = samples.iter().any(|s| self.engine.get(&s.key).is_none());
+        self.engine.update(samples, None);
+        new
     }
 
     /// Containers the engine knows.
