@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Each folder's name is its target's: `protocol` gets `protocol_checks::seeds`, `podman`
-//! `podman_checks::seeds`, `endpoint` `corpus::endpoint_seeds`, every other target the general seeds
+//! `podman_checks::seeds`, `endpoint` `corpus::endpoint_seeds`, `nats_message` `nats_seeds::seeds`,
+//! every other target the general seeds
 //! (`corpus::seeds`). Each seed of at most `MAX_LEN` bytes becomes one file, named by a hash of its
 //! bytes; a file already there is kept (the corpus grows between runs).
 
@@ -14,6 +15,8 @@
 mod checks;
 #[path = "../fuzz/src/corpus.rs"]
 mod corpus;
+#[path = "../fuzz/src/nats_seeds.rs"]
+mod nats_seeds;
 #[path = "../fuzz/src/podman_checks.rs"]
 mod podman_checks;
 #[path = "../fuzz/src/protocol_checks.rs"]
@@ -48,6 +51,7 @@ fn main() -> Result<(), String> {
             Some("protocol") => protocol_checks::seeds(root, max_len, &general),
             Some("podman") => podman_checks::seeds(root, max_len, &general),
             Some("endpoint") => corpus::endpoint_seeds(root, max_len),
+            Some("nats_message") => nats_seeds::seeds(root, max_len),
             _ => general.clone(),
         };
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

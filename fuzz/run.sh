@@ -17,8 +17,10 @@
 # every line of tests/fixtures/*.ndjson, runs of consecutive samples of one container, array frames
 # and statscope's control messages; `protocol` also gets every message kind and the recordings as
 # statscope.samples frames (fuzz/src/protocol_checks.rs), `podman` the Podman recordings
-# (fuzz/src/podman_checks.rs), and `endpoint` the inputs of the docker CLI goldens of
-# tests/fixtures/docker-cli/ and the real contexts of tests/fixtures/docker-config/. It is kept
+# (fuzz/src/podman_checks.rs), `endpoint` the inputs of the docker CLI goldens of
+# tests/fixtures/docker-cli/ and the real contexts of tests/fixtures/docker-config/, and
+# `nats_message` every message kind on each of a host's NATS subjects, the recordings as an agent
+# publishes them, foreign subjects and bad payloads (fuzz/src/nats_seeds.rs). It is kept
 # between runs (git ignores it). The same checks run over the same seeds (and inputs mutated from
 # them) in the README's test command: tests/fuzz_checks.rs and bridge/tests/fuzz_checks.rs. A finding is saved by libFuzzer under
 # fuzz/artifacts/<target>/; minimize it with `cargo +nightly fuzz tmin -s none <target> <file>` (no
@@ -34,7 +36,7 @@ seconds="${FUZZ_SECONDS:-60}"
 max_len="${FUZZ_MAX_LEN:-8192}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
-all_targets=(stats_from_json parse_frame dashboard rate_engine stats_cmd protocol podman endpoint)
+all_targets=(stats_from_json parse_frame dashboard rate_engine stats_cmd protocol podman endpoint nats_message)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
 if ! rustup toolchain list | grep -q '^nightly'; then

@@ -3,7 +3,10 @@
 //! harness's reading of the same lines (`fuzz/src/bridge_checks.rs` and `fuzz/src/checks.rs`), over
 //! the saved regressions, the seed corpus that `fuzz/run.sh` seeds libFuzzer with, and the same
 //! bounded, deterministic set of generated inputs as the root package's `tests/fuzz_checks.rs`
-//! (`fuzz/src/corpus.rs`).
+//! (`fuzz/src/corpus.rs`); the `endpoint` target's check over its own seeds; and the
+//! `nats_message` target's check of the fleet hub's reading of an agent's message
+//! (`fuzz/src/nats_checks.rs`) over its seeds (`fuzz/src/nats_seeds.rs`), 4,000 inputs generated
+//! from them and every saved input.
 //!
 //! A failure names the input and shows it: save it into `tests/fuzz-regressions/` once it is
 //! understood (RELIABILITY.md, "Fuzzing").
@@ -16,6 +19,12 @@ mod checks;
 mod corpus;
 #[path = "../../fuzz/src/endpoint_checks.rs"]
 mod endpoint_checks;
+#[path = "../../fuzz/src/nats_checks.rs"]
+mod nats_checks;
+#[path = "../../fuzz/src/nats_seeds.rs"]
+mod nats_seeds;
+#[path = "../../fuzz/src/protocol_checks.rs"]
+mod protocol_checks;
 
 use std::path::{Path, PathBuf};
 
@@ -27,11 +36,13 @@ const PRNG_SEED: u64 = 19;
 /// `checks::check_stats_lines`, runs on the same inputs in the root package's tests.)
 const CHECKS: &[(&str, checks::Check)] = &[("stats_cmd", bridge_checks::check_stats_cmd)];
 
-/// Every saved input goes through the bridge's checks: the real `statscope stats`, and the
-/// `endpoint` target's check (the saved findings of `endpoint.rs` are in its input format).
+/// Every saved input goes through the bridge's checks: the real `statscope stats`, the
+/// `endpoint` target's check (the saved findings of `endpoint.rs` are in its input format) and the
+/// `nats_message` target's (the hub's reading of an agent's message: any bytes are an input).
 const SAVED_CHECKS: &[(&str, checks::Check)] = &[
     ("stats_cmd", bridge_checks::check_stats_cmd),
     ("endpoint", endpoint_checks::check_endpoint),
+    ("nats_message", nats_checks::check_nats_message),
 ];
 
 fn root() -> PathBuf {
@@ -287,6 +298,87 @@ fn the_endpoint_target_passes_on_its_seeds_and_generated_inputs() {
     assert!(inputs.len() > 3000, "only {} endpoint inputs", inputs.len());
     let failures = corpus::failures(&inputs, endpoint_checks::ALL, 20);
     let _ = std::fs::remove_dir_all(endpoint_checks::scratch_dir());
+    assert!(
+        failures.is_empty(),
+        "{} failure(s) (the first 20 at most) over {} inputs:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `nats_message` target: the fleet hub's reading of whatever an agent publishes.
+
+fn nats_inputs() -> Vec<(String, Vec<u8>)> {
+    let seeds = nats_seeds::seeds(&root(), corpus::MAX_LEN);
+    let generated = corpus::generated(&seeds, GENERATED, PRNG_SEED, corpus::MAX_LEN);
+    seeds
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (format!("nats_message seed {i}"), s))
+        .chain(generated.into_iter().enumerate().map(|(i, s)| {
+            (
+                format!("nats_message generated {i} (PRNG seed {PRNG_SEED})"),
+                s,
+            )
+        }))
+        .collect()
+}
+
+#[test]
+fn the_nats_message_seeds_reach_every_outcome_on_every_subject() {
+    nats_checks::check_kinds_are_the_bridges();
+    let seeds = nats_seeds::seeds(&root(), corpus::MAX_LEN);
+    assert!(seeds.len() > 200, "only {} nats_message seeds", seeds.len());
+    let mut reached = std::collections::BTreeSet::new();
+    for seed in &seeds {
+        let (subject, _) = nats_seeds::split(seed);
+        let kind = nats_checks::subject_model(&subject).map(|(_, k)| k.to_string());
+        for outcome in nats_checks::outcomes(seed) {
+            reached.insert((format!("{outcome:?}"), kind.clone()));
+        }
+    }
+    for outcome in nats_checks::OUTCOMES {
+        let on: Vec<Option<String>> = if outcome == nats_checks::Outcome::Foreign {
+            vec![None]
+        } else {
+            nats_seeds::KINDS
+                .iter()
+                .map(|k| Some(k.to_string()))
+                .collect()
+        };
+        for kind in on {
+            assert!(
+                reached.contains(&(format!("{outcome:?}"), kind.clone())),
+                "no seed is {outcome:?} on {kind:?}; reached: {reached:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_hub_reads_every_agent_message_defensively_on_the_seeds_and_generated_inputs() {
+    let inputs = nats_inputs();
+    assert!(
+        inputs.len() > GENERATED,
+        "only {} nats_message inputs",
+        inputs.len()
+    );
+    // The mutated inputs still reach every outcome, a message read among them.
+    let mut reached = std::collections::BTreeMap::new();
+    for (_, data) in inputs.iter().filter(|(n, _)| n.contains("generated")) {
+        for outcome in nats_checks::outcomes(data) {
+            *reached.entry(format!("{outcome:?}")).or_insert(0usize) += 1;
+        }
+    }
+    for outcome in nats_checks::OUTCOMES {
+        assert!(
+            reached.get(&format!("{outcome:?}")).copied().unwrap_or(0) >= 10,
+            "fewer than 10 generated inputs are {outcome:?}: {reached:?}"
+        );
+    }
+    let failures = corpus::failures(&inputs, nats_checks::ALL, 20);
     assert!(
         failures.is_empty(),
         "{} failure(s) (the first 20 at most) over {} inputs:\n{}",

@@ -10,8 +10,8 @@
 //! the ordered consumer resumes after the last message it delivered, so nothing stored is missed;
 //! what the stream trimmed before the hub read it is counted (`stream-lost`).
 //!
-//! **Everything an agent publishes is outside input**, read defensively: only the fleet's subjects
-//! ([`super::Subjects::parse`]); a message over [`FleetConfig::max_message_bytes`], not UTF-8, not
+//! **Everything an agent publishes is outside input**, read defensively ([`super::read`], pure:
+//! [`read_agent_message`]): only the fleet's subjects ([`super::Subjects::parse`]); a message over [`FleetConfig::max_message_bytes`], not UTF-8, not
 //! a statscope message, or not what its subject carries (samples on `.samples`; container, event,
 //! notice on `.control`; host on `.host`), or a sample whose key names another host, is dropped,
 //! counted and said (`bad-agent-message`, per host); at most [`FleetConfig::max_hosts`] hosts
@@ -44,10 +44,11 @@ use statscope_core::protocol::{HostInfo, Message};
 use statscope_core::Timestamp;
 
 use super::{
-    check_server, stream_config, wait_connected, Kind, NatsConnection, NatsError, Subjects,
+    check_server, read_agent_message, stream_config, wait_connected, AgentMessage, NatsConnection,
+    NatsError,
 };
 use crate::hub::Sink;
-use crate::notice::{mib, thousands, Cause, Notices};
+use crate::notice::{thousands, Cause, Notices};
 use crate::source::{BoxFuture, Source};
 
 /// How the hub follows the fleet.
@@ -420,57 +421,39 @@ impl Follower {
                 .checked_sub(Duration::from_nanos(age_ns.min(i128::from(u64::MAX)) as u64))
                 .unwrap_or(now);
         }
-        let subject = message.subject.as_str();
-        let Some((key, kind)) = Subjects::parse(subject) else {
-            self.bad(
-                None,
-                format!("a message on {subject}, not one of the fleet's subjects"),
-            );
-            return;
+        let read = read_agent_message(
+            message.subject.as_str(),
+            &message.payload,
+            self.config.max_message_bytes,
+        );
+        // A message within the size limit on one of a host's subjects admits its host, read or
+        // not; anything else is said without.
+        let key = match &read {
+            Ok(m) => m.host().to_string(),
+            Err(e) => match e.host() {
+                Some(key) if e.admits_host() => key.to_string(),
+                host => {
+                    self.bad(host, e.to_string());
+                    return;
+                }
+            },
         };
-        let key = key.to_string();
-        if message.payload.len() > self.config.max_message_bytes {
-            self.bad(
-                Some(&key),
-                format!(
-                    "a message of {} on {subject}, over {} (--max-agent-message-kib)",
-                    mib(message.payload.len() as u64),
-                    mib(self.config.max_message_bytes as u64)
-                ),
-            );
-            return;
-        }
         if !self.hosts.contains_key(&key) && !self.admit(&key, seen) {
             return;
         }
-        let Ok(text) = std::str::from_utf8(&message.payload) else {
-            self.bad(
-                Some(&key),
-                format!("a message on {subject} that is not UTF-8"),
-            );
-            return;
-        };
-        let decoded = match Message::decode(text) {
-            Ok(Some(m)) => m,
-            Ok(None) => {
-                self.bad(
-                    Some(&key),
-                    format!("a message on {subject} that is not statscope's"),
-                );
-                return;
-            }
+        let said = match read {
+            Ok(said) => said,
             Err(e) => {
-                self.bad(
-                    Some(&key),
-                    format!("a message on {subject} that cannot be read: {e}"),
-                );
+                if e.is_sign_of_life() {
+                    self.alive(&key, seen).await;
+                }
+                self.bad(Some(&key), e.to_string());
                 return;
             }
         };
         self.alive(&key, seen).await;
-        match (kind, decoded) {
-            (Kind::Host, Message::Host(mut info)) => {
-                info.host.clone_from(&key);
+        match said {
+            AgentMessage::Host(info) => {
                 let Some(host) = self.hosts.get_mut(&key) else {
                     return;
                 };
@@ -481,9 +464,10 @@ impl Follower {
                     }
                 }
             }
-            (Kind::Samples, Message::Samples(samples)) => self.samples(&key, samples.samples).await,
-            (Kind::Control, Message::Container(mut c)) => {
-                c.host.clone_from(&key);
+            AgentMessage::Samples {
+                samples, foreign, ..
+            } => self.samples(&key, samples, foreign).await,
+            AgentMessage::Container(c) => {
                 let max = self.config.max_containers_per_host;
                 let Some(host) = self.hosts.get_mut(&key) else {
                     return;
@@ -501,7 +485,7 @@ impl Follower {
                     }
                 }
             }
-            (Kind::Control, Message::Event(e)) => {
+            AgentMessage::Event(e) => {
                 let Some(host) = self.hosts.get_mut(&key) else {
                     return;
                 };
@@ -510,27 +494,14 @@ impl Follower {
                 }
                 host.sink.send_message(Message::Event(e)).await;
             }
-            (Kind::Control, Message::Notice(mut n)) => {
-                n.host.clone_from(&key);
+            AgentMessage::Notice(n) => {
                 let Some(host) = self.hosts.get(&key) else {
                     return;
                 };
                 host.sink.send_message(Message::Notice(n)).await;
             }
             // A newer agent's message: ignored, as a page ignores it.
-            (_, Message::Other(_)) => {}
-            (kind, m) => self.bad(
-                Some(&key),
-                format!(
-                    "a {} message on {subject}, which carries {}",
-                    m.kind(),
-                    match kind {
-                        Kind::Samples => "statscope.samples",
-                        Kind::Control => "statscope.container, statscope.event or statscope.notice",
-                        Kind::Host => "statscope.host",
-                    }
-                ),
-            ),
+            AgentMessage::Newer { .. } => {}
         }
     }
 
@@ -598,18 +569,15 @@ impl Follower {
         }
     }
 
-    async fn samples(&mut self, key: &str, samples: Vec<Sample>) {
+    /// A host's samples (`foreign`: those of its message that named another host, left out).
+    async fn samples(&mut self, key: &str, samples: Vec<Sample>, foreign: u64) {
         let max_containers = self.config.max_containers_per_host;
         let wall = wall_ns();
         let Some(host) = self.hosts.get_mut(key) else {
             return;
         };
-        let (mut bad, mut over) = (0u64, 0u64);
+        let mut over = 0u64;
         for sample in samples {
-            if Sample::split_key(&sample.key).1 != key {
-                bad += 1;
-                continue;
-            }
             if !host.containers.contains_key(&sample.key) {
                 if host.containers.len() >= max_containers {
                     over += 1;
@@ -645,10 +613,10 @@ impl Follower {
                 ),
             );
         }
-        if bad > 0 {
+        if foreign > 0 {
             self.bad(
                 Some(key),
-                format!("{bad} samples whose key names another host (dropped)"),
+                format!("{foreign} samples whose key names another host (dropped)"),
             );
         }
     }

@@ -23,10 +23,13 @@
 //! stored once.
 //!
 //! This module: the connection ([`NatsConnection`], [`connect`]: NATS's own authentication and TLS
-//! conventions) and the server check ([`check_server`]: 2.10 or newer).
+//! conventions) and the server check ([`check_server`]: 2.10 or newer); [`read`]: the hub's pure
+//! reading of one agent's message ([`read_agent_message`]), which the `nats_message` fuzz target
+//! checks.
 
 pub mod agent;
 pub mod fleet;
+pub mod read;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +38,7 @@ use async_nats::jetstream::stream::{Config as StreamConfig, DiscardPolicy, Stora
 use async_nats::{Client, ConnectOptions, Event};
 use tokio::sync::mpsc;
 
+pub use read::{read_agent_message, AgentError, AgentMessage};
 pub use statscope_core::protocol::host_key;
 
 /// The first token of every subject, and the layout's version.
