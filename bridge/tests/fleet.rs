@@ -257,10 +257,10 @@ async fn three_agents_one_page_every_cpu_point_is_the_docker_clis() {
 
 /// CSV rows (`time,id,…,flag`) of the page's export whose key is on `host`: their flags.
 fn flags_of(csv: &str, host: &str) -> Vec<String> {
-    let suffix = format!("@{host}");
+    // time,host,id,name,…,flag
     csv.lines()
         .skip(1)
-        .filter(|l| l.split(',').nth(1).is_some_and(|id| id.ends_with(&suffix)))
+        .filter(|l| l.split(',').nth(1) == Some(host))
         .map(|l| l.rsplit(',').next().unwrap_or_default().to_string())
         .collect()
 }
