@@ -1060,7 +1060,7 @@ async fn batcher(
     // A sample alone may take a whole frame, less the frame's own text.
     let max_sample_bytes = config.max_frame_bytes.saturating_sub(160);
     // The fleet ranked now: every page's view follows it (see `crate::view`).
-    let rank_now = |ranker: &Ranker| {
+    let rank_now = |ranker: &mut Ranker| {
         let names = hub
             .lock_state()
             .hosts
@@ -1071,16 +1071,16 @@ async fn batcher(
         ranked.send_replace(now.clone());
         now
     };
-    let flush = |batches: &mut Batches, ranker: &mut Option<Ranker>| {
+    // A container the ranker did not know came: ranked at the next tick (at most one ranking a
+    // tick), so a page showing it gets it from about its first samples on rather than a second
+    // later.
+    let mut rank_soon = false;
+    let flush = |batches: &mut Batches, ranker: &mut Option<Ranker>, rank_soon: &mut bool| {
         let mut new = false;
         for (host, batch) in batches.take(ranker.as_mut(), &mut new, config.batch_bytes) {
             hub.publish_samples(&host, batch);
         }
-        // A new container: ranked at once, so a page showing it gets it from its first samples
-        // on (from the history they are now in) rather than a second later.
-        if let (true, Some(ranker)) = (new, ranker.as_ref()) {
-            rank_now(ranker);
-        }
+        *rank_soon |= new;
     };
     // After the sources end (a replay without --loop), the hub still sends what it is told to
     // (notices) until shutdown.
@@ -1091,7 +1091,7 @@ async fn batcher(
             item = items.recv(), if !sources_done => {
                 let Some(item) = item else {
                     sources_done = true;
-                    flush(&mut batches, &mut ranker);
+                    flush(&mut batches, &mut ranker, &mut rank_soon);
                     continue;
                 };
                 hub.counts.objects.fetch_add(1, Ordering::Relaxed);
@@ -1103,7 +1103,7 @@ async fn batcher(
                             continue;
                         }
                         if batches.push(sample, config.batch_bytes) {
-                            flush(&mut batches, &mut ranker);
+                            flush(&mut batches, &mut ranker, &mut rank_soon);
                         }
                     }
                     Item::Message(message) => {
@@ -1120,17 +1120,22 @@ async fn batcher(
                             continue;
                         }
                         // Never inside a batch: what was batched goes first, then this alone.
-                        flush(&mut batches, &mut ranker);
+                        flush(&mut batches, &mut ranker, &mut rank_soon);
                         hub.publish_message(&message, text);
                     }
                     Item::Host(info) => {
-                        flush(&mut batches, &mut ranker);
+                        flush(&mut batches, &mut ranker, &mut rank_soon);
                         hub.publish_host(info);
                     }
                 }
             }
             _ = tick.tick() => {
-                flush(&mut batches, &mut ranker);
+                flush(&mut batches, &mut ranker, &mut rank_soon);
+                if std::mem::take(&mut rank_soon) {
+                    if let Some(ranker) = ranker.as_mut() {
+                        rank_now(ranker);
+                    }
+                }
                 for notice in hub.notices.due_at(Instant::now()) {
                     let message = Message::Notice(notice);
                     let text = message.encode();
@@ -1138,7 +1143,8 @@ async fn batcher(
                 }
             }
             _ = rank.tick(), if ranking => {
-                let Some(ranker) = ranker.as_ref() else { continue };
+                rank_soon = false;
+                let Some(ranker) = ranker.as_mut() else { continue };
                 let now = rank_now(ranker);
                 ranks += 1;
                 if ranks.is_multiple_of(2) {
@@ -1147,7 +1153,7 @@ async fn batcher(
             }
         }
     }
-    flush(&mut batches, &mut ranker);
+    flush(&mut batches, &mut ranker, &mut rank_soon);
 }
 
 #[cfg(test)]

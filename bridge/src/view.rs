@@ -56,15 +56,23 @@ impl Ranking {
 /// Points the ranker keeps per container: the rank's 30 s at one sample a second, and some.
 const RANKER_POINTS: usize = 40;
 
-/// The hub's native engine, fed every sample, ranking on demand.
+/// Samples the ranker holds before it applies them at once (a second of 100,000 containers).
+const MAX_PENDING: usize = 100_000;
+
+/// The hub's native engine, fed every sample, ranking on demand. Samples are applied to it in one
+/// micro-batch per ranking, not per frame: an update costs the engine a pass over every container
+/// (its clock and its ageing), so at 30,000 containers and a few hundred frames a second the hub
+/// spent most of its time there (BENCHMARKS.md, "Fleet on NATS").
 #[derive(Debug)]
 pub struct Ranker {
     engine: RateEngine,
+    pending: Vec<Sample>,
 }
 
 impl Default for Ranker {
     fn default() -> Self {
         Ranker {
+            pending: Vec::new(),
             // Enough points for a score at Docker's one sample a second (the rank's 30 s, and
             // some); stopped containers leave after the engine's TTL.
             engine: RateEngine::new(EngineConfig {
@@ -84,8 +92,19 @@ impl Ranker {
             return false;
         }
         let new = samples.iter().any(|s| self.engine.get(&s.key).is_none());
-        self.engine.update(samples, None);
+        self.pending.extend_from_slice(samples);
+        if self.pending.len() >= MAX_PENDING {
+            self.apply();
+        }
         new
+    }
+
+    /// Applies the samples held, as one micro-batch.
+    fn apply(&mut self) {
+        if !self.pending.is_empty() {
+            self.engine.update(&self.pending, None);
+            self.pending.clear();
+        }
     }
 
     /// Containers the engine knows.
@@ -98,7 +117,8 @@ impl Ranker {
     }
 
     /// Ranks every container by every metric; `host_names` are the hosts the bridge follows.
-    pub fn rank(&self, host_names: BTreeMap<String, String>) -> Ranking {
+    pub fn rank(&mut self, host_names: BTreeMap<String, String>) -> Ranking {
+        self.apply();
         let cpu = METRICS
             .iter()
             .position(|m| m.metric == Metric::Cpu)
