@@ -706,7 +706,7 @@ async fn client(
 /// container needs first (its history, infos and events; its live samples after those only); and,
 /// when it changed, what the page is told it is sent.
 fn reselect(hub: &Hub, page: &mut PageView, ranking: &Ranking) -> Vec<Utf8Bytes> {
-    let selected = page.view.select(ranking);
+    let selected = page.view.select_from(ranking, &page.shown);
     let newly: HashSet<Arc<str>> = selected.shown.difference(&page.shown).cloned().collect();
     let mut out = Vec::new();
     if !newly.is_empty() {

@@ -219,8 +219,16 @@ pub struct Selected {
 }
 
 impl View {
-    /// The containers this view shows of `ranking`.
+    /// The containers this view shows of `ranking`, for a page that had none.
     pub fn select(&self, ranking: &Ranking) -> Selected {
+        self.select_from(ranking, &HashSet::new())
+    }
+
+    /// The containers this view shows of `ranking`, for a page that was sent `before`: with a top
+    /// N, one it has stays while it ranks within the first N + N/2 (so a container near the
+    /// edge does not leave and come back, with its history each time, as scores trade places;
+    /// the page still draws its own top N of what it has, by the same rule).
+    pub fn select_from(&self, ranking: &Ranking, before: &HashSet<Arc<str>>) -> Selected {
         let s = &self.subscribe;
         let metric = METRICS
             .iter()
@@ -246,7 +254,11 @@ impl View {
         let limit = wanted.min(self.cap);
         let mut shown: HashSet<Arc<str>> = if n > limit {
             // The busiest by the top-N rule (containers without a score are not among them).
-            rank::top(&matching, limit).into_iter().cloned().collect()
+            let keep = (limit + limit / 2).min(self.cap);
+            let mut ranked = rank::top(&matching, keep).into_iter();
+            let mut shown: HashSet<Arc<str>> = ranked.by_ref().take(limit).cloned().collect();
+            shown.extend(ranked.filter(|k| before.contains(*k)).cloned());
+            shown
         } else {
             matching.into_iter().map(|(k, _)| k.clone()).collect()
         };
@@ -375,6 +387,38 @@ mod tests {
         )
         .select(&r);
         assert_eq!(by_name.shown.len(), 5);
+    }
+
+    #[test]
+    fn a_container_near_the_edge_of_the_top_n_stays_while_it_is_close() {
+        let r = ranking();
+        let top = |before: &HashSet<Arc<str>>| {
+            view(
+                Subscribe {
+                    top: Some(2),
+                    ..Subscribe::default()
+                },
+                500,
+            )
+            .select_from(&r, before)
+        };
+        let key = |name: &str, host: &str| {
+            r.containers
+                .iter()
+                .find(|c| c.name == name && c.key.ends_with(&format!("@{host}")))
+                .map(|c| c.key.clone())
+                .expect("a container")
+        };
+        // Third busiest (web-2@c) was shown: it stays, within 2 + 1; the fourth does not.
+        let before: HashSet<Arc<str>> = [key("web-2", "c"), key("web-1", "c")].into();
+        assert_eq!(
+            names(&r, &top(&before).shown),
+            ["web-2@c", "web-3@c", "web-4@c"]
+        );
+        assert_eq!(
+            names(&r, &top(&HashSet::new()).shown),
+            ["web-3@c", "web-4@c"]
+        );
     }
 
     #[test]
