@@ -47,7 +47,7 @@ function args() {
 
 // Runs in the page before its own scripts.
 function probes() {
-  const st = { bytes: 0, messages: 0, sampleFrames: 0, recording: false, pending: [], lat: [], drewAt: 0, frames: [], lastRaf: null };
+  const st = { byType: {}, bytes: 0, messages: 0, sampleFrames: 0, recording: false, pending: [], lat: [], drewAt: 0, frames: [], lastRaf: null };
   window.__bench = st;
   const Base = window.WebSocket;
   const dec = new TextDecoder();
@@ -62,6 +62,12 @@ function probes() {
         st.messages++;
         if (!st.recording) return;
         const head = typeof d === "string" ? d.slice(0, 400) : dec.decode(new Uint8Array(d, 0, Math.min(400, d.byteLength)));
+        // Bytes by message type (history samples apart), to tell where a page's bytes go.
+        const t = /^\{"type":"([^"]+)"/.exec(head);
+        const kind = t ? (t[1] === "statscope.samples" && head.includes('"history":true') ? "statscope.samples (history)" : t[1]) : "other";
+        const k = st.byType[kind] || (st.byType[kind] = [0, 0]);
+        k[0]++;
+        k[1] += n;
         const m = READ.exec(head); // history frames say "history":true before "samples": no match
         if (m) {
           st.sampleFrames++;
@@ -165,7 +171,7 @@ async function main() {
     const start = await page.evaluate(() => {
       const b = window.__bench;
       b.recording = true;
-      b.frames = []; b.lat = []; b.pending = []; b.lastRaf = null; b.sampleFrames = 0;
+      b.frames = []; b.lat = []; b.pending = []; b.lastRaf = null; b.sampleFrames = 0; b.byType = {};
       const s = window.statscope.status();
       return { bytes: b.bytes, messages: b.messages, t: performance.now(), samples: s.samples, redraws: s.redraws };
     });
@@ -178,7 +184,7 @@ async function main() {
       const s = window.statscope.status();
       return {
         bytes: b.bytes, messages: b.messages, t: performance.now(), samples: s.samples, redraws: s.redraws,
-        frames: b.frames, lat: b.lat, sampleFrames: b.sampleFrames, longtasks: b.longtasks,
+        frames: b.frames, lat: b.lat, sampleFrames: b.sampleFrames, longtasks: b.longtasks, byType: b.byType,
         containers: s.containers, subscribed: s.subscribed ?? null, bridgeDropped: s.bridgeDropped,
         redrawMs: s.redrawMs, redrawFrames: s.redrawFrames,
         jsHeap: performance.memory ? performance.memory.usedJSHeapSize : null, wasm: s.wasmMemoryBytes ?? null,
@@ -200,6 +206,7 @@ async function main() {
       longtasks: end.longtasks,
       latencyMs: quantiles(end.lat),
       sampleFrames: end.sampleFrames,
+      bytesPerSByType: Object.fromEntries(Object.entries(end.byType).map(([k, [n, b]]) => [k, { messagesPerS: +(n / secs).toFixed(2), bytesPerS: Math.round(b / secs) }])),
       containers: end.containers, subscribed: end.subscribed, bridgeDropped: end.bridgeDropped,
       lastRedraw: { ms: end.redrawMs, frames: end.redrawFrames },
       jsHeapMiB: end.jsHeap && +(end.jsHeap / 2 ** 20).toFixed(1), wasmMiB: end.wasm && +(end.wasm / 2 ** 20).toFixed(1),
