@@ -306,7 +306,8 @@ async function runW3() {
   for (const containers of W3_SIZES) {
     // A full 5-minute window when measuring: 240 s prefilled in the page, then the live minute.
     const prefillTicks = QUICK ? 30 : 240;
-    const gap = (containers >= 1000 ? 25 : 6) * CPU_THROTTLE; // time for the prefill before live data
+    // Time for the prefill before live data (a throttled page prefills slower).
+    const gap = Math.round((containers >= 1000 ? 25 : 6) * (1 + (CPU_THROTTLE - 1) / 2));
     const file = path.join(DATA, `w3-${containers}.ndjson`);
     writeReplay(file, SEED, { containers, skip: prefillTicks, ticks: W3_SECONDS + 15, gap });
     const bridge = await startBridge({ file, speed: 1 });
