@@ -119,7 +119,7 @@ def page_result_of(proc, timeout):
 
 
 def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, max_per_page,
-             page_seconds):
+             page_seconds, hub_args):
     work = tempfile.mkdtemp(prefix="statscope-fleet-bench-")
     port, mon, http = free_port(), free_port(), free_port()
     started = []
@@ -141,7 +141,7 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, m
         hub = spawn("hub", [STATSCOPE, "serve", "--nats", url, "--listen", f"127.0.0.1:{http}",
                             "--max-hosts", str(max(hosts, 1) * 2),
                             "--nats-stream-mib", str(stream_mib), "--history-mib", "2048",
-                            "--max-per-page", str(max_per_page), "--web-root", ROOT],
+                            "--max-per-page", str(max_per_page), "--web-root", ROOT, *hub_args],
                     env={"RUST_LOG": "info,async_nats=warn"})
         wait_port(http)
         per = [hosts // procs + (1 if i < hosts % procs else 0) for i in range(procs)]
@@ -199,7 +199,7 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, m
                 l for l in hub_log.splitlines() if " WARN " in l or " ERROR " in l)[-3000:],
                 flush=True)
         result = {
-            "pages": pages,
+            "pages": pages, "hub_args": hub_args, "max_per_page": max_per_page,
             "hosts": hosts, "containers_per_host": containers,
             "expected_samples_per_s": hosts * containers,
             "seconds": round(elapsed, 1),
@@ -254,6 +254,8 @@ def main():
                     help="how long each page after the first is measured")
     ap.add_argument("--throttle", type=int, default=1, help="the pages' CPU throttling rate")
     ap.add_argument("--max-per-page", type=int, default=500, help="the hub's --max-per-page")
+    ap.add_argument("--hub-arg", action="append", default=[],
+                    help="one more argument for the hub (e.g. --hub-arg=--history=0); repeatable")
     ap.add_argument("--page-cmd", action="append", default=[],
                     help="a command to run as a page ({url}, {seconds}); repeatable")
     ap.add_argument("--tag", default="fleet")
@@ -283,7 +285,7 @@ def main():
         page_cmds = [f"node {ROOT}/bench/fleet-page.mjs '{{url}}{q}' {{seconds}} --throttle "
                      f"{args.throttle}" for q in args.page] + args.page_cmd
         r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, page_cmds,
-                     args.stream_mib, args.max_per_page, args.page_seconds)
+                     args.stream_mib, args.max_per_page, args.page_seconds, args.hub_arg)
         r["load_at_start"] = [round(x, 2) for x in size_load]
         print("  " + json.dumps(r), flush=True)
         results.append(r)
