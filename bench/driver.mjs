@@ -12,6 +12,8 @@
 //   BENCH_SOAK_SECONDS=120          W5 soak length (the issue's full soak: 600)
 //   BENCH_QUICK=1                   small, fast settings to check the harness (numbers not comparable)
 //   BENCH_W5_CONTROL=1              also soak the bare-socket page (the browser's own memory drift)
+//   BENCH_CPU_THROTTLE=4            slow the pages' CPU down this many times (CDP
+//                                   Emulation.setCPUThrottlingRate; issue 16: a slow laptop)
 //   BENCH_TAG=name                  write results/<date>-name.* and leave BENCHMARKS.md alone
 //   CHROMIUM=/usr/lib/chromium/chromium   STATSCOPE_BIN=target/release/statscope
 //   BENCH_BUILD_DIR=bench/.build    where run.sh put the snapshot of the package (pkg/, build.json)
@@ -38,6 +40,7 @@ const W3_SECONDS = num("BENCH_W3_SECONDS", QUICK ? 8 : 60);
 const W3_SIZES = (env.BENCH_W3_SIZES || "10,100,1000").split(",").map(Number);
 const W4_SECONDS = num("BENCH_W4_SECONDS", QUICK ? 8 : 30);
 const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", QUICK ? 20 : 120);
+const CPU_THROTTLE = num("BENCH_CPU_THROTTLE", 1);
 const CHROMIUM = env.CHROMIUM || "/usr/lib/chromium/chromium";
 const STATSCOPE_BIN = env.STATSCOPE_BIN || path.join(ROOT, "target/release/statscope");
 const DATA = path.join(BENCH, "data");
@@ -102,6 +105,7 @@ async function freshPage({ dpr = 1, width = 1280, height = 800 } = {}) {
   await wall.send("Performance.enable", { timeDomain: "timeTicks" });
   const cpu = await page.createCDPSession();
   await cpu.send("Performance.enable", { timeDomain: "threadTicks" });
+  if (CPU_THROTTLE > 1) await wall.send("Emulation.setCPUThrottlingRate", { rate: CPU_THROTTLE });
   const get = async (s) => Object.fromEntries((await s.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
   const metrics = async () => {
     const [w, c] = await Promise.all([get(wall), get(cpu)]);
@@ -229,8 +233,10 @@ process.on("exit", () => { for (const c of children) c.kill("SIGKILL"); });
 
 async function startBridge({ file, speed = 1, loop = false }) {
   const port = 18000 + Math.floor(Math.random() * 2000);
+  // The page subscribes to what it shows (all containers: no top N); a cap above every size here
+  // so it gets them all, as before subscriptions.
   const args = ["serve", "--replay", file, "--speed", String(speed), "--listen", `127.0.0.1:${port}`,
-    "--web-root", ROOT, "--allow-origin", server.url];
+    "--web-root", ROOT, "--allow-origin", server.url, "--max-per-page", "100000"];
   if (loop) args.push("--loop");
   const child = spawn(STATSCOPE_BIN, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...env, RUST_LOG: "warn" } });
   children.add(child);
@@ -300,7 +306,8 @@ async function runW3() {
   for (const containers of W3_SIZES) {
     // A full 5-minute window when measuring: 240 s prefilled in the page, then the live minute.
     const prefillTicks = QUICK ? 30 : 240;
-    const gap = containers >= 1000 ? 25 : 6;
+    // Time for the prefill before live data (a throttled page prefills slower).
+    const gap = Math.round((containers >= 1000 ? 25 : 6) * (1 + (CPU_THROTTLE - 1) / 2));
     const file = path.join(DATA, `w3-${containers}.ndjson`);
     writeReplay(file, SEED, { containers, skip: prefillTicks, ticks: W3_SECONDS + 15, gap });
     const bridge = await startBridge({ file, speed: 1 });
@@ -479,7 +486,7 @@ async function main() {
   const results = {
     date: started.toISOString(), quick: QUICK,
     machine: machine(),
-    settings: { rounds: ROUNDS, w3Seconds: W3_SECONDS, w3Sizes: W3_SIZES, w4Seconds: W4_SECONDS, soakSeconds: SOAK_SECONDS, chromeArgs: CHROME_ARGS },
+    settings: { cpuThrottle: CPU_THROTTLE, rounds: ROUNDS, w3Seconds: W3_SECONDS, w3Sizes: W3_SIZES, w4Seconds: W4_SECONDS, soakSeconds: SOAK_SECONDS, chromeArgs: CHROME_ARGS },
     build: fs.existsSync(path.join(BUILD, "build.json")) ? JSON.parse(fs.readFileSync(path.join(BUILD, "build.json"), "utf8")) : null,
   };
   server = await serve({ root: ROOT });

@@ -21,12 +21,16 @@ Run it on a quiet machine (it prints the load average at the start and records i
 
 Writes bench/results/<date>-fleet.md and .json.
 
-The page-side figures (a top-50 page's bytes/s, main-thread busy %, frame p99, and the same page fed
-the whole fleet raw) need the page to tell the hub what it shows (issue 15 item 3), not built yet.
-The hook is ready: --page-cmd runs a command during each measurement, with {url} replaced by the
-hub's page URL and {seconds} by the measurement's length; whatever JSON object it prints last on
-stdout is kept in the results as "page" (e.g. --page-cmd 'node bench/fleet-page.mjs {url}?top=50
-{seconds}', a driver to write beside bench/driver.mjs).
+The page side: --page QUERY (repeatable) opens the hub's real page with that query in headless
+Chromium (bench/fleet-page.mjs: bytes/s received, main-thread busy %, frame p50/p99, long tasks,
+sample-to-curve latency). The first page runs while the hub is measured (a fleet with one viewer);
+each further one runs alone afterwards, on the same fleet, for --page-seconds. E.g.
+
+  python3 bench/fleet.py --sizes 100x100 --page '?top=50' --page '?' --max-per-page 100000
+
+compares the top-50 page with the same page fed the whole fleet raw (no top N, a cap above the
+fleet's size). --page-cmd runs any other command instead ({url} and {seconds} replaced; the JSON
+object it prints last is kept).
 """
 
 import argparse
@@ -104,7 +108,18 @@ FLEET_LINE = re.compile(r"fleet hosts=(\d+) up=(\d+) containers=(\d+) samples_pe
                         r"age_p50_ms=(\d+) age_p99_ms=(\d+) bad=(\d+) lost=(\d+)")
 
 
-def run_size(hosts, containers, seconds, warmup, procs, page_cmd, stream_mib):
+def page_result_of(proc, timeout):
+    out, _ = proc.communicate(timeout=timeout)
+    for line in reversed(out.splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    return None
+
+
+def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, max_per_page,
+             page_seconds, hub_args):
     work = tempfile.mkdtemp(prefix="statscope-fleet-bench-")
     port, mon, http = free_port(), free_port(), free_port()
     started = []
@@ -125,7 +140,8 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd, stream_mib):
         url = f"nats://127.0.0.1:{port}"
         hub = spawn("hub", [STATSCOPE, "serve", "--nats", url, "--listen", f"127.0.0.1:{http}",
                             "--max-hosts", str(max(hosts, 1) * 2),
-                            "--nats-stream-mib", str(stream_mib), "--history-mib", "2048"],
+                            "--nats-stream-mib", str(stream_mib), "--history-mib", "2048",
+                            "--max-per-page", str(max_per_page), "--web-root", ROOT, *hub_args],
                     env={"RUST_LOG": "info,async_nats=warn"})
         wait_port(http)
         per = [hosts // procs + (1 if i < hosts % procs else 0) for i in range(procs)]
@@ -136,11 +152,18 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd, stream_mib):
                                               str(containers)],
                                 env={"RUST_LOG": "info,async_nats=warn"}))
         time.sleep(warmup)
+        page_url = f"http://127.0.0.1:{http}/"
+
+        def start_page(cmd, secs):
+            cmd = cmd.replace("{url}", page_url).replace("{seconds}", str(secs))
+            return subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True)
+
         page = None
-        if page_cmd:
-            cmd = page_cmd.replace("{url}", f"http://127.0.0.1:{http}/").replace(
-                "{seconds}", str(seconds))
-            page = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True)
+        if page_cmds:
+            page = start_page(page_cmds[0], seconds)
+            # The page loads, takes its history and warms up (fleet-page.mjs --warmup 10) while
+            # the hub is not measured yet.
+            time.sleep(15)
         t0 = time.time()
         cpu0 = {p.pid: cpu_seconds(p.pid) for p in started}
         v0 = varz(mon)
@@ -166,21 +189,17 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmd, stream_mib):
         out_msgs = (v1["out_msgs"] - v0["out_msgs"]) / elapsed
         out_bytes = (v1["out_bytes"] - v0["out_bytes"]) / elapsed
         mean_samples = sum(samples_s) / len(samples_s) if samples_s else 0.0
-        page_result = None
+        pages = []
         if page is not None:
-            out, _ = page.communicate(timeout=seconds + 120)
-            for line in reversed(out.splitlines()):
-                try:
-                    page_result = json.loads(line)
-                    break
-                except ValueError:
-                    continue
+            pages.append(page_result_of(page, seconds + 180))
+            for cmd in page_cmds[1:]:
+                pages.append(page_result_of(start_page(cmd, page_seconds), page_seconds + 180))
         if not window or mean_samples == 0:
             print("  the hub read nothing; its log says:\n" + "\n".join(
                 l for l in hub_log.splitlines() if " WARN " in l or " ERROR " in l)[-3000:],
                 flush=True)
         result = {
-            "page": page_result,
+            "pages": pages, "hub_args": hub_args, "max_per_page": max_per_page,
             "hosts": hosts, "containers_per_host": containers,
             "expected_samples_per_s": hosts * containers,
             "seconds": round(elapsed, 1),
@@ -229,8 +248,20 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=25)
     ap.add_argument("--procs", type=int, default=2, help="agent processes sharing the hosts")
-    ap.add_argument("--page-cmd", help="a command to run during each measurement ({url}, {seconds})")
+    ap.add_argument("--page", action="append", default=[],
+                    help="open the hub's page with this query (e.g. '?top=50'); repeatable")
+    ap.add_argument("--page-seconds", type=int, default=30,
+                    help="how long each page after the first is measured")
+    ap.add_argument("--throttle", type=int, default=1, help="the pages' CPU throttling rate")
+    ap.add_argument("--max-per-page", type=int, default=500, help="the hub's --max-per-page")
+    ap.add_argument("--hub-arg", action="append", default=[],
+                    help="one more argument for the hub (e.g. --hub-arg=--history=0); repeatable")
+    ap.add_argument("--page-cmd", action="append", default=[],
+                    help="a command to run as a page ({url}, {seconds}); repeatable")
     ap.add_argument("--tag", default="fleet")
+    ap.add_argument("--max-load", type=float, default=1.0,
+                    help="wait (up to --wait-idle s) for the 1-minute load to fall below this")
+    ap.add_argument("--wait-idle", type=int, default=0)
     ap.add_argument("--stream-mib", type=int, default=1024,
                     help="the hub's --nats-stream-mib (JetStream must have that much storage)")
     args = ap.parse_args()
@@ -243,9 +274,19 @@ def main():
     results = []
     for size in args.sizes.split(","):
         hosts, containers = (int(x) for x in size.split("x"))
-        print(f"{hosts} hosts x {containers} containers ...", flush=True)
-        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, args.page_cmd,
-                     args.stream_mib)
+        waited = 0
+        while os.getloadavg()[0] >= args.max_load and waited < args.wait_idle:
+            if waited % 30 == 0:
+                print(f"  load {os.getloadavg()[0]:.2f} >= {args.max_load}: waiting", flush=True)
+            time.sleep(5)
+            waited += 5
+        size_load = os.getloadavg()
+        print(f"{hosts} hosts x {containers} containers, load {size_load[0]:.2f} ...", flush=True)
+        page_cmds = [f"node {ROOT}/bench/fleet-page.mjs '{{url}}{q}' {{seconds}} --throttle "
+                     f"{args.throttle}" for q in args.page] + args.page_cmd
+        r = run_size(hosts, containers, args.seconds, args.warmup, args.procs, page_cmds,
+                     args.stream_mib, args.max_per_page, args.page_seconds, args.hub_arg)
+        r["load_at_start"] = [round(x, 2) for x in size_load]
         print("  " + json.dumps(r), flush=True)
         results.append(r)
     date = datetime.date.today().isoformat()
@@ -255,8 +296,8 @@ def main():
                    "results": results}, f, indent=1)
     rows = ["| hosts × containers | samples/s at the hub (expected) | hub CPU | hub RSS mean / peak | "
             "NATS in msgs/s, MB/s | NATS out msgs/s, MB/s | bytes/sample on NATS | age at hub p50 / p99 | "
-            "agents CPU | nats-server CPU |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "agents CPU | nats-server CPU | load at start |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(
             f"| {r['hosts']} × {r['containers_per_host']} | {r['hub_samples_per_s']:,} "
@@ -264,10 +305,28 @@ def main():
             f"{r['hub_rss_mib_peak']} MiB | {r['nats_in_msgs_per_s']:,}, "
             f"{r['nats_in_bytes_per_s'] / 1e6:.2f} | {r['nats_out_msgs_per_s']:,}, "
             f"{r['nats_out_bytes_per_s'] / 1e6:.2f} | {r['bytes_per_sample_on_nats']} | "
-            f"{r['age_p50_ms']} / {r['age_p99_ms']} ms | {r['agents_cpu_pct']} % | {r['nats_cpu_pct']} % |")
+            f"{r['age_p50_ms']} / {r['age_p99_ms']} ms | {r['agents_cpu_pct']} % | {r['nats_cpu_pct']} % | "
+            f"{r['load_at_start'][0]} |")
+    prow = ["| hosts × containers | page | containers sent | received KB/s | main thread busy (CPU) | "
+            "main-thread ms/s | frame p50 / p99 / max | long tasks (max) | redraws/s | "
+            "sample-to-curve p50 / p99 |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for pg in r.get("pages") or []:
+            if not pg:
+                continue
+            sub = pg.get("subscribed") or {}
+            f, lt, lat = pg["frameMs"], pg["longtasks"], pg["latencyMs"]
+            prow.append(
+                f"| {r['hosts']} × {r['containers_per_host']} | `{pg['url'].split('/', 3)[3]}`"
+                f"{' ×' + str(pg['throttle']) + ' CPU' if pg['throttle'] > 1 else ''} | "
+                f"{sub.get('shown', pg['containers'])} | {pg['bytesPerS'] / 1000:.1f} | "
+                f"{pg['busyPct']:.1f} % ({pg['busyCpuPct']:.1f} %) | {pg['mainThreadMsPerS']} | "
+                f"{f['p50']:.1f} / {f['p99']:.1f} / {f['max']:.1f} ms | {lt['count']} "
+                f"({lt['max']:.0f} ms) | {pg['redrawsPerS']} | "
+                f"{lat['p50'] or 0:.0f} / {lat['p99'] or 0:.0f} ms |")
     text = (f"Fleet benchmark, {date}; load average at start {load[0]:.2f} ({os.cpu_count()} CPUs); "
             f"raw Docker stats object: {raw:.0f} bytes (mean of the real recording).\n\n"
-            + "\n".join(rows) + "\n")
+            + "\n".join(rows) + "\n" + ("\n" + "\n".join(prow) + "\n" if len(prow) > 2 else ""))
     with open(out + ".md", "w") as f:
         f.write(text)
     print(text)

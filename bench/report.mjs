@@ -27,7 +27,8 @@ export function renderTables(r, file) {
       `wasm-opt ${r.build.wasmOpt ? "applied" : "**not applied** (" + r.build.wasmOptNote + ")"}.` : "") +
     ` Settings: ${r.settings.rounds} rounds (W1, W2; alternating order, each implementation in a fresh page), ` +
     `W3 ${r.settings.w3Seconds} s per size, W4 ${r.settings.w4Seconds} s, W5 soak ${r.settings.soakSeconds} s` +
-    `${r.settings.soakSeconds < 600 ? " (the short default; BENCH_SOAK_SECONDS=600 for the issue's 10 minutes)" : ""}.`);
+    `${r.settings.soakSeconds < 600 ? " (the short default; BENCH_SOAK_SECONDS=600 for the issue's 10 minutes)" : ""}.` +
+    `${r.settings.cpuThrottle > 1 ? ` **The pages' CPU throttled ×${r.settings.cpuThrottle}** (CDP \`Emulation.setCPUThrottlingRate\`).` : ""}`);
   if (r.load) {
     out.push("", "Load (1-minute average) while each workload ran, start → end: " +
       Object.entries(r.load).map(([k, v]) => `${k.toUpperCase()} ${f(v.start.load1)} → ${f(v.end.load1)}`).join(", ") +

@@ -204,3 +204,40 @@ export function hubFrames(fleet, texts, k) {
   if (batch.length) frames.push(batch.length === 1 ? batch[0] : "[" + batch.join(",") + "]");
   return frames;
 }
+
+/** ns since the epoch, as the decimal text of an integer, of an RFC 3339 time; null for Go's zero time. */
+function nsOf(text) {
+  if (!text || text === ZERO_TIME) return null;
+  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(text);
+  const frac = (m[2] || "").padEnd(9, "0");
+  return (BigInt(Date.parse(m[1] + "Z")) * 1000000n + BigInt(frac)).toString();
+}
+
+/**
+ * One tick's objects as the bridge sends them: a `statscope.samples` frame of host `host`, each
+ * object as a compact sample (the 23 fields of `SAMPLE_FIELDS`, docs/protocol.md; what
+ * `crates/core/src/model/sample.rs` makes of this generator's objects). The live workloads prefill the
+ * page with these, so the prefilled containers are the ones the bridge's replay then sends
+ * (`ID@host`). bench/check-samples.mjs compares this with the bridge's own encoding.
+ */
+export function samplesFrame(host, texts, seq = 0) {
+  const enc = (v) => (v === null || v === undefined ? "null" : typeof v === "string" && !/^\d+$/.test(v) ? JSON.stringify(v) : String(v));
+  const rows = texts.map((t) => {
+    const o = JSON.parse(t);
+    const m = o.memory_stats || {};
+    const ms = m.stats || {};
+    const nets = Object.values(o.networks || {});
+    const blk = (op) => (o.blkio_stats?.io_service_bytes_recursive || []).filter((e) => e.op.toLowerCase() === op).reduce((a, e) => a + e.value, 0);
+    const cpus = o.cpu_stats?.online_cpus ?? (o.cpu_stats?.cpu_usage?.percpu_usage || []).length;
+    const fields = [
+      `${o.id}@${host}`, o.name.replace(/^\//, ""), o.os_type ?? null, nsOf(o.read), nsOf(o.preread),
+      o.cpu_stats?.cpu_usage?.total_usage ?? 0, o.cpu_stats?.system_cpu_usage ?? 0, cpus, o.num_procs ?? 0,
+      o.precpu_stats?.cpu_usage?.total_usage ?? 0, o.precpu_stats?.system_cpu_usage ?? 0,
+      m.usage ?? 0, m.limit ?? 0, ms.total_inactive_file ?? null, ms.inactive_file ?? null, m.privateworkingset ?? 0,
+      nets.reduce((a, n) => a + n.rx_bytes, 0), nets.reduce((a, n) => a + n.tx_bytes, 0), blk("read"), blk("write"),
+      o.storage_stats?.read_size_bytes ?? 0, o.storage_stats?.write_size_bytes ?? 0, o.pids_stats?.current ?? 0,
+    ];
+    return "[" + fields.map(enc).join(",") + "]";
+  });
+  return `{"type":"statscope.samples","host":${JSON.stringify(host)},"seq":${seq},"samples":[${rows.join(",")}]}`;
+}

@@ -5,7 +5,7 @@
 // statscope is the release build the driver copied to bench/.build/pkg/ (so a rebuild of pkg/ by
 // someone else mid-run cannot change what is measured); uPlot is bench/node_modules/uplot.
 
-import { Fleet, hubFrames, START_MS } from "../lib/gen.mjs";
+import { Fleet, hubFrames, samplesFrame, START_MS } from "../lib/gen.mjs";
 import { JsEngine } from "../lib/engine.mjs";
 
 const params = new URLSearchParams(location.search);
@@ -367,7 +367,7 @@ function rasterWhatIf({ widths = [1, 2, 3], reps = 8 }) {
 
 const live = { frames: [], longtasks: [], loaf: [], timeline: [], recording: false };
 
-async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, windowSeconds = 300, impl = "statscope" }) {
+async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, windowSeconds = 300, impl = "statscope", host = "replay" }) {
   document.title = "statscope live bench";
   const root = document.getElementById("root");
   root.innerHTML = `<header><h1>statscope</h1><p id="statscope-status" role="status"></p></header>
@@ -382,11 +382,13 @@ async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, win
     });
     live.dashboard = d;
     if (prefillTicks > 0) {
+      // As the bridge would send them: `statscope.samples` of the replay's host, so the prefilled
+      // containers are the ones the live feed continues (`ID@replay`).
       const fleet = new Fleet({ containers, seed });
       for (let k = 0; k < prefillTicks; k++) {
         const texts = fleet.tick();
         prefillSamples += texts.length;
-        for (const t of texts) d.ingest(t);
+        d.ingest(samplesFrame(host, texts));
         d.flush();
       }
     }
@@ -399,13 +401,14 @@ async function liveStart({ feed, containers = 0, prefillTicks = 0, seed = 1, win
       const s = e.data;
       counts.frames++;
       counts.bytes += s.length;
-      if (s.startsWith('{"type"')) {
-        const m = /"frames":(\d+)/.exec(s);
-        if (s.includes("statscope.dropped") && m) counts.bridgeDropped += Number(m[1]);
+      if (s.startsWith('{"type":"statscope.samples"')) {
+        // Each compact sample is an array that starts with its key: `["ID@host",`.
+        let i = s.indexOf('"samples":[');
+        while ((i = s.indexOf('["', i + 1)) !== -1) counts.samples++;
         return;
       }
-      let i = -1;
-      while ((i = s.indexOf('{"id":"', i + 1)) !== -1) counts.samples++;
+      const m = /"frames":(\d+)/.exec(s);
+      if (s.includes("statscope.dropped") && m) counts.bridgeDropped += Number(m[1]);
     };
     live.socket = ws;
     live.status = () => ({ ...counts });
