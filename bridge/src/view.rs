@@ -53,6 +53,10 @@ impl Ranking {
     }
 }
 
+/// A container a page has stays in its top N while its score is at least this share of the N-th's
+/// ([`View::select_from`]).
+pub const STAY_WITHIN: f64 = 0.8;
+
 /// Points the ranker keeps per container: the rank's 30 s at one sample a second, and some.
 const RANKER_POINTS: usize = 40;
 
@@ -225,9 +229,10 @@ impl View {
     }
 
     /// The containers this view shows of `ranking`, for a page that was sent `before`: with a top
-    /// N, one it has stays while it ranks within the first N + N/2 (so a container near the
-    /// edge does not leave and come back, with its history each time, as scores trade places;
-    /// the page still draws its own top N of what it has, by the same rule).
+    /// N, one it has stays while it ranks within the first 2N and its score is at least
+    /// [`STAY_WITHIN`] of the N-th's (so containers near the edge do not leave and come back,
+    /// with their history each time, as close scores trade places; the page still draws its own
+    /// top N of what it has, by the same rule).
     pub fn select_from(&self, ranking: &Ranking, before: &HashSet<Arc<str>>) -> Selected {
         let s = &self.subscribe;
         let metric = METRICS
@@ -254,10 +259,28 @@ impl View {
         let limit = wanted.min(self.cap);
         let mut shown: HashSet<Arc<str>> = if n > limit {
             // The busiest by the top-N rule (containers without a score are not among them).
-            let keep = (limit + limit / 2).min(self.cap);
-            let mut ranked = rank::top(&matching, keep).into_iter();
-            let mut shown: HashSet<Arc<str>> = ranked.by_ref().take(limit).cloned().collect();
-            shown.extend(ranked.filter(|k| before.contains(*k)).cloned());
+            let keep = limit.saturating_mul(2).min(self.cap);
+            let ranked = rank::top(&matching, keep);
+            let mut shown: HashSet<Arc<str>> =
+                ranked.iter().take(limit).map(|k| (*k).clone()).collect();
+            // One the page has stays while its score is close to the N-th's (see above).
+            let candidates: HashSet<&Arc<str>> = ranked.iter().copied().collect();
+            let scores: std::collections::HashMap<&Arc<str>, f64> = matching
+                .iter()
+                .filter(|(k, _)| candidates.contains(k))
+                .filter_map(|(k, s)| Some((*k, (*s)?)))
+                .collect();
+            let score = |key: &Arc<str>| scores.get(key).copied();
+            if let Some(edge) = ranked.get(limit - 1).and_then(|k| score(k)) {
+                shown.extend(
+                    ranked
+                        .iter()
+                        .skip(limit)
+                        .filter(|k| before.contains(**k))
+                        .filter(|k| score(k).is_some_and(|s| s >= edge * STAY_WITHIN))
+                        .map(|k| (*k).clone()),
+                );
+            }
             shown
         } else {
             matching.into_iter().map(|(k, _)| k.clone()).collect()
@@ -395,7 +418,7 @@ mod tests {
         let top = |before: &HashSet<Arc<str>>| {
             view(
                 Subscribe {
-                    top: Some(2),
+                    top: Some(4),
                     ..Subscribe::default()
                 },
                 500,
@@ -409,15 +432,16 @@ mod tests {
                 .map(|c| c.key.clone())
                 .expect("a container")
         };
-        // Third busiest (web-2@c) was shown: it stays, within 2 + 1; the fourth does not.
-        let before: HashSet<Arc<str>> = [key("web-2", "c"), key("web-1", "c")].into();
+        // The top 4: host c's web-4 … web-1 (25 … 22 %). web-0@c (21 %, 5th) was shown and is
+        // within 80 % of the 4th: it stays; web-4@b (15 %, 6th) is not: it goes.
+        let before: HashSet<Arc<str>> = [key("web-0", "c"), key("web-4", "b")].into();
         assert_eq!(
             names(&r, &top(&before).shown),
-            ["web-2@c", "web-3@c", "web-4@c"]
+            ["web-0@c", "web-1@c", "web-2@c", "web-3@c", "web-4@c"]
         );
         assert_eq!(
             names(&r, &top(&HashSet::new()).shown),
-            ["web-3@c", "web-4@c"]
+            ["web-1@c", "web-2@c", "web-3@c", "web-4@c"]
         );
     }
 
