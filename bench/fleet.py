@@ -168,9 +168,18 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, m
         cpu0 = {p.pid: cpu_seconds(p.pid) for p in started}
         v0 = varz(mon)
         rss = []
+        # A minute-by-minute series of the hub (for soaks: drift of memory and CPU).
+        series = []
+        last = (t0, cpu0[hub.pid])
         while time.time() - t0 < seconds:
             time.sleep(1)
             rss.append(status_kib(hub.pid, "VmRSS"))
+            now = time.time()
+            if now - last[0] >= 60:
+                cpu = cpu_seconds(hub.pid)
+                series.append({"t_s": round(now - t0), "rss_mib": round(rss[-1] / 1024, 1),
+                               "cpu_pct": round(100.0 * (cpu - last[1]) / (now - last[0]), 1)})
+                last = (now, cpu)
         elapsed = time.time() - t0
         cpu1 = {p.pid: cpu_seconds(p.pid) for p in started}
         v1 = varz(mon)
@@ -206,6 +215,7 @@ def run_size(hosts, containers, seconds, warmup, procs, page_cmds, stream_mib, m
             "hub_cpu_pct": round(pct(hub), 1),
             "hub_rss_mib_mean": round(sum(rss) / len(rss) / 1024, 1) if rss else 0,
             "hub_rss_mib_peak": round(peak / 1024, 1),
+            "hub_series": series,
             "agents_cpu_pct": round(sum(pct(a) for a in agents), 1),
             "nats_cpu_pct": round(pct(nats), 1),
             "nats_in_msgs_per_s": round(in_msgs), "nats_in_bytes_per_s": round(in_bytes),

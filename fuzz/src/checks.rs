@@ -604,7 +604,23 @@ pub fn check_dashboard(data: &[u8]) {
                 let d_malformed = after.malformed.wrapping_sub(before.malformed);
                 let d_oversized = after.oversized.wrapping_sub(before.oversized);
                 let d_pending = core.pending().wrapping_sub(pending);
-                let got = (d_samples, d_malformed, d_oversized, d_pending as u64);
+                // History the page already has is counted as known, not queued (and only history).
+                let d_known = after.known.wrapping_sub(before.known);
+                if d_known > 0 {
+                    assert!(
+                        matches!(
+                            statscope::protocol::Message::decode(&frame),
+                            Ok(Some(statscope::protocol::Message::Samples(s))) if s.history
+                        ),
+                        "{d_known} sample(s) counted as known from a frame that is not history"
+                    );
+                }
+                let got = (
+                    d_samples,
+                    d_malformed,
+                    d_oversized,
+                    (d_pending as u64).wrapping_add(d_known),
+                );
                 let expected = match kind {
                     FrameKind::Oversized => {
                         want.oversized += 1;
@@ -625,7 +641,7 @@ pub fn check_dashboard(data: &[u8]) {
                 };
                 assert_eq!(
                     got, expected,
-                    "frame classified {kind:?} moved (samples, malformed, oversized, pending) by {got:?}"
+                    "frame classified {kind:?} moved (samples, malformed, oversized, pending + known) by {got:?}"
                 );
                 if let Some(e) = &after.last_error {
                     // 200 bytes of message plus the ellipsis, or the oversized message.
