@@ -316,7 +316,8 @@ async function runW3() {
       res.containers = containers;
       const lt = res.longtasks;
       log(`W3 ${containers} containers: ${res.framesPerSecondIn.toFixed(1)} frames/s in, ${res.redrawsPerSecond.toFixed(1)} redraws/s; frame p50 ${res.frameMs.p50.toFixed(1)} p99 ${res.frameMs.p99.toFixed(1)} max ${res.frameMs.max.toFixed(1)} ms, ` +
-        `long tasks ${lt.count} (max ${lt.max.toFixed(0)} ms), busy ${res.busyPct.toFixed(1)} % (CPU ${res.busyCpuPct.toFixed(1)} %), prefill ${res.prefill.prefillMs.toFixed(0)} ms`);
+        `long tasks ${lt.count} (max ${lt.max.toFixed(0)} ms), busy ${res.busyPct.toFixed(1)} % (CPU ${res.busyCpuPct.toFixed(1)} %), painter ${res.painter}` +
+        `${res.workerPct == null ? "" : ` (worker ${res.workerPct.toFixed(1)} % of a core)`}, prefill ${res.prefill.prefillMs.toFixed(0)} ms`);
       out.runs.push(res);
     } finally {
       await bridge.stop();

@@ -97,15 +97,16 @@ export function renderTables(r, file) {
 
   if (r.w3) {
     out.push("### W3 live: 1 Hz through `statscope serve --replay`, the real page's layout (status line, legend)", "");
-    out.push(row(["containers", "frame p50", "frame p99", "frame max", "frames > 20 ms", "long tasks > 50 ms (max)", "main thread busy", "script / style+layout", "feed frames / redraws per s", "last redraw: ms / frames"]));
-    out.push(row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
+    out.push(row(["containers", "frame p50", "frame p99", "frame max", "frames > 20 ms", "long tasks > 50 ms (max)", "main thread busy", "script / style+layout", "feed frames / redraws per s", "last redraw: ms / frames", "painter (worker's share of a core)"]));
+    out.push(row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]));
     for (const x of r.w3.runs) {
       // Older results kept every entry; newer ones keep a tally.
       const lt = Array.isArray(x.longtasks) ? { count: x.longtasks.length, max: Math.max(0, ...x.longtasks.map((t) => t[1])) } : x.longtasks;
       out.push(row([x.containers, `${f(x.frameMs.p50, 1)} ms`, `${f(x.frameMs.p99, 1)} ms`, `${f(x.frameMs.max, 0)} ms`,
         `${x.framesOver20ms} of ${x.frameMs.n}`, `${lt.count} (${lt.count ? f(lt.max, 0) + " ms" : "–"})`,
         `${f(x.busyPct, 1)} % (CPU ${f(x.busyCpuPct, 1)} %)`, `${f(x.scriptPct, 1)} % / ${f(x.layoutPct, 1)} %`, `${f(x.framesPerSecondIn, 1)} / ${f(x.redrawsPerSecond, 1)}`,
-        x.status && x.status.redrawMs !== undefined ? `${f(x.status.redrawMs, 1)} ms / ${x.status.redrawFrames}` : "–"]));
+        x.status && x.status.redrawMs !== undefined ? `${f(x.status.redrawMs, 1)} ms / ${x.status.redrawFrames}` : "–",
+        x.painter ? `${x.painter}${x.workerPct != null && x.painter === "worker" ? ` (${f(x.workerPct, 1)} %)` : ""}` : "main"]));
       if (x.containers === 1000) {
         const ltMax = lt.max;
         goals.push(["W3 1,000 containers: p99 frame", `${f(x.frameMs.p99, 1)} ms`, "≤ 16.7 ms", x.frameMs.p99 <= 16.7 * 1.05]);

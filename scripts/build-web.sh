@@ -119,9 +119,12 @@ fi
 build=(cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile "$cargo_profile" --locked)
 echo "==> ${build[*]}"
 "${build[@]}"
-echo "==> wasm-bindgen --target web ${bindgen[*]}${bindgen[*]:+ }--out-dir pkg"
+echo "==> wasm-bindgen --target web --split-linked-modules ${bindgen[*]}${bindgen[*]:+ }--out-dir pkg"
 rm -rf pkg/snippets # a snippet's folder is named by a hash: no stale one may stay
-wasm-bindgen --target web "${bindgen[@]}" --out-dir pkg \
+# --split-linked-modules: the paint worker's script (src/web/paint-worker.js, `link_to!`) is a file
+# in pkg/snippets/, on the glue's origin, not a blob: URL (which the page's CSP refuses, and from
+# which the worker could not import the glue).
+wasm-bindgen --target web --split-linked-modules "${bindgen[@]}" --out-dir pkg \
   "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile_dir/statscope.wasm"
 
 wasm=pkg/statscope_bg.wasm

@@ -16,10 +16,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::{Deserialize, Serialize};
 
 /// How a curve is stroked, so colour is not the only cue: neighbours in the palette order differ
 /// in dash as well as colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Dash {
     #[default]
     Solid,
@@ -43,7 +44,7 @@ impl Dash {
 }
 
 /// A mark on a curve: a lifecycle event or a flagged sample.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MarkKind {
     /// The container started (Docker `start` event).
     Start,
@@ -76,7 +77,7 @@ impl MarkKind {
 }
 
 /// One mark at `(t_ms, y)` (y in the view's scaled unit).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mark {
     pub t: f64,
     pub y: f64,
@@ -84,10 +85,11 @@ pub struct Mark {
 }
 
 /// One container's curve in the current window.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub id: String,
     pub name: String,
+    #[serde(with = "Rgb")]
     pub color: RGBColor,
     pub dash: Dash,
     /// Runs of `(t_ms, value)` to join with lines; breaks between them.
@@ -101,7 +103,7 @@ pub struct Series {
 }
 
 /// Everything [`draw`] needs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
     /// Time range shown, ms since the Unix epoch.
     pub x_range: (f64, f64),
@@ -120,6 +122,9 @@ pub struct ChartView {
     pub line_width: Option<f64>,
     /// Name each curve at its right end (a cue besides colour; few curves only).
     pub labels: bool,
+    /// Not serialized: what is serialized goes to the paint worker, and the cursor is drawn on the
+    /// page's canvas only (`web::paint`).
+    #[serde(skip)]
     pub cursor: Option<Cursor>,
     /// The y axis's title (the metric and what 100 % means), over the axis.
     pub y_title: String,
@@ -139,7 +144,7 @@ pub struct Cursor {
 }
 
 /// Where the plot area landed, device px, for mapping pointer positions to time.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlotRect {
     pub left: f64,
     pub top: f64,
@@ -233,13 +238,22 @@ impl Placed {
 }
 
 /// Colours and type of the chart.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Theme {
+    #[serde(with = "Rgb")]
     pub background: RGBColor,
+    #[serde(with = "Rgb")]
     pub text: RGBColor,
+    #[serde(with = "Rgb")]
     pub grid: RGBColor,
+    #[serde(with = "Rgb")]
     pub axis: RGBColor,
 }
+
+/// plotters' colour, serialized as its three bytes.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "RGBColor")]
+struct Rgb(u8, u8, u8);
 
 /// The chart's type: the browser's sans-serif (as plotters' enum: naming it as a string costs the
 /// WebAssembly build Unicode's case tables, which plotters consults to read the name).

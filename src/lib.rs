@@ -10,6 +10,7 @@
 //! - [`dashboard`]: the page's logic without a browser: frames → micro-batches → view, legend,
 //!   tooltip, export.
 //! - [`reconnect`]: when to (re)connect the feed, as a pure state machine.
+//! - [`paint_job`]: a chart as the bytes the page sends its paint worker.
 //!
 //! The browser layer (`web`: the `Dashboard` handle, WebSocket, canvas, timers) is compiled only for
 //! `wasm32` and is the only code that touches `web-sys`.
@@ -28,6 +29,7 @@ use statscope_core::sorting;
 pub mod chart;
 pub mod dashboard;
 pub mod lifecycle;
+pub mod paint_job;
 pub mod reconnect;
 pub mod view;
 
@@ -38,3 +40,9 @@ mod web;
 pub use web::{
     metrics, option_schema, Dashboard, DashboardOptions, DashboardSnapshot, DashboardStatus,
 };
+
+/// The paint worker's drawing, reachable for the browser tests (`tests/web.rs`), which check it
+/// against the main thread's.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub use web::{paint_offscreen, OffscreenBackend};

@@ -13,6 +13,7 @@ const ROOT_PURE: &[&str] = &[
     "src/chart",
     "src/dashboard",
     "src/lifecycle",
+    "src/paint_job",
     "src/reconnect",
     "src/view",
 ];

@@ -315,7 +315,7 @@ async fn a_large_chart_is_drawn_over_several_frames_then_shown_whole() {
     let d = Dashboard::new(
         c.clone(),
         Some(options(
-            r#"{"connect": false, "theme": "light", "windowSeconds": 60}"#,
+            r#"{"connect": false, "theme": "light", "windowSeconds": 60, "paintWorker": false}"#,
             &[],
         )),
     )
@@ -389,4 +389,120 @@ fn the_page_asks_for_binary_frames_unless_the_url_says_otherwise() {
         feed.contains("frames=text") && !feed.contains("binary"),
         "{feed}"
     );
+}
+
+/// A chart with everything the chart draws: curves of each dash, a gap, a lone point, marks, a
+/// smoothed band, limits, curve labels, axis titles; `log` for the logarithmic axis.
+fn everything_view(log: bool) -> statscope::chart::ChartView {
+    use statscope::chart::{ChartView, Dash, Mark, MarkKind, Series, PALETTE};
+    let t0 = 1.764e12;
+    let series = (0..6)
+        .map(|i| {
+            let f = i as f64;
+            let run = |from: usize, to: usize| -> Vec<(f64, f64)> {
+                (from..to)
+                    .map(|p| {
+                        let y = 20.0 + 15.0 * f + 10.0 * ((p as f64) / 7.0 + f).sin();
+                        (
+                            t0 + p as f64 * 1000.0,
+                            if log { (y / 0.5).log10() } else { y },
+                        )
+                    })
+                    .collect()
+            };
+            Series {
+                id: format!("{i:012}"),
+                name: format!("web-{i}"),
+                color: PALETTE[i],
+                dash: Dash::of_slot(i),
+                segments: vec![run(0, 25), run(30, 31), run(33, 60)],
+                smooth: if i == 1 {
+                    vec![(0..25)
+                        .map(|p| (t0 + p as f64 * 1000.0, 30.0, 4.0))
+                        .collect()]
+                } else {
+                    Vec::new()
+                },
+                marks: vec![Mark {
+                    t: t0 + 30_000.0,
+                    y: 25.0,
+                    kind: [MarkKind::Restart, MarkKind::Oom, MarkKind::Gap][i % 3],
+                }],
+                limit: (i == 2).then_some(if log { 2.0 } else { 150.0 }),
+            }
+        })
+        .collect();
+    ChartView {
+        x_range: (t0, t0 + 60_000.0),
+        y_max: if log { 3.0 } else { 160.0 },
+        y_scale: 1.0,
+        y_unit: "%".into(),
+        series,
+        tz_offset_min: 60,
+        line_width: Some(1.5),
+        labels: true,
+        cursor: None,
+        y_title: "CPU % (100 % = one core)".into(),
+        x_title: "5 Dec 2026, UTC+01:00".into(),
+        y_log: log.then_some(0.5),
+    }
+}
+
+/// The paint worker's drawing (its job's bytes decoded, drawn by `OffscreenBackend` on an
+/// `OffscreenCanvas`, taken off as an `ImageBitmap`) is what plotters-canvas draws on the page's
+/// canvas, pixel for pixel, and lands its plot area in the same place: the page shows either.
+#[wasm_bindgen_test]
+fn the_paint_workers_drawing_is_the_main_threads_pixel_for_pixel() {
+    use plotters::prelude::IntoDrawingArea;
+    use statscope::chart::{self, Theme};
+    let mut offscreen = None;
+    for (case, (log, theme, dpr, size)) in [
+        (false, Theme::light(), 1.0, (600, 240)),
+        (true, Theme::dark(), 2.0, (1200, 480)),
+        (false, Theme::dark(), 1.5, (900, 360)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let view = everything_view(log);
+        let page: HtmlCanvasElement = element("canvas");
+        page.set_width(size.0);
+        page.set_height(size.1);
+        let root = plotters_canvas::CanvasBackend::with_canvas_object(page.clone())
+            .unwrap()
+            .into_drawing_area();
+        let rect = chart::draw(&root, &view, &theme, dpr).unwrap();
+        drop(root);
+
+        let bytes = statscope::paint_job::encode_job(case as u32, &view, &theme, dpr, size);
+        let (done, bitmap) =
+            statscope::paint_offscreen(&bytes, &mut offscreen, js_sys::Date::now).unwrap();
+        assert_eq!(done.id, case as u32);
+        assert_eq!(
+            done.rect, rect,
+            "case {case}: the plot area lands in the same place"
+        );
+        assert!(done.worker_ms >= 0.0);
+        assert_eq!((bitmap.width(), bitmap.height()), size);
+        let shown: HtmlCanvasElement = element("canvas");
+        shown.set_width(size.0);
+        shown.set_height(size.1);
+        let ctx: CanvasRenderingContext2d =
+            shown.get_context("2d").unwrap().unwrap().unchecked_into();
+        ctx.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).unwrap();
+
+        let (a, b) = (image(&page), image(&shown));
+        let differ = a.chunks(4).zip(b.chunks(4)).filter(|(p, q)| p != q).count();
+        assert_eq!(differ, 0, "case {case}: {differ} pixels differ");
+        assert!(
+            inked_pixels(&page) > 3_000 || theme == Theme::dark(),
+            "case {case}: the chart has curves"
+        );
+        page.remove();
+        shown.remove();
+    }
+    // A job the worker cannot read is a clear error, not a panic or a blank chart.
+    let err = statscope::paint_offscreen(&[1, 2, 3], &mut offscreen, js_sys::Date::now)
+        .expect_err("refused");
+    assert!(err.to_string().contains("paint job unreadable"), "{err}");
 }

@@ -461,7 +461,7 @@ function liveRecord({ seconds = 600 } = {}) {
   }
   const tick = () => {
     const s = live.status();
-    live.timeline.push({ t: now() - t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames });
+    live.timeline.push({ t: now() - t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames, painter: s.painter, workerMs: s.workerMs });
   };
   tick();
   live.timer = setInterval(tick, 1000);
@@ -472,7 +472,7 @@ function liveStop() {
   live.recording = false;
   clearInterval(live.timer);
   const s = live.status();
-  live.timeline.push({ t: now() - live.t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames });
+  live.timeline.push({ t: now() - live.t0, samples: s.samples, frames: s.frames, bridgeDropped: s.bridgeDropped, containers: s.containers, redraws: s.redraws, redrawMs: s.redrawMs, redrawFrames: s.redrawFrames, painter: s.painter, workerMs: s.workerMs });
   for (const o of live.obs) o.disconnect();
   const first = live.timeline[0], last = live.timeline[live.timeline.length - 1];
   const secs = (last.t - first.t) / 1000;
@@ -489,6 +489,12 @@ function liveStop() {
     timeline: live.timeline,
     status: s,
     redrawsPerSecond: last.redraws === undefined ? null : (last.redraws - first.redraws) / secs,
+    // Who drew (status().painter), and the paint worker's share of a core: its last chart's ms
+    // (sampled once a second) times the redraws a second. Not in busyPct, which is the main thread's.
+    painter: s.painter,
+    workerPct: last.workerMs === undefined ? null
+      : (live.timeline.reduce((a, x) => a + (x.workerMs || 0), 0) / live.timeline.length)
+        * ((last.redraws - first.redraws) / secs) / 10,
     framesPerSecondIn: (last.frames - first.frames) / secs,
   };
 }

@@ -282,6 +282,11 @@ async fn a_dashboard_on_another_origin_embeds_the_chart_with_one_tag() {
     )
     .await;
     assert_eq!(got["status"]["source"], "demo");
+    // A worker's script must be on the page's own origin: the element draws on the main thread,
+    // and says why.
+    assert_eq!(got["status"]["painter"], "main", "{}", got["status"]);
+    let note = got["status"]["painterNote"].as_str().unwrap_or_default();
+    assert!(note.contains("paint worker"), "painterNote: {note:?}");
     // The legend is drawn on the next redraw (at most 250 ms after new data): wait for it.
     let legend = wait_for(
         &b,

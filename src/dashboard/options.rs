@@ -110,7 +110,7 @@ pub struct OptionSpec {
 }
 
 /// Every option (see the module docs). Order: the `.d.ts`'s.
-pub const OPTIONS: [OptionSpec; 25] = [
+pub const OPTIONS: [OptionSpec; 26] = [
     OptionSpec {
         key: "feed",
         ts: "string",
@@ -326,6 +326,17 @@ pub const OPTIONS: [OptionSpec; 25] = [
         attribute: Some("overview"),
         text: TextKind::Boolean,
     },
+    OptionSpec {
+        key: "paintWorker",
+        ts: "boolean",
+        doc: "Draw the chart in a Web Worker on an OffscreenCanvas, off the page's main thread, \
+              where the browser allows it (OffscreenCanvas, module workers, the page on the \
+              module's origin); elsewhere, and with false, the main thread draws it over several \
+              animation frames. `status().painter` says which. Default true.",
+        param: Some("paintWorker"),
+        attribute: Some("paint-worker"),
+        text: TextKind::Boolean,
+    },
 ];
 
 /// Is `key` an option?
@@ -425,6 +436,9 @@ pub struct Options {
     /// Show the fleet overview (and ask the bridge for it) when it follows two hosts or more.
     /// Default true.
     pub overview: bool,
+    /// Draw the chart in a Web Worker on an `OffscreenCanvas` where the browser allows it (the
+    /// browser layer falls back to the main thread, and says why). Default true.
+    pub paint_worker: bool,
 }
 
 impl Default for Options {
@@ -452,6 +466,7 @@ impl Default for Options {
             labels: true,
             tooltip: true,
             overview: true,
+            paint_worker: true,
         }
     }
 }

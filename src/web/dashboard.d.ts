@@ -50,6 +50,8 @@ export interface DashboardOptions {
   tooltip?: boolean;
   /** The fleet overview above the chart (each host's state, containers and busiest; a click shows only that host) when the bridge follows two hosts or more. Default true. */
   overview?: boolean;
+  /** Draw the chart in a Web Worker on an OffscreenCanvas, off the page's main thread, where the browser allows it (OffscreenCanvas, module workers, the page on the module's origin); elsewhere, and with false, the main thread draws it over several animation frames. `status().painter` says which. Default true. */
+  paintWorker?: boolean;
 }
 
 /** The metrics: "cpu" (CPU %), "memory" (Memory), "memoryPercent" (Memory % of limit), "netRx" (Network received /s), "netTx" (Network sent /s), "blockRead" (Block read /s), "blockWrite" (Block write /s), "pids" (PIDs). */
@@ -108,6 +110,14 @@ export interface DashboardStatus {
   redrawFrames: number;
   /** The longest of those frames' share of it, ms. */
   redrawLongestFrameMs: number;
+  /** Who draws the chart: "worker" (a Web Worker on an OffscreenCanvas, off the main thread) or
+   *  "main" (the page's main thread, over several animation frames). */
+  painter: "worker" | "main";
+  /** Why the main thread draws although `paintWorker` asked for the worker: still starting, or
+   *  what the browser refused (another origin, no OffscreenCanvas…). */
+  painterNote?: string;
+  /** The paint worker's ms for its last chart (0 when the main thread drew it). */
+  workerMs: number;
   /** The curves' width at the last redraw, device px (1.5 CSS px up to 12 curves, else 1). */
   lineWidthDevicePx: number;
   /** Lifecycle events received from the bridge (kept: the last 2048). */

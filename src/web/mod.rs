@@ -6,7 +6,8 @@
 //! up into this module:
 //! - [`socket`]: the WebSocket, with the handlers this module gives it;
 //! - [`frames`]: a frame's text or bytes into the core without needless copies;
-//! - [`paint`]: live redraws spread over animation frames ([`paint::Progress`] says what was done);
+//! - [`paint`]: live redraws spread over animation frames ([`paint::Progress`] says what was done),
+//!   or drawn by the paint worker ([`worker`], on an `OffscreenCanvas`: [`offscreen`]);
 //! - [`ui`]: pointer and key input ([`ui::Reaction`] says what to redraw), the legend, the tooltip,
 //!   the screen-reader table;
 //! - [`dom`] and [`error`]: the page's window and clock, listeners, and the one error type,
@@ -26,9 +27,14 @@
 mod dom;
 mod error;
 mod frames;
+mod offscreen;
 mod paint;
 mod socket;
 mod ui;
+mod worker;
+
+pub use offscreen::OffscreenBackend;
+pub use worker::paint as paint_offscreen;
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -626,6 +632,7 @@ impl Dashboard {
     ) -> Result<Dashboard, WebError> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let parsed = parse_options(&options)?;
+        let paint_worker = parsed.paint_worker;
         let status_el = element_option(&options, "status")?;
         let legend_el = element_option(&options, "legend")?;
         let table_el = element_option(&options, "table")?;
@@ -665,6 +672,16 @@ impl Dashboard {
             destroyed: false,
         }));
         inner.borrow_mut().self_ref = Rc::downgrade(&inner);
+        if paint_worker {
+            let weak = Rc::downgrade(&inner);
+            inner.borrow_mut().painter.use_worker(Rc::new(move || {
+                if let Some(rc) = weak.upgrade() {
+                    if let Ok(mut i) = rc.try_borrow_mut() {
+                        schedule_frame(&mut i);
+                    }
+                }
+            }));
+        }
         install(&inner)?;
         {
             let mut i = inner.borrow_mut();
@@ -691,6 +708,12 @@ impl Dashboard {
         set("redrawMs", redraw_ms.into())?;
         set("redrawFrames", f64::from(redraw_frames).into())?;
         set("redrawLongestFrameMs", longest_ms.into())?;
+        let (painter, why) = i.painter.painter();
+        set("painter", painter.into())?;
+        if let Some(why) = why {
+            set("painterNote", why.into())?;
+        }
+        set("workerMs", i.painter.last_worker_ms().into())?;
         set("lineWidthDevicePx", i.placed.line_px.into())?;
         set("events", (i.core.lifecycle().event_count() as f64).into())?;
         set("attempt", attempt.into())?;
@@ -890,7 +913,10 @@ fn on_user_input(i: &mut Inner, input: Input, e: &Event) {
 fn on_animation_frame(i: &mut Inner) {
     let changed = i.core.flush_at(Some(now_ms()));
     let due = i.last_draw_ms + i.painter.data_interval_ms();
-    let drawn = if i.painter.busy() {
+    let drawn = if i.painter.waiting() && i.core.cursor_moved() {
+        // The worker is drawing the next chart: the cursor moves over the one shown meanwhile.
+        redraw_cursor(i).and_then(|()| step_redraw(i))
+    } else if i.painter.busy() {
         step_redraw(i)
     } else if changed && (i.urgent || now_ms() >= due) {
         start_redraw(i)
@@ -907,7 +933,9 @@ fn on_animation_frame(i: &mut Inner) {
     sync_subscription(i);
     // Data that came while a redraw was in progress, or the viewer's action.
     let more = i.core.flush_at(Some(now_ms()));
-    if i.painter.busy() || (more && i.urgent) || i.core.cursor_moved() {
+    // While the worker draws, it wakes the page when it is done.
+    let drawing_here = i.painter.busy() && !i.painter.waiting();
+    if drawing_here || (more && i.urgent) || i.core.cursor_moved() {
         schedule_frame(i);
     } else if more {
         let due = i.last_draw_ms + i.painter.data_interval_ms();
@@ -1083,7 +1111,7 @@ fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
 /// Only the cursor or the focus moved: the cursor and the tooltip anew over the chart as it is
 /// (a redraw when the painter has no chart to draw it over).
 fn redraw_cursor(i: &mut Inner) -> Result<(), WebError> {
-    if i.painter.busy() {
+    if i.painter.busy() && !i.painter.waiting() {
         return Ok(()); // the redraw in progress draws the cursor where it is when it is done
     }
     let Inner {
@@ -1093,6 +1121,9 @@ fn redraw_cursor(i: &mut Inner) -> Result<(), WebError> {
         ..
     } = &mut *i;
     if !painter.cursor(canvas, &|v| core.cursor_on(&v.series, v.x_range))? {
+        if i.painter.waiting() {
+            return Ok(()); // the worker's chart comes with the cursor where it is then
+        }
         return start_redraw(i);
     }
     i.core.mark_cursor_drawn();

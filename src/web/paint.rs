@@ -17,16 +17,26 @@
 //! [`Painter::cursor`] copies the chart back from the offscreen canvas (which holds it without the
 //! cursor) and draws the cursor over it: no redraw.
 //!
+//! Where the page has its paint worker ([`super::worker`]), a redraw is drawn there instead: the
+//! view is taken and sent in one frame, and the frame after the worker's answer puts its bitmap on
+//! the page and the cursor over it. The main thread only takes the view, encodes it and copies the
+//! finished picture; drawing and rasterizing, the bulk of a large chart's cost, are the worker's.
+//! Until the worker answers "ready", and for good when it fails (or the page has none), the main
+//! thread draws as above.
+//!
 //! The painter takes what it draws and where as arguments and says what happened ([`Progress`]);
 //! what the page does about it (the legend, the tooltip) is its owner's.
+
+use std::rc::Rc;
 
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 
 use super::dom::{document, now_ms, window};
 use super::error::WebError;
+use super::worker::{PaintWorker, WorkerState};
 use crate::chart::{self, ChartView, Cursor, Part, Placed, PlotRect, Theme};
 use crate::dashboard::{Legend, Redraw};
 
@@ -41,6 +51,10 @@ const REDRAW_SHARE: f64 = 0.1;
 /// New data is drawn at least this often (ms), however costly the last redraw was (a slow one may
 /// have been a hiccup of the machine).
 const DATA_REDRAW_MAX_MS: f64 = 2000.0;
+
+/// Drawing for new data may take at most this share of a core in the paint worker (by its last
+/// chart's cost).
+const WORKER_SHARE: f64 = 0.5;
 
 /// Drawing calls per animation frame, ms; the rasterization they cause comes on top.
 const STEP_BUDGET_MS: f64 = 4.0;
@@ -78,9 +92,18 @@ pub(crate) struct Shown {
     pub(crate) placed: Placed,
     theme: Theme,
     size: (u32, u32),
-    /// The offscreen canvas holds this chart without its cursor (false after a synchronous draw
-    /// straight onto the page).
-    copyable: bool,
+    /// What holds this chart without its cursor, to copy it back when only the cursor moves
+    /// (`None` after a synchronous draw straight onto the page).
+    copy: Option<Kept>,
+}
+
+/// Where a shown chart's copy is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kept {
+    /// The offscreen canvas (drawn on the main thread).
+    Back,
+    /// The paint worker's bitmap.
+    Bitmap,
 }
 
 /// The offscreen canvas, the redraw in progress and what the last ones cost.
@@ -101,6 +124,30 @@ pub(crate) struct Painter {
     /// What a curve's point cost in the last redraw drawn over several frames, ms.
     ms_per_point: Option<f64>,
     shown: Option<Shown>,
+    /// Start a paint worker at the first live redraw, and wake the page with this.
+    wanted: Option<Rc<dyn Fn()>>,
+    /// The paint worker, while the page has one that has not failed.
+    worker: Option<PaintWorker>,
+    /// Why the main thread draws although the page asked for the worker.
+    fallback: Option<String>,
+    /// The redraw the worker is drawing.
+    sent: Option<Sent>,
+    /// The worker's last chart, which the cursor is drawn over.
+    bitmap: Option<ImageBitmap>,
+    /// The paint worker's ms for its last chart (0 when the main thread drew it).
+    last_worker_ms: f64,
+}
+
+/// A redraw sent to the paint worker: what the page needs when the picture comes back.
+struct Sent {
+    id: u32,
+    view: ChartView,
+    legend: Legend,
+    theme: Theme,
+    dpr: f64,
+    size: (u32, u32),
+    /// Main-thread ms the frame that took the view and sent it spent.
+    main_ms: f64,
 }
 
 struct Job {
@@ -122,9 +169,45 @@ struct Job {
 }
 
 impl Painter {
+    /// Draws in a paint worker, started at the first live redraw (a dashboard that is only fed
+    /// and exported, or drawn by `redraw()`, never starts one), once it is ready; `wake` brings the
+    /// page's next animation frame (the worker calls it when it has news). Where the page cannot
+    /// have one, the main thread keeps drawing and [`Self::painter`] says why.
+    pub(crate) fn use_worker(&mut self, wake: Rc<dyn Fn()>) {
+        self.wanted = Some(wake);
+    }
+
+    /// Starts the worker asked for, once.
+    fn spawn_worker(&mut self) {
+        if let Some(wake) = self.wanted.take() {
+            match PaintWorker::spawn(wake) {
+                Ok(worker) => self.worker = Some(worker),
+                Err(why) => self.fallback = Some(format!("no paint worker: {why}")),
+            }
+        }
+    }
+
+    /// Who draws: `"worker"` or `"main"`, and why the main thread does when a worker was asked
+    /// for (still starting, or what failed).
+    pub(crate) fn painter(&self) -> (&'static str, Option<String>) {
+        match self.worker.as_ref().map(PaintWorker::state) {
+            Some(WorkerState::Ready) => ("worker", None),
+            Some(WorkerState::Starting) => ("main", Some("paint worker starting".into())),
+            Some(WorkerState::Failed(why)) => ("main", Some(why)),
+            None if self.wanted.is_some() => ("main", Some("paint worker not started yet".into())),
+            None => ("main", self.fallback.clone()),
+        }
+    }
+
     /// A redraw is in progress (or its legend is still to come).
     pub(crate) fn busy(&self) -> bool {
-        self.job.is_some() || self.after.is_some()
+        self.job.is_some() || self.after.is_some() || self.sent.is_some()
+    }
+
+    /// The redraw in progress is the paint worker's: nothing to do until it answers (it wakes the
+    /// page), but the cursor may move over the chart shown meanwhile.
+    pub(crate) fn waiting(&self) -> bool {
+        self.sent.is_some() && self.job.is_none() && self.after.is_none()
     }
 
     /// Drops the redraw in progress and forgets the chart shown (a synchronous draw replaces it).
@@ -132,11 +215,20 @@ impl Painter {
         self.job = None;
         self.after = None;
         self.shown = None;
+        // The worker's answer to it, when it comes, is dropped for its id.
+        self.sent = None;
     }
 
     /// How long new data waits after the last redraw started.
     pub(crate) fn data_interval_ms(&self) -> f64 {
-        (self.last_cost_ms / REDRAW_SHARE).clamp(DATA_REDRAW_MS, DATA_REDRAW_MAX_MS)
+        let main = self.last_cost_ms / REDRAW_SHARE;
+        let worker = self.last_worker_ms / WORKER_SHARE;
+        main.max(worker).clamp(DATA_REDRAW_MS, DATA_REDRAW_MAX_MS)
+    }
+
+    /// The paint worker's ms for its last chart (0 when the main thread drew the last one).
+    pub(crate) fn last_worker_ms(&self) -> f64 {
+        self.last_worker_ms
     }
 
     /// Main-thread ms of the last live redraw, the animation frames it took and the longest.
@@ -171,6 +263,49 @@ impl Painter {
     /// first step now when this frame has time for it; `started_ms` is when the frame's work
     /// began (the view was taken then).
     pub(crate) fn start(
+        &mut self,
+        target: &HtmlCanvasElement,
+        redraw: Redraw,
+        theme: Theme,
+        (dpr, size): Target,
+        started_ms: f64,
+        cursor: CursorFor<'_>,
+    ) -> Result<Progress, WebError> {
+        self.spawn_worker();
+        if let Some(worker) = self.worker.as_mut() {
+            match worker.state() {
+                WorkerState::Ready => match worker.post(&redraw.view, &theme, dpr, size) {
+                    Ok(id) => {
+                        self.sent = Some(Sent {
+                            id,
+                            view: redraw.view,
+                            legend: redraw.legend,
+                            theme,
+                            dpr,
+                            size,
+                            main_ms: now_ms() - started_ms,
+                        });
+                        return Ok(Progress::Drawing);
+                    }
+                    Err(why) => self.retire_worker(format!("paint worker: {why}")),
+                },
+                WorkerState::Failed(why) => self.retire_worker(why),
+                WorkerState::Starting => {}
+            }
+        }
+        self.start_here(target, redraw, theme, (dpr, size), started_ms, cursor)
+    }
+
+    /// The worker failed: the main thread draws from now on, and says why.
+    fn retire_worker(&mut self, why: String) {
+        web_sys::console::warn_1(&format!("statscope: drawing on the main thread ({why})").into());
+        self.worker = None;
+        self.fallback = Some(why);
+        self.sent = None;
+    }
+
+    /// [`Self::start`] on the main thread.
+    fn start_here(
         &mut self,
         target: &HtmlCanvasElement,
         redraw: Redraw,
@@ -237,6 +372,9 @@ impl Painter {
         target: &HtmlCanvasElement,
         cursor: CursorFor<'_>,
     ) -> Result<Progress, WebError> {
+        if self.sent.is_some() {
+            return self.receive(target, cursor);
+        }
         if self.job.is_none() {
             return Ok(match self.after.take() {
                 Some(legend) => {
@@ -247,6 +385,78 @@ impl Painter {
             });
         }
         self.step_from(target, now_ms(), cursor)
+    }
+
+    /// The paint worker's chart, when it has come: onto the page, with the cursor over it. When
+    /// the worker failed meanwhile, the main thread starts drawing the same view.
+    fn receive(
+        &mut self,
+        target: &HtmlCanvasElement,
+        cursor: CursorFor<'_>,
+    ) -> Result<Progress, WebError> {
+        let t0 = now_ms();
+        let state = self.worker.as_ref().map(PaintWorker::state);
+        let answer = match (state, &self.sent) {
+            (Some(WorkerState::Ready), Some(sent)) => {
+                match self.worker.as_ref().and_then(|w| w.take(sent.id)) {
+                    Some(answer) => answer,
+                    None => return Ok(Progress::Drawing),
+                }
+            }
+            (state, _) => {
+                let why = match state {
+                    Some(WorkerState::Failed(why)) => why,
+                    _ => "paint worker gone".into(),
+                };
+                let Some(sent) = self.sent.take() else {
+                    return Ok(Progress::Idle);
+                };
+                self.retire_worker(why);
+                let redraw = Redraw {
+                    view: sent.view,
+                    legend: sent.legend,
+                };
+                return self.start_here(
+                    target,
+                    redraw,
+                    sent.theme,
+                    (sent.dpr, sent.size),
+                    t0,
+                    cursor,
+                );
+            }
+        };
+        let Some(mut sent) = self.sent.take() else {
+            answer.bitmap.close();
+            return Ok(Progress::Idle);
+        };
+        let (w, h) = sent.size;
+        if target.width() != w || target.height() != h {
+            target.set_width(w);
+            target.set_height(h);
+        }
+        context(target)?.draw_image_with_image_bitmap(&answer.bitmap, 0.0, 0.0)?;
+        sent.view.cursor = cursor(&sent.view);
+        draw_cursor(target, &sent.view, &sent.theme, sent.dpr)?;
+        if let Some(old) = self.bitmap.replace(answer.bitmap) {
+            old.close();
+        }
+        let last = now_ms() - t0;
+        // Two frames of the main thread's: the one that sent the view, and this one.
+        self.last_steps = 2;
+        self.last_step_ms = last;
+        self.last_longest_step_ms = sent.main_ms.max(last);
+        self.last_cost_ms = sent.main_ms + last;
+        self.last_worker_ms = answer.done.worker_ms;
+        let placed = Placed::of(&sent.view, answer.done.rect, sent.dpr);
+        self.shown = Some(Shown {
+            view: sent.view,
+            placed,
+            theme: sent.theme,
+            size: sent.size,
+            copy: Some(Kept::Bitmap),
+        });
+        Ok(Progress::Shown(Some(sent.legend)))
     }
 
     /// [`Self::step`], in a frame whose work began at `t0`.
@@ -318,6 +528,7 @@ impl Painter {
         self.last_step_ms = last;
         self.last_longest_step_ms = job.longest_step_ms.max(last);
         self.last_cost_ms = job.spent_ms + last;
+        self.last_worker_ms = 0.0;
         if job.steps > 1 && job.points > 0 {
             // Drawn over several frames, so each step's rasterization was measured with it.
             self.ms_per_point = Some(self.last_cost_ms / job.points as f64);
@@ -332,7 +543,7 @@ impl Painter {
             placed,
             theme: job.theme,
             size: job.size,
-            copyable: true,
+            copy: Some(Kept::Back),
         });
         if legend_now {
             Ok(Progress::Shown(Some(job.legend)))
@@ -366,7 +577,7 @@ impl Painter {
             placed,
             theme,
             size,
-            copyable: false,
+            copy: None,
         });
         Ok(placed)
     }
@@ -381,13 +592,21 @@ impl Painter {
         cursor: CursorFor<'_>,
     ) -> Result<bool, WebError> {
         let size = (target.width(), target.height());
-        let (Some(shown), Some((back, _))) = (self.shown.as_mut(), self.back.as_ref()) else {
+        let Some(shown) = self.shown.as_mut() else {
             return Ok(false);
         };
-        if !shown.copyable || shown.size != size {
+        if shown.size != size {
             return Ok(false);
         }
-        context(target)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
+        match (shown.copy, &self.back, &self.bitmap) {
+            (Some(Kept::Back), Some((back, _)), _) => {
+                context(target)?.draw_image_with_html_canvas_element(back, 0.0, 0.0)?;
+            }
+            (Some(Kept::Bitmap), _, Some(bitmap)) => {
+                context(target)?.draw_image_with_image_bitmap(bitmap, 0.0, 0.0)?;
+            }
+            _ => return Ok(false),
+        }
         shown.view.cursor = cursor(&shown.view);
         draw_cursor(target, &shown.view, &shown.theme, shown.placed.dpr)?;
         Ok(true)
