@@ -41,6 +41,10 @@ const W3_SIZES = (env.BENCH_W3_SIZES || "10,100,1000").split(",").map(Number);
 const W4_SECONDS = num("BENCH_W4_SECONDS", QUICK ? 8 : 30);
 const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", QUICK ? 20 : 120);
 const CPU_THROTTLE = num("BENCH_CPU_THROTTLE", 1);
+// BENCH_TRACE=file.json: a Chrome trace (the timeline's categories: what runs inside each long
+// frame, rendering included, which the CPU profile of bench/profile.mjs does not see) of the first
+// 10 s of each W3 run's measured minute, written to file-<containers>.json.
+const TRACE = env.BENCH_TRACE || "";
 const CHROMIUM = env.CHROMIUM || "/usr/lib/chromium/chromium";
 const STATSCOPE_BIN = env.STATSCOPE_BIN || path.join(ROOT, "target/release/statscope");
 const DATA = path.join(BENCH, "data");
@@ -275,6 +279,15 @@ async function liveRun({ bridge, containers, prefillTicks = 0, seconds, impl = "
   await sleep(1000);
   const m0 = await p.metrics();
   await p.page.evaluate((seconds) => window.bench.liveRecord({ seconds }), seconds);
+  if (TRACE) {
+    await p.page.tracing.start({
+      path: TRACE.replace(/\.json$/, "") + `-${containers}.json`,
+      categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "gpu",
+        "disabled-by-default-devtools.timeline.frame", "toplevel", "v8.execute", "blink.user_timing"],
+    });
+    await sleep(10000);
+    await p.page.tracing.stop();
+  }
   const mem = [];
   const started = Date.now();
   while (Date.now() - started < seconds * 1000) {

@@ -407,3 +407,87 @@ fn short_history_fills_the_chart_and_a_full_window_slides() {
     assert_eq!(end - start, 10_000.0);
     assert_eq!(end, wide.window_ms().1, "both end at the newest sample");
 }
+
+/// The page takes a large redraw a few containers per animation frame (`redraw_begin`,
+/// `redraw_take`, `redraw_finish`): taken in steps of any size, it is the view and legend
+/// `redraw()` makes at once, for every metric, scale, smoothing and selection; and samples that
+/// arrive between two steps lie past the window it took, so they change nothing in it.
+#[test]
+fn a_redraw_taken_in_steps_is_the_redraw_taken_at_once() {
+    use statscope::view::Metric;
+    let recordings = [
+        RECORDING,
+        include_str!("fixtures/edge-cases.ndjson"),
+        include_str!("fixtures/edge-cases-windows.ndjson"),
+    ];
+    let mut curves = 0;
+    for (r, recording) in recordings.iter().enumerate() {
+        let options = [
+            Options::default(),
+            Options {
+                smooth: 3,
+                ..Options::default()
+            },
+            Options {
+                log_scale: true,
+                top_n: Some(2),
+                ..Options::default()
+            },
+            Options {
+                metric: Metric::Memory,
+                ..Options::default()
+            },
+        ];
+        for (o, options) in options.into_iter().enumerate() {
+            let mut d = dashboard(options);
+            let lines: Vec<&str> = recording.lines().collect();
+            let (before, after) = lines.split_at(lines.len() * 3 / 4);
+            for chunk in before.chunks(3) {
+                d.ingest(&format!("[{}]", chunk.join(",")));
+                d.flush();
+            }
+            let whole = d.redraw(60, 800);
+            curves += whole.view.series.len();
+            for step in [1, 2, 3, 7] {
+                let mut build = d.redraw_begin(60, 800);
+                let mut steps = 0;
+                while !d.redraw_take(&mut build, step) {
+                    steps += 1;
+                }
+                assert_eq!(build.remaining(), 0);
+                assert!(steps + 1 >= whole.view.series.len().div_ceil(step));
+                let taken = d.redraw_finish(build);
+                assert_eq!(
+                    taken.view, whole.view,
+                    "recording {r}, options {o}, step {step}"
+                );
+                assert_eq!(taken.legend, whole.legend);
+            }
+            // Newer samples arrive between two steps: the redraw shows the window it began with.
+            let mut build = d.redraw_begin(60, 800);
+            d.redraw_take(&mut build, 1);
+            for chunk in after.chunks(3) {
+                d.ingest(&format!("[{}]", chunk.join(",")));
+                d.flush();
+            }
+            let taken = d.redraw_finish(build);
+            assert_eq!(taken.view.x_range, whole.view.x_range);
+            let ids = |v: &statscope::chart::ChartView| -> Vec<String> {
+                v.series.iter().map(|s| s.id.clone()).collect()
+            };
+            assert_eq!(
+                ids(&taken.view),
+                ids(&whole.view),
+                "recording {r}, options {o}"
+            );
+            for (a, b) in taken.view.series.iter().zip(&whole.view.series) {
+                assert_eq!(
+                    a.segments, b.segments,
+                    "{}: recording {r}, options {o}",
+                    a.name
+                );
+            }
+        }
+    }
+    assert!(curves > 40, "the cases draw curves: {curves}");
+}

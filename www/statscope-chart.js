@@ -25,7 +25,9 @@ const STYLE = `
   li.more { opacity: 0.7; font-style: italic; }
   li.group { flex-basis: 100%; font-weight: 600; font-size: 12px; opacity: 0.7; }
   button.details { opacity: 0.6; }
-  ul { max-height: var(--statscope-legend-height, 8em); overflow-y: auto; }
+  ul { max-height: var(--statscope-legend-height, 8em); overflow-y: auto; contain: content; }
+  /* Rows scrolled out of the legend skip style, layout and paint (see ../www/style.css). */
+  li { content-visibility: auto; contain-intrinsic-size: auto 9em auto 1.6em; }
   .statscope-legend-tools { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center;
                             margin: 6px 0 0; font-size: 12px; opacity: 0.85; }
   .statscope-legend-tools input, .statscope-legend-tools button, .statscope-detail button {

@@ -26,7 +26,8 @@ pub use feed::{FeedCounts, Flushed, Intake, MAX_FRAME_BYTES};
 pub use options::{Options, OptionsError};
 pub use outputs::{
     log_scalable, Detail, DetailValue, Legend, LegendEntry, Listing, OverviewHost, Redraw,
-    Snapshot, SnapshotContainer, TableRow, Tooltip, TooltipMark, TooltipRow, TOOLTIP_ROWS,
+    RedrawBuild, Snapshot, SnapshotContainer, TableRow, Tooltip, TooltipMark, TooltipRow,
+    TOOLTIP_ROWS,
 };
 pub use viewer::{Settings, Viewer};
 

@@ -229,6 +229,49 @@ pub struct Redraw {
     pub legend: Legend,
 }
 
+/// A container's share of a chart before its axis is known: its runs in the window (values in
+/// the metric's unit), its marks and its limit.
+#[derive(Debug)]
+struct Raw {
+    id: String,
+    name: String,
+    runs: Vec<Run>,
+    marks: Vec<Mark>,
+    limit: Option<f64>,
+}
+
+impl Raw {
+    /// Its highest value (0 without one).
+    fn top(&self) -> f64 {
+        self.runs
+            .iter()
+            .flat_map(|r| &r.points)
+            .fold(0.0, |top, &(_, v)| top.max(v))
+    }
+}
+
+/// A redraw being taken ([`DashboardCore::redraw_begin`]).
+#[derive(Debug)]
+pub struct RedrawBuild {
+    /// The containers shown, in the legend's order, and the next to take.
+    rows: Vec<String>,
+    next: usize,
+    few: bool,
+    raws: Vec<Raw>,
+    top: f64,
+    window: (f64, f64),
+    tz_offset_min: i32,
+    columns: usize,
+    legend: Legend,
+}
+
+impl RedrawBuild {
+    /// Containers still to take.
+    pub fn remaining(&self) -> usize {
+        self.rows.len() - self.next
+    }
+}
+
 /// One unbroken run of a container's values, and the time since the sample before its first point
 /// (the first point's rate interval).
 #[derive(Debug)]
@@ -538,10 +581,64 @@ impl DashboardCore {
 
     /// One redraw's view and legend, from one listing.
     pub fn redraw(&self, tz_offset_min: i32, columns: usize) -> Redraw {
+        let mut build = self.redraw_begin(tz_offset_min, columns);
+        self.redraw_take(&mut build, usize::MAX);
+        self.redraw_finish(build)
+    }
+
+    /// [`Self::redraw`] taken over several calls, for a page that spreads it over animation
+    /// frames: the listing, the legend and the time window are fixed now; [`Self::redraw_take`]
+    /// takes the containers' points a few at a time, [`Self::redraw_finish`] scales and
+    /// assembles the view. Taken in any number of steps, it is the view `redraw` makes at once
+    /// (data that arrives in between lies past the window's end; a container gone meanwhile is
+    /// left out).
+    pub fn redraw_begin(&self, tz_offset_min: i32, columns: usize) -> RedrawBuild {
         let listing = self.listing();
-        Redraw {
-            view: self.view_of(&listing, tz_offset_min, columns),
+        let rows: Vec<String> = listing
+            .shown(&self.viewer.selection)
+            .map(|(id, _, _)| id.to_string())
+            .collect();
+        RedrawBuild {
+            few: rows.len() <= 12,
+            rows,
+            next: 0,
+            raws: Vec::new(),
+            top: 0.0,
+            window: self.window_ms(),
+            tz_offset_min,
+            columns,
             legend: self.legend_of(&listing),
+        }
+    }
+
+    /// Takes the points of the next `n` containers of `build`; true when all are taken.
+    pub fn redraw_take(&self, build: &mut RedrawBuild, n: usize) -> bool {
+        let end = build.next.saturating_add(n).min(build.rows.len());
+        for id in &build.rows[build.next..end] {
+            if let Some(c) = self.engine().get(id) {
+                let raw = self.raw_of(id, c, self.viewer.metric, build.window, build.few);
+                build.top = build.top.max(raw.top());
+                build.raws.push(raw);
+            }
+        }
+        build.next = end;
+        build.next == build.rows.len()
+    }
+
+    /// The redraw `build` makes (what is not taken yet is taken now).
+    pub fn redraw_finish(&self, mut build: RedrawBuild) -> Redraw {
+        self.redraw_take(&mut build, usize::MAX);
+        let view = self.assemble(
+            build.raws,
+            build.top,
+            self.viewer.metric,
+            build.window,
+            (build.tz_offset_min, build.columns),
+            (true, false, build.few),
+        );
+        Redraw {
+            view,
+            legend: build.legend,
         }
     }
 
@@ -573,35 +670,57 @@ impl DashboardCore {
         with_cursor: bool,
         every_limit: bool,
     ) -> ChartView {
-        let (x0, x1) = self.window_ms();
-        struct Raw<'a> {
-            id: &'a str,
-            name: String,
-            runs: Vec<Run>,
-            marks: Vec<Mark>,
-            limit: Option<f64>,
-        }
+        let window = self.window_ms();
         let few = rows.len() <= 12;
-        let mut raws: Vec<Raw<'_>> = Vec::with_capacity(rows.len());
-        let mut top = 0.0f64;
-        for &(id, c) in rows {
-            let runs = self.runs(id, c, metric, x0, x1);
-            for run in &runs {
-                for &(_, v) in &run.points {
-                    top = top.max(v);
-                }
-            }
-            let marks = self
-                .lifecycle()
-                .marks(id, c, (x0, x1), |t| nearest_value(&runs, t).unwrap_or(0.0));
-            raws.push(Raw {
-                id,
-                name: self.label(id, c),
-                runs,
-                marks,
-                limit: few.then(|| self.limit_value(id, c, metric)).flatten(),
-            });
+        let raws: Vec<Raw> = rows
+            .iter()
+            .map(|&(id, c)| self.raw_of(id, c, metric, window, few))
+            .collect();
+        let top = raws.iter().map(Raw::top).fold(0.0, f64::max);
+        self.assemble(
+            raws,
+            top,
+            metric,
+            window,
+            (tz_offset_min, columns),
+            (with_cursor, every_limit, few),
+        )
+    }
+
+    /// A container's share of a chart before its axis is known (see [`Raw`]).
+    fn raw_of(
+        &self,
+        id: &str,
+        c: &Container,
+        metric: Metric,
+        (x0, x1): (f64, f64),
+        few: bool,
+    ) -> Raw {
+        let runs = self.runs(id, c, metric, x0, x1);
+        let marks = self
+            .lifecycle()
+            .marks(id, c, (x0, x1), |t| nearest_value(&runs, t).unwrap_or(0.0));
+        Raw {
+            id: id.to_string(),
+            name: self.label(id, c),
+            runs,
+            marks,
+            limit: few.then(|| self.limit_value(id, c, metric)).flatten(),
         }
+    }
+
+    /// The chart of `raws` (their highest value `top`) over `(x0, x1)`: scaled, smoothed,
+    /// decimated to `columns`, with the cursor when `with_cursor`, limits as [`Self::chart_of`]
+    /// says, dashes and labels when the curves are `few`.
+    fn assemble(
+        &self,
+        mut raws: Vec<Raw>,
+        top: f64,
+        metric: Metric,
+        (x0, x1): (f64, f64),
+        (tz_offset_min, columns): (i32, usize),
+        (with_cursor, every_limit, few): (bool, bool, bool),
+    ) -> ChartView {
         // A limit is drawn where the scale allows: up to twice the highest value (the axis
         // grows to show it); one far above the curves would flatten them.
         let mut top_with_limits = top;
@@ -633,7 +752,7 @@ impl DashboardCore {
         let series: Vec<Series> = raws
             .into_iter()
             .map(|r| {
-                let (color, dash) = self.intake.colors().look(r.id);
+                let (color, dash) = self.intake.colors().look(&r.id);
                 let dash = if dashed { dash } else { Dash::Solid };
                 let smooth = if k >= 2 {
                     r.runs
@@ -671,7 +790,7 @@ impl DashboardCore {
                     .filter(|s| !s.is_empty())
                     .collect();
                 Series {
-                    id: r.id.to_string(),
+                    id: r.id,
                     name: r.name,
                     color,
                     dash,
@@ -903,24 +1022,31 @@ impl DashboardCore {
         let lead = x0 - self.viewer.smooth as f64 * 2_000.0;
         let mut out: Vec<Run> = Vec::new();
         let mut current: Option<Run> = None;
-        let mut prev_t: Option<f64> = None;
         let limit = self.limit(id);
-        for p in c.points() {
+        // The points are in time order (the engine drops a sample not newer than the last): the
+        // window's start is found by bisection, and the walk stops at its end. (A thousand
+        // containers keep twice the window's points each; this is most of a redraw's time.)
+        let points = c.points();
+        let start = points.partition_point(|p| p.t_ms() < lead);
+        let mut prev_t = start.checked_sub(1).map(|i| points[i].t_ms());
+        for p in points.range(start..) {
             let t = p.t_ms();
+            if t > x1 {
+                break;
+            }
             if p.flag.breaks_curve() {
                 out.extend(current.take());
             }
-            if t >= lead && t <= x1 {
-                match self.value_in(metric, limit, p) {
-                    Some(v) => {
-                        let run = current.get_or_insert_with(|| Run {
-                            points: Vec::new(),
-                            first_dt: prev_t.map_or(1000.0, |pt| t - pt),
-                        });
-                        run.points.push((t, v));
-                    }
-                    None => out.extend(current.take()),
+            match self.value_in(metric, limit, p) {
+                Some(v) => {
+                    let run = current.get_or_insert_with(|| Run {
+                        // At most the points left: no growing (and copying) on the way.
+                        points: Vec::with_capacity(points.len() - start),
+                        first_dt: prev_t.map_or(1000.0, |pt| t - pt),
+                    });
+                    run.points.push((t, v));
                 }
+                None => out.extend(current.take()),
             }
             prev_t = Some(t);
         }

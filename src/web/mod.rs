@@ -47,7 +47,7 @@ use web_sys::{Event, EventTarget, HtmlCanvasElement, HtmlElement, ResizeObserver
 use crate::chart::{Placed, Theme};
 use crate::dashboard::options::{self, TextValue, OPTIONS};
 use crate::dashboard::status::{canvas_label, state_name, status_line};
-use crate::dashboard::{DashboardCore, Legend, Options};
+use crate::dashboard::{DashboardCore, Legend, Options, RedrawBuild};
 use crate::metrics::METRICS;
 use crate::protocol::Message;
 use crate::reconnect::{Action, FeedEvent, Reconnect, ReconnectConfig};
@@ -55,7 +55,7 @@ use crate::view::{CpuScale, Metric, SortBy};
 use dom::{document, element_option, now_ms, prefers_dark, tz_offset, window, Listener};
 use error::WebError;
 use frames::FrameInput;
-use paint::{Painter, Progress};
+use paint::{Painter, Progress, Taken};
 use socket::{Handlers, Socket};
 use ui::{Input, Reaction, Ui};
 
@@ -237,6 +237,8 @@ struct Timers {
     /// A timer that brings the next data redraw due under the redraw budget.
     redraw: Option<(i32, Closure<dyn FnMut()>)>,
     resize: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
+    /// The legend rows' `IntersectionObserver` callback (the observer is the UI's).
+    legend_seen: Option<Closure<dyn FnMut(js_sys::Array, JsValue)>>,
     listeners: Vec<Listener>,
 }
 
@@ -258,9 +260,18 @@ struct Inner {
     /// The next draw answers the viewer (hover, keys, clicks): no budget.
     urgent: bool,
     redraws: u64,
+    /// A redraw whose view is being taken, over animation frames ([`take_redraw`]).
+    taking: Option<Taking>,
     /// This handle's own cell, for timers that call back into it.
     self_ref: Weak<RefCell<Inner>>,
     destroyed: bool,
+}
+
+/// A redraw being taken: what it shows, where, and what taking it cost so far.
+struct Taking {
+    build: RedrawBuild,
+    target: paint::Target,
+    taken: Taken,
 }
 
 /// `/ws` on the page's own origin (ws: or wss:), with the page's `?token=` passed along.
@@ -616,10 +627,12 @@ impl Dashboard {
         }
         i.ui.destroy();
         i.painter = Painter::default();
+        i.taking = None;
         if let Some((observer, _)) = i.timers.resize.take() {
             observer.disconnect();
         }
         i.timers.listeners.clear();
+        i.timers.legend_seen = None;
         i.timers.raf = None;
         update_status(&mut i);
     }
@@ -668,6 +681,7 @@ impl Dashboard {
             last_draw_ms: f64::NEG_INFINITY,
             urgent: true,
             redraws: 0,
+            taking: None,
             self_ref: Weak::new(),
             destroyed: false,
         }));
@@ -868,10 +882,28 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), WebError> {
     if let Some(list) = legend {
         let target: EventTarget = list.into();
         listeners.push(Listener::new(
-            target,
+            target.clone(),
             "click",
             on_input(Input::LegendClick),
         )?);
+        // Which rows are in the legend's box: only those get their values on each redraw.
+        let weak = weak.clone();
+        let seen = Closure::<dyn FnMut(js_sys::Array, JsValue)>::new(
+            move |entries: js_sys::Array, _: JsValue| {
+                if let Some(rc) = weak.upgrade() {
+                    if let Ok(mut i) = rc.try_borrow_mut() {
+                        i.ui.legend_rows_seen(&entries);
+                    }
+                }
+            },
+        );
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root(Some(&target.unchecked_into::<web_sys::Element>()));
+        let watch =
+            web_sys::IntersectionObserver::new_with_options(seen.as_ref().unchecked_ref(), &init)?;
+        let mut i = inner.borrow_mut();
+        i.ui.watch_legend(watch);
+        i.timers.legend_seen = Some(seen);
     }
 
     let on_resize = {
@@ -913,7 +945,9 @@ fn on_user_input(i: &mut Inner, input: Input, e: &Event) {
 fn on_animation_frame(i: &mut Inner) {
     let changed = i.core.flush_at(Some(now_ms()));
     let due = i.last_draw_ms + i.painter.data_interval_ms();
-    let drawn = if i.painter.waiting() && i.core.cursor_moved() {
+    let drawn = if i.taking.is_some() {
+        take_redraw(i, now_ms())
+    } else if i.painter.waiting() && i.core.cursor_moved() {
         // The worker is drawing the next chart: the cursor moves over the one shown meanwhile.
         redraw_cursor(i).and_then(|()| step_redraw(i))
     } else if i.painter.busy() {
@@ -927,6 +961,7 @@ fn on_animation_frame(i: &mut Inner) {
         Ok(())
     };
     if let Err(e) = drawn {
+        i.taking = None;
         i.painter.cancel();
         web_sys::console::warn_1(&e.into());
     }
@@ -934,7 +969,7 @@ fn on_animation_frame(i: &mut Inner) {
     // Data that came while a redraw was in progress, or the viewer's action.
     let more = i.core.flush_at(Some(now_ms()));
     // While the worker draws, it wakes the page when it is done.
-    let drawing_here = i.painter.busy() && !i.painter.waiting();
+    let drawing_here = i.taking.is_some() || (i.painter.busy() && !i.painter.waiting());
     if drawing_here || (more && i.urgent) || i.core.cursor_moved() {
         schedule_frame(i);
     } else if more {
@@ -958,17 +993,47 @@ fn theme(core: &DashboardCore) -> Theme {
     }
 }
 
-/// Takes the view now (what the redraw will show) and lets the painter draw its first step.
+/// Begins a redraw: fixes what it shows (the listing, the legend, the time window) and takes its
+/// containers' points for the rest of this frame's budget; the painter gets it once all are taken.
 fn start_redraw(i: &mut Inner) -> Result<(), WebError> {
-    let Some((dpr, size)) = paint::target_size(&i.canvas)? else {
+    let Some(target) = paint::target_size(&i.canvas)? else {
         i.core.mark_drawn();
         return Ok(()); // not displayed: nothing to draw
     };
     let started = now_ms();
-    let redraw = i.core.redraw(tz_offset(), size.0 as usize);
+    let build = i.core.redraw_begin(tz_offset(), target.1 .0 as usize);
     i.core.mark_drawn();
     i.urgent = false;
     i.last_draw_ms = started;
+    i.taking = Some(Taking {
+        build,
+        target,
+        taken: Taken::default(),
+    });
+    take_redraw(i, started)
+}
+
+/// Takes more of the redraw being taken, until [`paint::TAKE_BUDGET_MS`] of this frame (whose
+/// work began at `t0`) is spent; when every container is taken, assembles the view and lets the
+/// painter start. A thousand containers take a few frames, more on a slower machine.
+fn take_redraw(i: &mut Inner, t0: f64) -> Result<(), WebError> {
+    let Some(mut taking) = i.taking.take() else {
+        return Ok(());
+    };
+    let all = loop {
+        if i.core.redraw_take(&mut taking.build, paint::TAKE_ROWS) {
+            break true;
+        }
+        if now_ms() - t0 >= paint::TAKE_BUDGET_MS {
+            break false;
+        }
+    };
+    if !all {
+        taking.taken.add(now_ms() - t0);
+        i.taking = Some(taking);
+        return Ok(());
+    }
+    let redraw = i.core.redraw_finish(taking.build);
     let theme = theme(&i.core);
     let Inner {
         painter,
@@ -976,9 +1041,15 @@ fn start_redraw(i: &mut Inner) -> Result<(), WebError> {
         canvas,
         ..
     } = &mut *i;
-    let progress = painter.start(canvas, redraw, theme, (dpr, size), started, &|v| {
-        core.cursor_on(&v.series, v.x_range)
-    })?;
+    let progress = painter.start(
+        canvas,
+        redraw,
+        theme,
+        taking.target,
+        t0,
+        taking.taken,
+        &|v| core.cursor_on(&v.series, v.x_range),
+    )?;
     on_progress(i, progress)
 }
 
@@ -1111,7 +1182,7 @@ fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
 /// Only the cursor or the focus moved: the cursor and the tooltip anew over the chart as it is
 /// (a redraw when the painter has no chart to draw it over).
 fn redraw_cursor(i: &mut Inner) -> Result<(), WebError> {
-    if i.painter.busy() && !i.painter.waiting() {
+    if i.taking.is_some() || (i.painter.busy() && !i.painter.waiting()) {
         return Ok(()); // the redraw in progress draws the cursor where it is when it is done
     }
     let Inner {
@@ -1138,6 +1209,7 @@ fn render(i: &mut Inner) -> Result<(), WebError> {
     };
     let redraw = i.core.redraw(tz_offset(), size.0 as usize);
     let theme = theme(&i.core);
+    i.taking = None;
     i.placed = i
         .painter
         .draw_now(&i.canvas, redraw.view, theme, (dpr, size))?;

@@ -69,6 +69,31 @@ const WHOLE_FRAME_MS: f64 = 8.0;
 /// for 1,000 curves of 300 points on a 1248×496 canvas here (no GPU).
 const FIRST_GUESS_MS_PER_POINT: f64 = 0.0002;
 
+/// Taking a large redraw's view (its containers' points) may take at most this much of a frame,
+/// ms, measured: the rest waits for the next frame (`web::take_redraw`). A slower machine gets
+/// more, smaller steps.
+pub(crate) const TAKE_BUDGET_MS: f64 = 6.0;
+
+/// Containers taken between two looks at the clock.
+pub(crate) const TAKE_ROWS: usize = 25;
+
+/// Main-thread work a redraw cost before the painter got it: taking its view over earlier frames.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Taken {
+    pub(crate) ms: f64,
+    pub(crate) frames: u32,
+    pub(crate) longest_ms: f64,
+}
+
+impl Taken {
+    /// One more frame of `ms`.
+    pub(crate) fn add(&mut self, ms: f64) {
+        self.ms += ms;
+        self.frames += 1;
+        self.longest_ms = self.longest_ms.max(ms);
+    }
+}
+
 /// The cursor for a chart: its owner's answer for the view drawn (`DashboardCore::cursor_on`).
 pub(crate) type CursorFor<'a> = &'a dyn Fn(&ChartView) -> Option<Cursor>;
 
@@ -138,16 +163,32 @@ pub(crate) struct Painter {
     last_worker_ms: f64,
 }
 
-/// A redraw sent to the paint worker: what the page needs when the picture comes back.
+/// A redraw for the paint worker: what the page needs when the picture comes back.
 struct Sent {
-    id: u32,
+    /// The job's id once posted (the frame that took the view posts it when it has time left,
+    /// else the next frame does).
+    id: Option<u32>,
     view: ChartView,
     legend: Legend,
     theme: Theme,
     dpr: f64,
     size: (u32, u32),
-    /// Main-thread ms the frame that took the view and sent it spent.
+    /// Main-thread ms spent on it so far: taking the view, encoding and posting it.
     main_ms: f64,
+    /// Animation frames that did, and the longest one's share, ms.
+    frames: u32,
+    longest_ms: f64,
+}
+
+impl Sent {
+    /// What it cost the main thread so far, for a painter that takes it over.
+    fn taken(&self) -> Taken {
+        Taken {
+            ms: self.main_ms,
+            frames: self.frames,
+            longest_ms: self.longest_ms,
+        }
+    }
 }
 
 struct Job {
@@ -207,7 +248,9 @@ impl Painter {
     /// The redraw in progress is the paint worker's: nothing to do until it answers (it wakes the
     /// page), but the cursor may move over the chart shown meanwhile.
     pub(crate) fn waiting(&self) -> bool {
-        self.sent.is_some() && self.job.is_none() && self.after.is_none()
+        self.sent.as_ref().is_some_and(|s| s.id.is_some())
+            && self.job.is_none()
+            && self.after.is_none()
     }
 
     /// Drops the redraw in progress and forgets the chart shown (a synchronous draw replaces it).
@@ -261,7 +304,8 @@ impl Painter {
 
     /// Starts a live redraw of `redraw` onto `target` (`size` device px at `dpr`), and draws its
     /// first step now when this frame has time for it; `started_ms` is when the frame's work
-    /// began (the view was taken then).
+    /// began (the view was finished then), `before` what taking it cost in earlier frames.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn start(
         &mut self,
         target: &HtmlCanvasElement,
@@ -269,31 +313,94 @@ impl Painter {
         theme: Theme,
         (dpr, size): Target,
         started_ms: f64,
+        before: Taken,
         cursor: CursorFor<'_>,
     ) -> Result<Progress, WebError> {
         self.spawn_worker();
         if let Some(worker) = self.worker.as_mut() {
             match worker.state() {
-                WorkerState::Ready => match worker.post(&redraw.view, &theme, dpr, size) {
-                    Ok(id) => {
-                        self.sent = Some(Sent {
-                            id,
-                            view: redraw.view,
-                            legend: redraw.legend,
-                            theme,
-                            dpr,
-                            size,
-                            main_ms: now_ms() - started_ms,
-                        });
-                        return Ok(Progress::Drawing);
+                WorkerState::Ready => {
+                    let taken = now_ms() - started_ms;
+                    self.sent = Some(Sent {
+                        id: None,
+                        view: redraw.view,
+                        legend: redraw.legend,
+                        theme,
+                        dpr,
+                        size,
+                        main_ms: before.ms + taken,
+                        frames: before.frames + 1,
+                        longest_ms: before.longest_ms.max(taken),
+                    });
+                    if taken < STEP_BUDGET_MS {
+                        // Time left in this frame for encoding and posting it.
+                        return self.post(target, started_ms, true, cursor);
                     }
-                    Err(why) => self.retire_worker(format!("paint worker: {why}")),
-                },
+                    return Ok(Progress::Drawing);
+                }
                 WorkerState::Failed(why) => self.retire_worker(why),
                 WorkerState::Starting => {}
             }
         }
-        self.start_here(target, redraw, theme, (dpr, size), started_ms, cursor)
+        self.start_here(
+            target,
+            redraw,
+            theme,
+            (dpr, size),
+            started_ms,
+            before,
+            cursor,
+        )
+    }
+
+    /// Encodes the redraw taken and posts it to the worker, in a frame whose work began at `t0`:
+    /// the one that took the view (`same_frame`), or the next. When the worker cannot take it, the
+    /// main thread draws it.
+    fn post(
+        &mut self,
+        target: &HtmlCanvasElement,
+        t0: f64,
+        same_frame: bool,
+        cursor: CursorFor<'_>,
+    ) -> Result<Progress, WebError> {
+        let (Some(worker), Some(sent)) = (self.worker.as_mut(), self.sent.as_mut()) else {
+            return Ok(Progress::Idle);
+        };
+        let posted_from = now_ms();
+        match worker.post(&sent.view, &sent.theme, sent.dpr, sent.size) {
+            Ok(id) => {
+                sent.id = Some(id);
+                let ms = now_ms() - posted_from;
+                sent.main_ms += ms;
+                if same_frame {
+                    sent.longest_ms += ms;
+                } else {
+                    sent.frames += 1;
+                    sent.longest_ms = sent.longest_ms.max(now_ms() - t0);
+                }
+                Ok(Progress::Drawing)
+            }
+            Err(why) => {
+                let Some(sent) = self.sent.take() else {
+                    return Ok(Progress::Idle);
+                };
+                self.retire_worker(format!("paint worker: {why}"));
+                let before = sent.taken();
+                let redraw = Redraw {
+                    view: sent.view,
+                    legend: sent.legend,
+                };
+                self.start_here(
+                    target,
+                    redraw,
+                    sent.theme,
+                    (sent.dpr, sent.size),
+                    t0,
+                    before,
+                    cursor,
+                )
+            }
+        }
     }
 
     /// The worker failed: the main thread draws from now on, and says why.
@@ -305,6 +412,7 @@ impl Painter {
     }
 
     /// [`Self::start`] on the main thread.
+    #[allow(clippy::too_many_arguments)]
     fn start_here(
         &mut self,
         target: &HtmlCanvasElement,
@@ -312,6 +420,7 @@ impl Painter {
         theme: Theme,
         (dpr, size): Target,
         started_ms: f64,
+        before: Taken,
         cursor: CursorFor<'_>,
     ) -> Result<Progress, WebError> {
         if self.back.is_none() {
@@ -347,18 +456,18 @@ impl Painter {
             size,
             next: Some(Part::Frame),
             rect: PlotRect::default(),
-            spent_ms: spent,
-            steps: 1,
-            longest_step_ms: spent,
+            spent_ms: before.ms + spent,
+            steps: before.frames + 1,
+            longest_step_ms: before.longest_ms.max(spent),
             points,
             budget_ms,
         });
         if spent < budget_ms {
             // Time left in this frame: the first step counts from the view's start.
             if let Some(job) = self.job.as_mut() {
-                job.spent_ms = 0.0;
-                job.longest_step_ms = 0.0;
-                job.steps = 0;
+                job.spent_ms = before.ms;
+                job.longest_step_ms = before.longest_ms;
+                job.steps = before.frames;
             }
             return self.step_from(target, started_ms, cursor);
         }
@@ -372,8 +481,10 @@ impl Painter {
         target: &HtmlCanvasElement,
         cursor: CursorFor<'_>,
     ) -> Result<Progress, WebError> {
-        if self.sent.is_some() {
-            return self.receive(target, cursor);
+        match &self.sent {
+            Some(sent) if sent.id.is_none() => return self.post(target, now_ms(), false, cursor),
+            Some(_) => return self.receive(target, cursor),
+            None => {}
         }
         if self.job.is_none() {
             return Ok(match self.after.take() {
@@ -397,8 +508,8 @@ impl Painter {
         let t0 = now_ms();
         let state = self.worker.as_ref().map(PaintWorker::state);
         let answer = match (state, &self.sent) {
-            (Some(WorkerState::Ready), Some(sent)) => {
-                match self.worker.as_ref().and_then(|w| w.take(sent.id)) {
+            (Some(WorkerState::Ready), Some(Sent { id: Some(id), .. })) => {
+                match self.worker.as_ref().and_then(|w| w.take(*id)) {
                     Some(answer) => answer,
                     None => return Ok(Progress::Drawing),
                 }
@@ -412,6 +523,7 @@ impl Painter {
                     return Ok(Progress::Idle);
                 };
                 self.retire_worker(why);
+                let before = sent.taken();
                 let redraw = Redraw {
                     view: sent.view,
                     legend: sent.legend,
@@ -422,6 +534,7 @@ impl Painter {
                     sent.theme,
                     (sent.dpr, sent.size),
                     t0,
+                    before,
                     cursor,
                 );
             }
@@ -442,10 +555,10 @@ impl Painter {
             old.close();
         }
         let last = now_ms() - t0;
-        // Two frames of the main thread's: the one that sent the view, and this one.
-        self.last_steps = 2;
+        // The main thread's frames: the one or two that took and sent the view, and this one.
+        self.last_steps = sent.frames + 1;
         self.last_step_ms = last;
-        self.last_longest_step_ms = sent.main_ms.max(last);
+        self.last_longest_step_ms = sent.longest_ms.max(last);
         self.last_cost_ms = sent.main_ms + last;
         self.last_worker_ms = answer.done.worker_ms;
         let placed = Placed::of(&sent.view, answer.done.rect, sent.dpr);

@@ -112,7 +112,24 @@ struct LegendItem {
     value: Element,
     /// What the entry shows besides its value: colour, dash, shown, stopped, name.
     look: (String, &'static str, bool, bool, String),
+    /// The value the row should show.
     value_text: String,
+    /// The value its element shows: behind `value_text` while the browser skips the row.
+    shown_text: String,
+    /// The row is scrolled out of the legend's box (its `IntersectionObserver` says): its value is
+    /// written when it comes into view, not on every redraw. At 1,000 containers writing every
+    /// row's value was most of a redraw's layout and paint.
+    skipped: bool,
+}
+
+impl LegendItem {
+    /// Writes the row's value into its element, unless the browser skips the row.
+    fn show_value(&mut self) {
+        if !self.skipped && self.shown_text != self.value_text {
+            self.value.set_text_content(Some(&self.value_text));
+            self.shown_text.clone_from(&self.value_text);
+        }
+    }
 }
 
 /// The legend's tools (see [`Ui::show_legend`]).
@@ -163,6 +180,8 @@ pub(crate) struct Ui {
     /// The fleet overview (a button per host), while the bridge follows two hosts or more, and
     /// the words it shows.
     overview: Option<(HtmlElement, Vec<String>)>,
+    /// Watches which legend rows are in the legend's box ([`Ui::legend_rows_seen`]).
+    legend_watch: Option<web_sys::IntersectionObserver>,
     ticks: u32,
     last_table: Vec<(String, String, &'static str)>,
 }
@@ -207,6 +226,7 @@ impl Ui {
             legend_tools: None,
             detail: None,
             overview: None,
+            legend_watch: None,
             ticks: TABLE_EVERY_TICKS - 1,
             last_table: Vec::new(),
         })
@@ -214,6 +234,9 @@ impl Ui {
 
     /// Removes the elements this module created.
     pub(crate) fn destroy(&mut self) {
+        if let Some(watch) = self.legend_watch.take() {
+            watch.disconnect();
+        }
         if let Some(t) = self.tooltip.take() {
             t.remove();
         }
@@ -489,6 +512,9 @@ impl Ui {
         let doc = document()?;
         self.show_legend_tools(&doc, list, legend, top_n)?;
         if !same_list {
+            if let Some(watch) = &self.legend_watch {
+                watch.disconnect();
+            }
             list.set_text_content(None);
             self.legend.clear();
             self.legend_more = None;
@@ -503,6 +529,10 @@ impl Ui {
                 }
                 let li = doc.create_element("li")?;
                 li.set_attribute("data-id", &e.id)?;
+                li.set_attribute("data-row", &self.legend.len().to_string())?;
+                if let Some(watch) = &self.legend_watch {
+                    watch.observe(&li);
+                }
                 let button = doc.create_element("button")?;
                 button.set_attribute("type", "button")?;
                 button.set_attribute(
@@ -539,6 +569,8 @@ impl Ui {
                     value,
                     look: (String::new(), "", false, false, String::new()),
                     value_text: String::new(),
+                    shown_text: String::new(),
+                    skipped: false,
                 });
             }
         }
@@ -571,10 +603,8 @@ impl Ui {
             if let Some(skew) = e.skew_ms {
                 value.push_str(&format!(" · clock {}", skew_text((skew * 1e6) as i128)));
             }
-            if item.value_text != value {
-                item.value.set_text_content(Some(&value));
-                item.value_text = value;
-            }
+            item.value_text = value;
+            item.show_value();
         }
         let left_out = legend.total - entries.len();
         let more = (left_out > 0).then(|| {
@@ -610,6 +640,35 @@ impl Ui {
             (None, None) => {}
         }
         Ok(())
+    }
+
+    /// Watches the legend's rows with `watch` (an `IntersectionObserver` on the legend list, whose
+    /// callback calls [`Ui::legend_rows_seen`]): from now on rows out of view are not written.
+    pub(crate) fn watch_legend(&mut self, watch: web_sys::IntersectionObserver) {
+        for item in &self.legend {
+            watch.observe(&item.li);
+        }
+        self.legend_watch = Some(watch);
+    }
+
+    /// Rows came into the legend's box or left it: one that comes into view gets its value now.
+    pub(crate) fn legend_rows_seen(&mut self, entries: &js_sys::Array) {
+        for entry in entries.iter() {
+            let Ok(entry) = entry.dyn_into::<web_sys::IntersectionObserverEntry>() else {
+                continue;
+            };
+            let row = entry
+                .target()
+                .get_attribute("data-row")
+                .and_then(|r| r.parse::<usize>().ok());
+            let Some(item) = row.and_then(|r| self.legend.get_mut(r)) else {
+                continue;
+            };
+            if item.li == entry.target() {
+                item.skipped = !entry.is_intersecting();
+                item.show_value();
+            }
+        }
     }
 
     /// The legend's tools above the list: how many are shown (and by which rule), and past
