@@ -18,7 +18,8 @@
 #   memory drift from statscope's)  BENCH_TAG=name (write bench/results/<date>-name.* and leave
 #   BENCHMARKS.md alone)  BENCH_SKIP_BUILD=1 (measure the pkg/ and target/release/statscope already
 #   built)  BENCH_PKG=dir (measure the Wasm package in dir, e.g. a build of another checkout, instead
-#   of building pkg/)  CHROMIUM=/usr/lib/chromium/chromium
+#   of building pkg/)  BENCH_CPU_THROTTLE=4 (the page's CPU 4x slower)  BENCH_TRACE=file.json (a Chrome
+#   trace of the first 10 s of each W3 run: file-<containers>.json)  CHROMIUM=/usr/lib/chromium/chromium
 # Only the workloads that need it build and use the bridge (W3, W4, W5): `BENCH_ONLY=w1,w6` needs
 # no target/release/statscope.
 set -euo pipefail
@@ -27,7 +28,7 @@ cd "$(dirname "$self")/.."
 
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,23p' "$self"; exit 0 ;;
+  -h | --help) sed -n '2,24p' "$self"; exit 0 ;;
   *) echo "usage: $0   (settings are environment variables; see --help)" >&2; exit 2 ;;
 esac
 

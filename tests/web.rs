@@ -506,3 +506,157 @@ fn the_paint_workers_drawing_is_the_main_threads_pixel_for_pixel() {
         .expect_err("refused");
     assert!(err.to_string().contains("paint job unreadable"), "{err}");
 }
+
+/// One second of `n` containers whose CPU rates change every second (unlike [`fleet_second`]'s).
+fn changing_second(n: usize, second: u64) -> String {
+    let objects: Vec<String> = (0..n)
+        .map(|k| {
+            let cpu = |s: u64| s * s * 3_000_000 * (1 + k as u64 % 7);
+            let sys = |s: u64| s * 2_000_000_000;
+            format!(
+                r#"{{"read":"2024-05-01T10:00:{:02}Z","preread":"2024-05-01T10:00:{:02}Z","id":"{k:064x}","name":"/c{k:03}","cpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"precpu_stats":{{"cpu_usage":{{"total_usage":{}}},"system_cpu_usage":{},"online_cpus":2}},"memory_stats":{{}}}}"#,
+                second,
+                second - 1,
+                cpu(second),
+                sys(second),
+                cpu(second - 1),
+                sys(second - 1),
+            )
+        })
+        .collect();
+    format!("[{}]", objects.join(","))
+}
+
+/// The legend's rows' value texts by container ID.
+fn legend_values(list: &HtmlElement) -> Vec<(String, String)> {
+    let rows = list.query_selector_all("li[data-id]").unwrap();
+    (0..rows.length())
+        .map(|i| {
+            let li: web_sys::Element = rows.item(i).unwrap().unchecked_into();
+            let value = li.query_selector(".value").unwrap().unwrap();
+            (
+                li.get_attribute("data-id").unwrap(),
+                value.text_content().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// At a thousand containers a redraw rewrites only the legend rows in the legend's box: a row
+/// scrolled out keeps the value it had until it scrolls in, and then shows the current one (the
+/// one a legend with every row in view shows).
+#[wasm_bindgen_test]
+async fn legend_rows_out_of_view_get_their_value_when_they_scroll_in() {
+    let n = 120;
+    let make = |height: &str| {
+        let list: HtmlElement = element("ul");
+        for (k, v) in [
+            ("display", "block"),
+            ("overflow-y", "auto"),
+            ("max-height", height),
+        ] {
+            list.style().set_property(k, v).unwrap();
+        }
+        let d = Dashboard::new(
+            canvas(),
+            Some(options(
+                r#"{"connect": false, "theme": "light", "paintWorker": false}"#,
+                &[("legend", &list)],
+            )),
+        )
+        .unwrap();
+        (d, list)
+    };
+    let (small, small_list) = make("60px");
+    let (tall, tall_list) = make("none");
+    let feed = |second: u64| {
+        let frame = JsValue::from(changing_second(n, second));
+        small.ingest(&frame);
+        tall.ingest(&frame);
+        small.redraw().unwrap();
+        tall.redraw().unwrap();
+    };
+    for second in 1..=3 {
+        feed(second);
+    }
+    for _ in 0..3 {
+        frame().await; // the rows' IntersectionObserver reports
+    }
+    let before = legend_values(&small_list);
+    assert_eq!(before.len(), n);
+    assert_eq!(
+        before,
+        legend_values(&tall_list),
+        "all rows written at first"
+    );
+    feed(4);
+    for _ in 0..3 {
+        frame().await;
+    }
+    let (now_small, now_tall) = (legend_values(&small_list), legend_values(&tall_list));
+    assert_ne!(now_tall[0].1, before[0].1, "the values changed");
+    assert_eq!(now_small[0], now_tall[0], "a row in view is rewritten");
+    let last = n - 1;
+    assert_eq!(now_small[last], before[last], "a row out of view is not");
+    // Scrolled into view, it shows the current value.
+    let rows = small_list.query_selector_all("li[data-id]").unwrap();
+    let last_row: web_sys::Element = rows.item(last as u32).unwrap().unchecked_into();
+    last_row.scroll_into_view();
+    for _ in 0..4 {
+        frame().await;
+    }
+    assert_eq!(legend_values(&small_list)[last], now_tall[last]);
+    small.destroy();
+    tall.destroy();
+}
+
+/// A container that comes or goes adds or removes its own legend row: the other rows stay the same
+/// elements, in the legend's order (at 1,000 containers rebuilding every row was a long task).
+#[wasm_bindgen_test]
+fn a_container_that_comes_or_goes_adds_or_removes_only_its_legend_row() {
+    let list: HtmlElement = element("ul");
+    let d = Dashboard::new(
+        canvas(),
+        Some(options(
+            r#"{"connect": false, "theme": "light", "paintWorker": false}"#,
+            &[("legend", &list)],
+        )),
+    )
+    .unwrap();
+    let rows = |list: &HtmlElement| -> Vec<web_sys::Element> {
+        let all = list.query_selector_all("li[data-id]").unwrap();
+        (0..all.length())
+            .map(|i| all.item(i).unwrap().unchecked_into())
+            .collect()
+    };
+    for second in 1..=2 {
+        d.ingest(&JsValue::from(changing_second(12, second)));
+    }
+    d.redraw().unwrap();
+    let before = rows(&list);
+    assert_eq!(before.len(), 12);
+
+    // Two leave the listing (the filter), a new one arrives.
+    d.set_filter("c00");
+    d.redraw().unwrap();
+    let filtered = rows(&list);
+    assert_eq!(filtered.len(), 10);
+    for (a, b) in filtered.iter().zip(&before) {
+        assert!(js_sys::Object::is(a, b), "a listed container keeps its row");
+    }
+    assert!(!list.contains(Some(&before[10])) && !list.contains(Some(&before[11])));
+    d.ingest(&JsValue::from(changing_second(13, 3)));
+    d.set_filter("");
+    d.redraw().unwrap();
+    let after = rows(&list);
+    let names: Vec<String> = after
+        .iter()
+        .map(|li| li.query_selector(".name").unwrap().unwrap().text_content().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..13).map(|k| format!("c{k:03}")).collect();
+    assert_eq!(names, expected, "in the legend's order");
+    for (a, b) in after.iter().zip(&before).take(10) {
+        assert!(js_sys::Object::is(a, b), "kept through both changes");
+    }
+    d.destroy();
+}

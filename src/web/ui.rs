@@ -29,7 +29,9 @@ use super::dom::{document, text_el, tz_offset};
 use super::error::WebError;
 use crate::chart::{clock_label, hex, Placed, Theme};
 use crate::dashboard::status::skew_text;
-use crate::dashboard::{DashboardCore, Detail, Legend, OverviewHost, TableRow, Tooltip};
+use crate::dashboard::{
+    DashboardCore, Detail, Legend, LegendEntry, OverviewHost, TableRow, Tooltip,
+};
 use crate::metrics::METRICS;
 use crate::view::Metric;
 
@@ -182,6 +184,8 @@ pub(crate) struct Ui {
     overview: Option<(HtmlElement, Vec<String>)>,
     /// Watches which legend rows are in the legend's box ([`Ui::legend_rows_seen`]).
     legend_watch: Option<web_sys::IntersectionObserver>,
+    /// Each legend row's place in `legend`, by container ID.
+    legend_index: std::collections::HashMap<String, usize>,
     ticks: u32,
     last_table: Vec<(String, String, &'static str)>,
 }
@@ -227,6 +231,7 @@ impl Ui {
             detail: None,
             overview: None,
             legend_watch: None,
+            legend_index: std::collections::HashMap::new(),
             ticks: TABLE_EVERY_TICKS - 1,
             last_table: Vec::new(),
         })
@@ -512,67 +517,19 @@ impl Ui {
         let doc = document()?;
         self.show_legend_tools(&doc, list, legend, top_n)?;
         if !same_list {
-            if let Some(watch) = &self.legend_watch {
-                watch.disconnect();
+            let grouped = entries.iter().any(|e| e.group.is_some())
+                || self.legend.iter().any(|it| it.group.is_some());
+            if grouped {
+                self.rebuild_legend(&doc, list, entries)?;
+            } else {
+                self.reconcile_legend(&doc, list, entries)?;
             }
-            list.set_text_content(None);
-            self.legend.clear();
-            self.legend_more = None;
-            let mut group: Option<&str> = None;
-            for e in entries {
-                if let Some(g) = e.group.as_deref().filter(|g| Some(*g) != group) {
-                    let heading = text_el(&doc, "li", g)?;
-                    heading.set_class_name("group");
-                    heading.set_attribute("role", "presentation")?;
-                    list.append_child(&heading)?;
-                    group = Some(g);
-                }
-                let li = doc.create_element("li")?;
-                li.set_attribute("data-id", &e.id)?;
-                li.set_attribute("data-row", &self.legend.len().to_string())?;
-                if let Some(watch) = &self.legend_watch {
-                    watch.observe(&li);
-                }
-                let button = doc.create_element("button")?;
-                button.set_attribute("type", "button")?;
-                button.set_attribute(
-                    "title",
-                    "Click: show only this container (again: all). Shift- or ctrl-click: show or hide it.",
-                )?;
-                let swatch: HtmlElement = doc.create_element("span")?.unchecked_into();
-                swatch.set_class_name("swatch");
-                let name = text_el(&doc, "span", &e.name)?;
-                name.set_class_name("name");
-                let value = doc.create_element("span")?;
-                value.set_class_name("value");
-                button.append_child(&swatch)?;
-                button.append_child(&name)?;
-                button.append_child(&value)?;
-                li.append_child(&button)?;
-                let details = text_el(&doc, "button", "details")?;
-                details.set_attribute("type", "button")?;
-                details.set_class_name("details");
-                details.set_attribute("data-detail", &e.id)?;
-                details.set_attribute("aria-label", &format!("details of {}", e.name))?;
-                details.set_attribute(
-                    "title",
-                    "every metric of this container, its limits and events",
-                )?;
-                li.append_child(&details)?;
-                list.append_child(&li)?;
-                self.legend.push(LegendItem {
-                    id: e.id.clone(),
-                    group: e.group.clone(),
-                    li,
-                    button,
-                    swatch,
-                    value,
-                    look: (String::new(), "", false, false, String::new()),
-                    value_text: String::new(),
-                    shown_text: String::new(),
-                    skipped: false,
-                });
-            }
+            self.legend_index = self
+                .legend
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (it.id.clone(), i))
+                .collect();
         }
         for (e, item) in entries.iter().zip(self.legend.iter_mut()) {
             let look = (e.color.clone(), e.dash, e.shown, e.stopped, e.name.clone());
@@ -642,6 +599,124 @@ impl Ui {
         Ok(())
     }
 
+    /// The legend's rows anew, under their groups' headings.
+    fn rebuild_legend(
+        &mut self,
+        doc: &Document,
+        list: &HtmlElement,
+        entries: &[LegendEntry],
+    ) -> Result<(), WebError> {
+        if let Some(watch) = &self.legend_watch {
+            watch.disconnect();
+        }
+        list.set_text_content(None);
+        self.legend.clear();
+        self.legend_more = None;
+        let mut group: Option<&str> = None;
+        for e in entries {
+            if let Some(g) = e.group.as_deref().filter(|g| Some(*g) != group) {
+                let heading = text_el(doc, "li", g)?;
+                heading.set_class_name("group");
+                heading.set_attribute("role", "presentation")?;
+                list.append_child(&heading)?;
+                group = Some(g);
+            }
+            let item = self.legend_item(doc, e)?;
+            list.append_child(&item.li)?;
+            self.legend.push(item);
+        }
+        Ok(())
+    }
+
+    /// The legend's rows in the order of `entries` (ungrouped), keeping the rows of containers
+    /// still listed: a container that comes or goes adds or removes its row, not all of them (at
+    /// 1,000 containers a rebuild was a long task of its own).
+    fn reconcile_legend(
+        &mut self,
+        doc: &Document,
+        list: &HtmlElement,
+        entries: &[LegendEntry],
+    ) -> Result<(), WebError> {
+        let mut kept: std::collections::HashMap<String, LegendItem> = self
+            .legend
+            .drain(..)
+            .map(|it| (it.id.clone(), it))
+            .collect();
+        let mut items = Vec::with_capacity(entries.len());
+        for e in entries {
+            let item = match kept.remove(&e.id) {
+                Some(item) => item,
+                None => self.legend_item(doc, e)?,
+            };
+            items.push(item);
+        }
+        for (_, gone) in kept {
+            if let Some(watch) = &self.legend_watch {
+                watch.unobserve(&gone.li);
+            }
+            gone.li.remove();
+        }
+        // Each row where it belongs: moved (or inserted) only when it is not there already.
+        let mut next = list.first_child();
+        for item in &items {
+            let li: &web_sys::Node = item.li.as_ref();
+            if next.as_ref() == Some(li) {
+                next = li.next_sibling();
+            } else {
+                list.insert_before(li, next.as_ref())?;
+            }
+        }
+        self.legend = items;
+        Ok(())
+    }
+
+    /// A new legend row for `e` (its look and value come with the update that follows).
+    fn legend_item(&self, doc: &Document, e: &LegendEntry) -> Result<LegendItem, WebError> {
+        let li = doc.create_element("li")?;
+        li.set_attribute("data-id", &e.id)?;
+        if let Some(watch) = &self.legend_watch {
+            watch.observe(&li);
+        }
+        let button = doc.create_element("button")?;
+        button.set_attribute("type", "button")?;
+        button.set_attribute(
+            "title",
+            "Click: show only this container (again: all). Shift- or ctrl-click: show or hide it.",
+        )?;
+        let swatch: HtmlElement = doc.create_element("span")?.unchecked_into();
+        swatch.set_class_name("swatch");
+        let name = text_el(doc, "span", &e.name)?;
+        name.set_class_name("name");
+        let value = doc.create_element("span")?;
+        value.set_class_name("value");
+        button.append_child(&swatch)?;
+        button.append_child(&name)?;
+        button.append_child(&value)?;
+        li.append_child(&button)?;
+        let details = text_el(doc, "button", "details")?;
+        details.set_attribute("type", "button")?;
+        details.set_class_name("details");
+        details.set_attribute("data-detail", &e.id)?;
+        details.set_attribute("aria-label", &format!("details of {}", e.name))?;
+        details.set_attribute(
+            "title",
+            "every metric of this container, its limits and events",
+        )?;
+        li.append_child(&details)?;
+        Ok(LegendItem {
+            id: e.id.clone(),
+            group: e.group.clone(),
+            li,
+            button,
+            swatch,
+            value,
+            look: (String::new(), "", false, false, String::new()),
+            value_text: String::new(),
+            shown_text: String::new(),
+            skipped: false,
+        })
+    }
+
     /// Watches the legend's rows with `watch` (an `IntersectionObserver` on the legend list, whose
     /// callback calls [`Ui::legend_rows_seen`]): from now on rows out of view are not written.
     pub(crate) fn watch_legend(&mut self, watch: web_sys::IntersectionObserver) {
@@ -659,8 +734,8 @@ impl Ui {
             };
             let row = entry
                 .target()
-                .get_attribute("data-row")
-                .and_then(|r| r.parse::<usize>().ok());
+                .get_attribute("data-id")
+                .and_then(|id| self.legend_index.get(&id).copied());
             let Some(item) = row.and_then(|r| self.legend.get_mut(r)) else {
                 continue;
             };
