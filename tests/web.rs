@@ -651,7 +651,13 @@ fn a_container_that_comes_or_goes_adds_or_removes_only_its_legend_row() {
     let after = rows(&list);
     let names: Vec<String> = after
         .iter()
-        .map(|li| li.query_selector(".name").unwrap().unwrap().text_content().unwrap())
+        .map(|li| {
+            li.query_selector(".name")
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
         .collect();
     let expected: Vec<String> = (0..13).map(|k| format!("c{k:03}")).collect();
     assert_eq!(names, expected, "in the legend's order");
