@@ -73,9 +73,10 @@ async fn paused_and_drawn(b: &Browser) -> Value {
 
 /// One page, `painter` the painter it must end up with: the checks both painters must pass.
 async fn check_page(b: &Browser, params: &str, painter: &str) {
-    // A recording played once, fast: then nothing new arrives and nothing redraws by itself.
+    // A recording played once, fast; then the bridge is stopped: nothing new arrives and nothing
+    // redraws by itself.
     let recording = repo_root().join(RECORDING);
-    let bridge = Bridge::start(&[
+    let mut bridge = Bridge::start(&[
         "--replay",
         recording.to_str().expect("path"),
         "--speed",
@@ -116,6 +117,8 @@ async fn check_page(b: &Browser, params: &str, painter: &str) {
         .count() as f64;
     wait_for(b, 30, STATUS, |s| s["samples"].as_f64() == Some(total)).await;
     assert!(b.js(POINTS).await.as_f64().unwrap_or(0.0) > 50.0);
+    bridge.kill().await;
+    wait_for(b, 10, STATUS, |s| s["state"] != "live").await;
     let status = paused_and_drawn(b).await;
     assert_eq!(status["painter"], painter, "{status}");
     let inked = b.js(&keep_pixels("live")).await;

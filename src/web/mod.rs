@@ -688,13 +688,16 @@ impl Dashboard {
         inner.borrow_mut().self_ref = Rc::downgrade(&inner);
         if paint_worker {
             let weak = Rc::downgrade(&inner);
-            inner.borrow_mut().painter.use_worker(Rc::new(move || {
+            let wake: Rc<dyn Fn()> = Rc::new(move || {
                 if let Some(rc) = weak.upgrade() {
                     if let Ok(mut i) = rc.try_borrow_mut() {
                         schedule_frame(&mut i);
                     }
                 }
-            }));
+            });
+            let mut i = inner.borrow_mut();
+            let live = i.feed.url.is_some();
+            i.painter.use_worker(wake, live);
         }
         install(&inner)?;
         {

@@ -210,12 +210,16 @@ struct Job {
 }
 
 impl Painter {
-    /// Draws in a paint worker, started at the first live redraw (a dashboard that is only fed
-    /// and exported, or drawn by `redraw()`, never starts one), once it is ready; `wake` brings the
-    /// page's next animation frame (the worker calls it when it has news). Where the page cannot
-    /// have one, the main thread keeps drawing and [`Self::painter`] says why.
-    pub(crate) fn use_worker(&mut self, wake: Rc<dyn Fn()>) {
+    /// Draws in a paint worker once it is ready; `wake` brings the page's next animation frame
+    /// (the worker calls it when it has news). `now`: start it now (a dashboard with a feed: it is
+    /// ready before the data is); else at the first live redraw (a dashboard that is only fed and
+    /// exported, or drawn by `redraw()`, never starts one). Until it is ready the main thread
+    /// draws; where the page cannot have one it keeps drawing, and [`Self::painter`] says why.
+    pub(crate) fn use_worker(&mut self, wake: Rc<dyn Fn()>, now: bool) {
         self.wanted = Some(wake);
+        if now {
+            self.spawn_worker();
+        }
     }
 
     /// Starts the worker asked for, once.
