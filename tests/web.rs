@@ -529,16 +529,23 @@ fn changing_second(n: usize, second: u64) -> String {
 
 /// The legend's rows' value texts by container ID.
 fn legend_values(list: &HtmlElement) -> Vec<(String, String)> {
-    let rows = list.query_selector_all("li[data-id]").unwrap();
-    (0..rows.length())
-        .map(|i| {
-            let li: web_sys::Element = rows.item(i).unwrap().unchecked_into();
+    legend_rows(list)
+        .iter()
+        .map(|li| {
             let value = li.query_selector(".value").unwrap().unwrap();
             (
                 li.get_attribute("data-id").unwrap(),
                 value.text_content().unwrap_or_default(),
             )
         })
+        .collect()
+}
+
+/// The legend's rows (one per container; not the groups' headings), in order.
+fn legend_rows(list: &HtmlElement) -> Vec<web_sys::Element> {
+    let all = list.query_selector_all("li[data-id]").unwrap();
+    (0..all.length())
+        .map(|i| all.item(i).unwrap().unchecked_into())
         .collect()
 }
 
@@ -599,9 +606,7 @@ async fn legend_rows_out_of_view_get_their_value_when_they_scroll_in() {
     let last = n - 1;
     assert_eq!(now_small[last], before[last], "a row out of view is not");
     // Scrolled into view, it shows the current value.
-    let rows = small_list.query_selector_all("li[data-id]").unwrap();
-    let last_row: web_sys::Element = rows.item(last as u32).unwrap().unchecked_into();
-    last_row.scroll_into_view();
+    legend_rows(&small_list)[last].scroll_into_view();
     for _ in 0..4 {
         frame().await;
     }
@@ -623,23 +628,17 @@ fn a_container_that_comes_or_goes_adds_or_removes_only_its_legend_row() {
         )),
     )
     .unwrap();
-    let rows = |list: &HtmlElement| -> Vec<web_sys::Element> {
-        let all = list.query_selector_all("li[data-id]").unwrap();
-        (0..all.length())
-            .map(|i| all.item(i).unwrap().unchecked_into())
-            .collect()
-    };
     for second in 1..=2 {
         d.ingest(&JsValue::from(changing_second(12, second)));
     }
     d.redraw().unwrap();
-    let before = rows(&list);
+    let before = legend_rows(&list);
     assert_eq!(before.len(), 12);
 
     // Two leave the listing (the filter), a new one arrives.
     d.set_filter("c00");
     d.redraw().unwrap();
-    let filtered = rows(&list);
+    let filtered = legend_rows(&list);
     assert_eq!(filtered.len(), 10);
     for (a, b) in filtered.iter().zip(&before) {
         assert!(js_sys::Object::is(a, b), "a listed container keeps its row");
@@ -648,7 +647,7 @@ fn a_container_that_comes_or_goes_adds_or_removes_only_its_legend_row() {
     d.ingest(&JsValue::from(changing_second(13, 3)));
     d.set_filter("");
     d.redraw().unwrap();
-    let after = rows(&list);
+    let after = legend_rows(&list);
     let names: Vec<String> = after
         .iter()
         .map(|li| {

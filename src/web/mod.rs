@@ -688,13 +688,7 @@ impl Dashboard {
         inner.borrow_mut().self_ref = Rc::downgrade(&inner);
         if paint_worker {
             let weak = Rc::downgrade(&inner);
-            let wake: Rc<dyn Fn()> = Rc::new(move || {
-                if let Some(rc) = weak.upgrade() {
-                    if let Ok(mut i) = rc.try_borrow_mut() {
-                        schedule_frame(&mut i);
-                    }
-                }
-            });
+            let wake: Rc<dyn Fn()> = Rc::new(move || with_inner(&weak, schedule_frame));
             let mut i = inner.borrow_mut();
             let live = i.feed.url.is_some();
             i.painter.use_worker(wake, live);
@@ -787,6 +781,16 @@ fn on_inner(
         let mut i = rc.borrow_mut();
         f(&mut i, e);
     })
+}
+
+/// Runs `f` on the handle behind `weak`, if it is still there and not in use (a callback the
+/// browser makes from the event loop: the paint worker's news, the legend rows' observer).
+fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    if let Some(rc) = weak.upgrade() {
+        if let Ok(mut i) = rc.try_borrow_mut() {
+            f(&mut i);
+        }
+    }
 }
 
 /// Sets up the animation-frame callback, the 1 s tick, the page's and the canvas's listeners and
@@ -893,11 +897,7 @@ fn install(inner: &Rc<RefCell<Inner>>) -> Result<(), WebError> {
         let weak = weak.clone();
         let seen = Closure::<dyn FnMut(js_sys::Array, JsValue)>::new(
             move |entries: js_sys::Array, _: JsValue| {
-                if let Some(rc) = weak.upgrade() {
-                    if let Ok(mut i) = rc.try_borrow_mut() {
-                        i.ui.legend_rows_seen(&entries);
-                    }
-                }
+                with_inner(&weak, |i| i.ui.legend_rows_seen(&entries));
             },
         );
         let init = web_sys::IntersectionObserverInit::new();
@@ -972,8 +972,7 @@ fn on_animation_frame(i: &mut Inner) {
     // Data that came while a redraw was in progress, or the viewer's action.
     let more = i.core.flush_at(Some(now_ms()));
     // While the worker draws, it wakes the page when it is done.
-    let drawing_here = i.taking.is_some() || (i.painter.busy() && !i.painter.waiting());
-    if drawing_here || (more && i.urgent) || i.core.cursor_moved() {
+    if drawing_here(i) || (more && i.urgent) || i.core.cursor_moved() {
         schedule_frame(i);
     } else if more {
         let due = i.last_draw_ms + i.painter.data_interval_ms();
@@ -994,6 +993,12 @@ fn theme(core: &DashboardCore) -> Theme {
     } else {
         Theme::light()
     }
+}
+
+/// A redraw is under way on the main thread: its view being taken, or drawn here (not waiting
+/// for the paint worker, which wakes the page when it is done).
+fn drawing_here(i: &Inner) -> bool {
+    i.taking.is_some() || (i.painter.busy() && !i.painter.waiting())
 }
 
 /// Begins a redraw: fixes what it shows (the listing, the legend, the time window) and takes its
@@ -1185,7 +1190,7 @@ fn show_tooltip(i: &mut Inner) -> Result<(), WebError> {
 /// Only the cursor or the focus moved: the cursor and the tooltip anew over the chart as it is
 /// (a redraw when the painter has no chart to draw it over).
 fn redraw_cursor(i: &mut Inner) -> Result<(), WebError> {
-    if i.taking.is_some() || (i.painter.busy() && !i.painter.waiting()) {
+    if drawing_here(i) {
         return Ok(()); // the redraw in progress draws the cursor where it is when it is done
     }
     let Inner {

@@ -92,6 +92,12 @@ impl Taken {
         self.frames += 1;
         self.longest_ms = self.longest_ms.max(ms);
     }
+
+    /// `ms` more in the last frame counted.
+    fn extend(&mut self, ms: f64) {
+        self.ms += ms;
+        self.longest_ms += ms;
+    }
 }
 
 /// The cursor for a chart: its owner's answer for the view drawn (`DashboardCore::cursor_on`).
@@ -173,22 +179,8 @@ struct Sent {
     theme: Theme,
     dpr: f64,
     size: (u32, u32),
-    /// Main-thread ms spent on it so far: taking the view, encoding and posting it.
-    main_ms: f64,
-    /// Animation frames that did, and the longest one's share, ms.
-    frames: u32,
-    longest_ms: f64,
-}
-
-impl Sent {
-    /// What it cost the main thread so far, for a painter that takes it over.
-    fn taken(&self) -> Taken {
-        Taken {
-            ms: self.main_ms,
-            frames: self.frames,
-            longest_ms: self.longest_ms,
-        }
-    }
+    /// What it cost the main thread so far: taking the view, encoding and posting it.
+    taken: Taken,
 }
 
 struct Job {
@@ -324,7 +316,9 @@ impl Painter {
         if let Some(worker) = self.worker.as_mut() {
             match worker.state() {
                 WorkerState::Ready => {
-                    let taken = now_ms() - started_ms;
+                    let spent = now_ms() - started_ms;
+                    let mut taken = before;
+                    taken.add(spent);
                     self.sent = Some(Sent {
                         id: None,
                         view: redraw.view,
@@ -332,11 +326,9 @@ impl Painter {
                         theme,
                         dpr,
                         size,
-                        main_ms: before.ms + taken,
-                        frames: before.frames + 1,
-                        longest_ms: before.longest_ms.max(taken),
+                        taken,
                     });
-                    if taken < STEP_BUDGET_MS {
+                    if spent < STEP_BUDGET_MS {
                         // Time left in this frame for encoding and posting it.
                         return self.post(target, started_ms, true, cursor);
                     }
@@ -374,37 +366,44 @@ impl Painter {
         match worker.post(&sent.view, &sent.theme, sent.dpr, sent.size) {
             Ok(id) => {
                 sent.id = Some(id);
-                let ms = now_ms() - posted_from;
-                sent.main_ms += ms;
                 if same_frame {
-                    sent.longest_ms += ms;
+                    sent.taken.extend(now_ms() - posted_from);
                 } else {
-                    sent.frames += 1;
-                    sent.longest_ms = sent.longest_ms.max(now_ms() - t0);
+                    sent.taken.add(now_ms() - t0);
                 }
                 Ok(Progress::Drawing)
             }
-            Err(why) => {
-                let Some(sent) = self.sent.take() else {
-                    return Ok(Progress::Idle);
-                };
-                self.retire_worker(format!("paint worker: {why}"));
-                let before = sent.taken();
-                let redraw = Redraw {
-                    view: sent.view,
-                    legend: sent.legend,
-                };
-                self.start_here(
-                    target,
-                    redraw,
-                    sent.theme,
-                    (sent.dpr, sent.size),
-                    t0,
-                    before,
-                    cursor,
-                )
-            }
+            Err(why) => self.draw_sent_here(format!("paint worker: {why}"), target, t0, cursor),
         }
+    }
+
+    /// The worker cannot draw the redraw sent (`why`): it is retired, and the main thread draws
+    /// that redraw from this frame (whose work began at `t0`) on.
+    fn draw_sent_here(
+        &mut self,
+        why: String,
+        target: &HtmlCanvasElement,
+        t0: f64,
+        cursor: CursorFor<'_>,
+    ) -> Result<Progress, WebError> {
+        let Some(sent) = self.sent.take() else {
+            return Ok(Progress::Idle);
+        };
+        self.retire_worker(why);
+        let redraw = Redraw {
+            view: sent.view,
+            legend: sent.legend,
+        };
+        let target_size = (sent.dpr, sent.size);
+        self.start_here(
+            target,
+            redraw,
+            sent.theme,
+            target_size,
+            t0,
+            sent.taken,
+            cursor,
+        )
     }
 
     /// The worker failed: the main thread draws from now on, and says why.
@@ -523,24 +522,7 @@ impl Painter {
                     Some(WorkerState::Failed(why)) => why,
                     _ => "paint worker gone".into(),
                 };
-                let Some(sent) = self.sent.take() else {
-                    return Ok(Progress::Idle);
-                };
-                self.retire_worker(why);
-                let before = sent.taken();
-                let redraw = Redraw {
-                    view: sent.view,
-                    legend: sent.legend,
-                };
-                return self.start_here(
-                    target,
-                    redraw,
-                    sent.theme,
-                    (sent.dpr, sent.size),
-                    t0,
-                    before,
-                    cursor,
-                );
+                return self.draw_sent_here(why, target, t0, cursor);
             }
         };
         let Some(mut sent) = self.sent.take() else {
@@ -560,10 +542,10 @@ impl Painter {
         }
         let last = now_ms() - t0;
         // The main thread's frames: the one or two that took and sent the view, and this one.
-        self.last_steps = sent.frames + 1;
+        self.last_steps = sent.taken.frames + 1;
         self.last_step_ms = last;
-        self.last_longest_step_ms = sent.longest_ms.max(last);
-        self.last_cost_ms = sent.main_ms + last;
+        self.last_longest_step_ms = sent.taken.longest_ms.max(last);
+        self.last_cost_ms = sent.taken.ms + last;
         self.last_worker_ms = answer.done.worker_ms;
         let placed = Placed::of(&sent.view, answer.done.rect, sent.dpr);
         self.shown = Some(Shown {
